@@ -1,0 +1,150 @@
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { MiddlewareHandler } from 'hono';
+import type { AgentContext } from './agent-context.js';
+import { contextWithSession, getSessionScope } from './context.js';
+import { getLogger, getThreadStore } from './runtime-config.js';
+import { Session } from './session.js';
+import { closeSession, openSession, recordFailure, settleSession } from './session-lifecycle.js';
+import type { Env } from './hono-env.js';
+
+const tracer = trace.getTracer('otel-sessions');
+
+/** How an agent is made. */
+export interface AgentConfig<Input, Output> {
+  /** The agent's work. `input` has been validated by `schema.input` when there is one. */
+  handler: (ctx: AgentContext, input: Input) => Output | Promise<Output>;
+  /** Standard Schema validators (zod, valibot, arktype, …) for the input and the output. */
+  schema?: {
+    input?: StandardSchemaV1<unknown, Input>;
+    output?: StandardSchemaV1<unknown, Output>;
+  };
+  /** What the agent does, for people reading traces. */
+  description?: string;
+}
+
+/** An agent: a named handler that runs in a session, as its own `agent.run` span. */
+export interface Agent<Input, Output> {
+  readonly name: string;
+  /**
+   * Runs the agent. Inside a route or another agent it joins the current session; called
+   * anywhere else (a script, a job) it opens a session and a thread of its own.
+   * @throws {AgentInputError} when `schema.input` rejects the input.
+   */
+  run(input: Input): Promise<Output>;
+  /**
+   * Hono middleware validating the JSON body against `schema.input`: the valid value is
+   * `c.req.valid('json')`; an invalid or non-JSON body gets 400 with `sessionId`.
+   */
+  validator(): MiddlewareHandler<Env, string, { in: { json: Input }; out: { json: Input } }>;
+}
+
+/** Thrown by `agent.run` when the input fails the agent's schema. */
+export class AgentInputError extends Error {
+  override readonly name = 'AgentInputError';
+  constructor(
+    readonly agentName: string,
+    readonly issues: readonly StandardSchemaV1.Issue[],
+  ) {
+    super(`invalid input for agent ${agentName}: ${issues.map((issue) => issue.message).join('; ')}`);
+  }
+}
+
+/**
+ * Makes an agent.
+ *
+ * @example
+ * const agent = createAgent('SessionExample', {
+ *   handler: async (ctx, input) => {
+ *     ctx.logger.info('Processing request');
+ *     return { sessionId: ctx.sessionId };
+ *   },
+ * });
+ */
+// `any` by default, as the guide's handlers take untyped input when no schema is given.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function createAgent<Input = any, Output = any>(name: string, config: AgentConfig<Input, Output>): Agent<Input, Output> {
+  if (typeof name !== 'string' || name.length === 0) throw new TypeError('createAgent: name must be a non-empty string');
+  if (typeof config?.handler !== 'function') throw new TypeError(`createAgent(${name}): handler must be a function`);
+
+  const validateInput = async (input: unknown): Promise<StandardSchemaV1.Result<Input>> =>
+    config.schema?.input ? config.schema.input['~standard'].validate(input) : { value: input as Input };
+
+  async function runInSession(session: Session, input: Input): Promise<Output> {
+    const validated = await validateInput(input);
+    if (validated.issues) throw new AgentInputError(name, validated.issues);
+    return tracer.startActiveSpan(`agent.run ${name}`, { attributes: { 'agent.name': name } }, async (span) => {
+      try {
+        const ctx = agentContext(name, session);
+        let output: Output = (await config.handler(ctx, validated.value)) as Output;
+        if (config.schema?.output) {
+          const checked = await config.schema.output['~standard'].validate(output);
+          if (checked.issues) throw new Error(`agent ${name} returned output its schema rejects: ${checked.issues.map((issue) => issue.message).join('; ')}`);
+          output = checked.value;
+        }
+        return output;
+      } catch (error) {
+        recordFailure(span, error);
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  async function runStandalone(input: Input): Promise<Output> {
+    const session = await openSession({ store: getThreadStore() });
+    const ids = { sessionId: session.id, threadId: session.thread.id };
+    const root = tracer.startSpan(`session ${name}`, { kind: SpanKind.INTERNAL }, contextWithSession(context.active(), ids, session));
+    const sessionContext = contextWithSession(trace.setSpan(context.active(), root), ids, session);
+    try {
+      return await context.with(sessionContext, () => runInSession(session, input));
+    } catch (error) {
+      recordFailure(root, error);
+      throw error;
+    } finally {
+      await closeSession(session, root, { refuseSensitiveMetadata: true });
+      root.end();
+      void context.with(sessionContext, () => settleSession(session));
+    }
+  }
+
+  return {
+    name,
+    run(input: Input): Promise<Output> {
+      const owner = getSessionScope()?.owner;
+      return owner instanceof Session ? runInSession(owner, input) : runStandalone(input);
+    },
+    validator() {
+      return async function agentValidator(c, next) {
+        let body: unknown;
+        try {
+          body = await c.req.json();
+        } catch {
+          return c.json({ success: false, error: 'Request body must be JSON', issues: [], sessionId: c.var.sessionId }, 400);
+        }
+        const result = await validateInput(body);
+        if (result.issues) {
+          const issues = result.issues.map((issue) => ({ message: issue.message, path: issue.path?.map((part) => (typeof part === 'object' ? part.key : part)) ?? [] }));
+          return c.json({ success: false, error: 'Invalid input', issues, sessionId: c.var.sessionId }, 400);
+        }
+        c.req.addValidatedData('json', result.value as object);
+        await next();
+      };
+    },
+  };
+}
+
+function agentContext(agentName: string, session: Session): AgentContext {
+  return {
+    agentName,
+    sessionId: session.id,
+    session,
+    thread: session.thread,
+    logger: getLogger(),
+    waitUntil(work) {
+      const active = context.active();
+      session.pending.push(context.with(active, () => (typeof work === 'function' ? work() : work)));
+    },
+  };
+}

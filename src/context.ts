@@ -1,0 +1,83 @@
+import { context, propagation, type Attributes, type Context } from '@opentelemetry/api';
+import { describeKind, isSessionId, isThreadId } from './ids.js';
+import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID, BAGGAGE_SESSION_ID, BAGGAGE_THREAD_ID } from './semconv.js';
+
+/** The IDs that `withSession` puts on the context. */
+export interface SessionIds {
+  /** A session ID from `newSessionId()`. */
+  sessionId: string;
+  /** A thread ID from `newThreadId()`. */
+  threadId: string;
+}
+
+/**
+ * What a context knows of its session: the IDs, and the span attributes made from them
+ * once, so that every span and log record below can reuse one frozen object.
+ * @internal
+ */
+export interface SessionScope extends Readonly<SessionIds> {
+  readonly attributes: Readonly<Attributes>;
+  /** The runtime's session object (agents, routes), when there is one. */
+  readonly owner: object | undefined;
+}
+
+// Symbol.for, so that the ESM and CommonJS builds loaded in one process share the key.
+const SESSION_SCOPE_KEY = Symbol.for('otel-sessions.scope');
+
+/**
+ * Runs `fn` inside a session: both IDs go into the OTel baggage of the active context
+ * (so they cross process boundaries with W3C baggage) and are read back by
+ * `getSessionId()`, `getThreadId()`, the span processors and the log format, after
+ * `await`, in timers and in event handlers registered inside.
+ *
+ * Only `withSession` makes a session: baggage that merely arrives from another process
+ * is never taken as one, so trusting inbound IDs is always an explicit call.
+ *
+ * @throws {TypeError} when either ID is missing or malformed.
+ * @example
+ * await withSession({ sessionId: newSessionId(), threadId: newThreadId() }, async () => {
+ *   logger.info('inside'); // carries session.id and session.thread_id
+ * });
+ */
+export function withSession<T>(ids: SessionIds, fn: () => T): T {
+  return context.with(contextWithSession(context.active(), ids), fn);
+}
+
+/**
+ * Returns `parent` with the session set on it (baggage and scope).
+ * @throws {TypeError} when either ID is missing or malformed.
+ */
+export function contextWithSession(parent: Context, ids: SessionIds, owner?: object): Context {
+  const { sessionId, threadId } = (ids ?? {}) as Partial<SessionIds>;
+  if (!isSessionId(sessionId)) {
+    throw new TypeError(`withSession: sessionId must be a session ID (sess_ and 24 URL-safe characters), got ${describeKind(sessionId)}`);
+  }
+  if (!isThreadId(threadId)) {
+    throw new TypeError(`withSession: threadId must be a thread ID (thrd_ and 24 URL-safe characters), got ${describeKind(threadId)}`);
+  }
+  const scope: SessionScope = Object.freeze({
+    sessionId,
+    threadId,
+    attributes: Object.freeze({ [ATTR_SESSION_ID]: sessionId, [ATTR_SESSION_THREAD_ID]: threadId }),
+    owner,
+  });
+  const baggage = (propagation.getBaggage(parent) ?? propagation.createBaggage())
+    .setEntry(BAGGAGE_SESSION_ID, { value: sessionId })
+    .setEntry(BAGGAGE_THREAD_ID, { value: threadId });
+  return propagation.setBaggage(parent, baggage).setValue(SESSION_SCOPE_KEY, scope);
+}
+
+/** The session scope of `ctx` (the active context by default), if any. @internal */
+export function getSessionScope(ctx: Context = context.active()): SessionScope | undefined {
+  return ctx.getValue(SESSION_SCOPE_KEY) as SessionScope | undefined;
+}
+
+/** The current session ID, or `undefined` outside a session. */
+export function getSessionId(): string | undefined {
+  return getSessionScope()?.sessionId;
+}
+
+/** The current thread ID, or `undefined` outside a session. */
+export function getThreadId(): string | undefined {
+  return getSessionScope()?.threadId;
+}

@@ -1,0 +1,28 @@
+import { context, type Context } from '@opentelemetry/api';
+import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import { getSessionScope } from '../context.js';
+
+/**
+ * Puts `session.id` and `session.thread_id` on every OpenTelemetry log record emitted
+ * inside a session, whichever bridge emitted it (winston, pino, console). Place it before
+ * the exporting processor.
+ */
+export class SessionLogRecordProcessor implements LogRecordProcessor {
+  onEmit(logRecord: SdkLogRecord, ctx?: Context): void {
+    const scope = getSessionScope(ctx ?? context.active());
+    if (scope === undefined) return;
+    try {
+      logRecord.setAttributes(scope.attributes);
+    } catch {
+      // A record that refuses attributes is not ours to fix.
+    }
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,77 @@
+import { diag, type Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { getSessionScope } from '../context.js';
+import { getThreadStore } from '../runtime-config.js';
+import { ATTR_SESSION_THREAD_ID } from '../semconv.js';
+import type { ThreadStore } from '../thread/thread-store.js';
+
+/** Options of {@link ThreadActivitySpanProcessor}. */
+export interface ThreadActivitySpanProcessorOptions {
+  /** The store whose threads are kept alive. @default the store configured by `registerSessions` */
+  store?: ThreadStore;
+  /**
+   * How long activity is gathered before the store hears of it, in ms: the store gets one
+   * `touch` call per interval for all threads active in it, never one per span.
+   * @default 1000
+   */
+  flushIntervalMs?: number;
+}
+
+/**
+ * Keeps every thread alive while anything happens in it: each span that starts or ends in
+ * a thread marks it active, so a thread expires only after its LAST activity (background
+ * work included). Marks are gathered in a set and sent to the store in one batch per
+ * interval; a span costs one set insertion.
+ */
+export class ThreadActivitySpanProcessor implements SpanProcessor {
+  private readonly store: ThreadStore | undefined;
+  private readonly flushIntervalMs: number;
+  private pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(options: ThreadActivitySpanProcessorOptions = {}) {
+    this.store = options.store;
+    this.flushIntervalMs = options.flushIntervalMs ?? 1000;
+  }
+
+  onStart(_span: Span, parentContext: Context): void {
+    const scope = getSessionScope(parentContext);
+    if (scope !== undefined) this.mark(scope.threadId);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    const threadId = span.attributes[ATTR_SESSION_THREAD_ID];
+    if (typeof threadId === 'string') this.mark(threadId);
+  }
+
+  /** Sends the activity gathered so far to the store now. */
+  forceFlush(): Promise<void> {
+    this.flush();
+    return this.inFlight;
+  }
+
+  async shutdown(): Promise<void> {
+    await this.forceFlush();
+  }
+
+  private mark(threadId: string): void {
+    this.pending.add(threadId);
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.flush(), this.flushIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  private flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return;
+    const threadIds = [...this.pending];
+    this.pending = new Set();
+    const store = this.store ?? getThreadStore();
+    this.inFlight = this.inFlight
+      .then(() => store.touch(threadIds))
+      .catch((error: unknown) => diag.warn('otel-sessions: could not mark thread activity', error));
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * `node --import otel-sessions/register app.js` (or `--require` for CommonJS): starts
+ * OpenTelemetry with sessions before the app loads, configured from the environment.
+ */
+import { registerSessions } from './register.js';
+
+registerSessions();

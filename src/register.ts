@@ -1,0 +1,165 @@
+import { diag, DiagConsoleLogger, DiagLogLevel, trace } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { BatchLogRecordProcessor, type LogRecordExporter, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { installEsmLoaderHook } from './esm-loader-hook.js';
+import { JournalLogExporter } from './export/journal-log-exporter.js';
+import { JournalSpanExporter } from './export/journal-span-exporter.js';
+import { SessionLogRecordProcessor } from './processors/session-log-record-processor.js';
+import { SessionSpanProcessor } from './processors/session-span-processor.js';
+import { ThreadActivitySpanProcessor } from './processors/thread-activity-span-processor.js';
+import { getThreadStore, setThreadStore } from './runtime-config.js';
+import { readEnvSettings } from './settings.js';
+import { MemoryThreadStore } from './thread/memory-thread-store.js';
+import { RedisThreadStore } from './thread/redis-thread-store.js';
+import type { ThreadStore } from './thread/thread-store.js';
+
+/** Options of {@link registerSessions}. Each falls back to its environment variable, then its default. */
+export interface RegisterOptions {
+  /** The service name on every span. @default OTEL_SERVICE_NAME, else the SDK's default */
+  serviceName?: string;
+  /**
+   * The OTLP/HTTP base URL of a collector (e.g. `http://localhost:4318`). Without one,
+   * spans and logs go to the local journal instead.
+   * @default OTEL_EXPORTER_OTLP_ENDPOINT, else none
+   */
+  endpoint?: string;
+  /** Folder of the local journal. @default OTEL_SESSIONS_JOURNAL_DIR, else '.otel-sessions' */
+  journalDir?: string;
+  /** Also keep the local journal when exporting to an endpoint. @default OTEL_SESSIONS_JOURNAL, else false */
+  journal?: boolean;
+  /** Where threads live. @default a Redis store when OTEL_SESSIONS_REDIS_URL is set, else in memory */
+  threadStore?: ThreadStore;
+  /** How long a thread lives after its last activity, in ms. @default OTEL_SESSIONS_THREAD_TTL_MS, else 3600000 */
+  threadTtlMs?: number;
+  /** Also write the thread ID as `gen_ai.conversation.id` on every span. @default false */
+  conversationIdAlias?: boolean;
+  /** More instrumentations, beside http and undici (fetch). @default [] */
+  instrumentations?: Instrumentation[];
+  /** More span processors, after the session processors (e.g. an in-memory exporter's). @default [] */
+  spanProcessors?: SpanProcessor[];
+  /** More log record processors, after the session processor. @default [] */
+  logRecordProcessors?: LogRecordProcessor[];
+  /** Flush on SIGTERM, SIGINT and before exit. @default true */
+  flushOnExit?: boolean;
+  /** Print OpenTelemetry warnings and errors to stderr. @default true */
+  diagnostics?: boolean;
+}
+
+/** What `registerSessions` returns. */
+export interface SessionsHandle {
+  /** Where spans and logs go: an OTLP endpoint or the journal folder. */
+  readonly destination: string;
+  /** The thread store in use. */
+  readonly threadStore: ThreadStore;
+  /** Exports everything ended so far. */
+  forceFlush(): Promise<void>;
+  /** Flushes and stops exporting. Safe to call twice. */
+  shutdown(): Promise<void>;
+}
+
+const HANDLE_KEY = Symbol.for('otel-sessions.handle');
+
+/**
+ * Starts OpenTelemetry with sessions: the AsyncLocalStorage context manager, W3C trace
+ * context and baggage propagation, the session and thread-activity span processors ahead
+ * of a batch exporter (OTLP/HTTP, or the local journal when no endpoint is configured),
+ * logs through the same path, and http and fetch instrumentation. Calling it again
+ * returns the first handle.
+ *
+ * @example
+ * const otel = registerSessions({ serviceName: 'support-agent' });
+ * process.on('SIGTERM', () => otel.shutdown());
+ */
+export function registerSessions(options: RegisterOptions = {}): SessionsHandle {
+  const holder = globalThis as { [HANDLE_KEY]?: SessionsHandle };
+  const existing = holder[HANDLE_KEY];
+  if (existing) return existing;
+
+  const env = readEnvSettings();
+  if (options.diagnostics ?? true) {
+    diag.setLogger(new DiagConsoleLogger(), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  }
+  installEsmLoaderHook();
+
+  const threadTtlMs = options.threadTtlMs ?? env.threadTtlMs;
+  const threadStore =
+    options.threadStore ??
+    (env.redisUrl ? new RedisThreadStore({ url: env.redisUrl, ttlMs: threadTtlMs }) : new MemoryThreadStore({ ttlMs: threadTtlMs }));
+  setThreadStore(threadStore);
+
+  const endpoint = options.endpoint ?? env.endpoint;
+  const journalDir = options.journalDir ?? env.journalDir ?? '.otel-sessions';
+  const keepJournal = endpoint === undefined || (options.journal ?? env.keepJournal ?? false);
+  const spanExporters: SpanExporter[] = [];
+  const logExporters: LogRecordExporter[] = [];
+  if (endpoint !== undefined) {
+    const base = endpoint.replace(/\/+$/, '');
+    spanExporters.push(new OTLPTraceExporter(options.endpoint ? { url: `${base}/v1/traces` } : {}));
+    logExporters.push(new OTLPLogExporter(options.endpoint ? { url: `${base}/v1/logs` } : {}));
+  }
+  if (keepJournal) {
+    spanExporters.push(new JournalSpanExporter({ dir: journalDir }));
+    logExporters.push(new JournalLogExporter({ dir: journalDir }));
+  }
+
+  const sdk = new NodeSDK({
+    serviceName: options.serviceName ?? env.serviceName,
+    spanProcessors: [
+      new SessionSpanProcessor({ conversationIdAlias: options.conversationIdAlias }),
+      new ThreadActivitySpanProcessor({ store: threadStore }),
+      ...spanExporters.map((exporter) => new BatchSpanProcessor({ exporter })),
+      ...(options.spanProcessors ?? []),
+    ],
+    logRecordProcessors: [
+      new SessionLogRecordProcessor(),
+      ...logExporters.map((exporter) => new BatchLogRecordProcessor({ exporter })),
+      ...(options.logRecordProcessors ?? []),
+    ],
+    metricReaders: [],
+    instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), ...(options.instrumentations ?? [])],
+  });
+  sdk.start();
+
+  let stopping: Promise<void> | undefined;
+  const destination = [endpoint, keepJournal ? journalDir : undefined].filter(Boolean).join(' and ');
+  const handle: SessionsHandle = {
+    destination,
+    threadStore,
+    forceFlush: async () => {
+      await Promise.all([flushProvider(trace.getTracerProvider()), flushProvider(logs.getLoggerProvider())]);
+    },
+    shutdown: () =>
+      (stopping ??= sdk
+        .shutdown()
+        .then(() => getThreadStore().close())
+        .catch((error: unknown) => diag.error('otel-sessions: shutdown failed', error))),
+  };
+  holder[HANDLE_KEY] = handle;
+  if (options.flushOnExit ?? true) flushOnExit(handle);
+  return handle;
+}
+
+async function flushProvider(provider: unknown): Promise<void> {
+  const delegate = (provider as { getDelegate?: () => unknown }).getDelegate?.() ?? provider;
+  await (delegate as { forceFlush?: () => Promise<unknown> }).forceFlush?.();
+}
+
+/** Flushes on SIGTERM and SIGINT (then lets the signal do what it would have done) and before exit. */
+function flushOnExit(handle: SessionsHandle): void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    void handle.shutdown().finally(() => {
+      // Without other listeners, the signal's default action was to end the process: keep it so.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  process.once('beforeExit', () => void handle.shutdown());
+}

@@ -1,0 +1,46 @@
+import type winston from 'winston';
+import { createLogger } from './logging/create-logger.js';
+import { StoreOutage } from './thread/store-outage.js';
+import { MemoryThreadStore } from './thread/memory-thread-store.js';
+import type { ThreadStore } from './thread/thread-store.js';
+
+// Process-wide, shared by the ESM and CommonJS builds through a global symbol.
+const CONFIG_KEY = Symbol.for('otel-sessions.runtime-config');
+
+interface RuntimeConfig {
+  threadStore: ThreadStore | undefined;
+  logger: winston.Logger | undefined;
+  outage: StoreOutage | undefined;
+}
+
+function config(): RuntimeConfig {
+  const holder = globalThis as { [CONFIG_KEY]?: RuntimeConfig };
+  return (holder[CONFIG_KEY] ??= { threadStore: undefined, logger: undefined, outage: undefined });
+}
+
+/** The process's thread store: the one set by `registerSessions`, else an in-memory one. @internal */
+export function getThreadStore(): ThreadStore {
+  return (config().threadStore ??= new MemoryThreadStore());
+}
+
+/** Sets the process's thread store. @internal */
+export function setThreadStore(store: ThreadStore): void {
+  config().threadStore = store;
+}
+
+/** The logger agents and routes get as `logger`: one per process, made on first use. @internal */
+export function getLogger(): winston.Logger {
+  return (config().logger ??= createLogger());
+}
+
+/** Sets the logger agents and routes get. @internal */
+export function setLogger(logger: winston.Logger): void {
+  config().logger = logger;
+}
+
+/** The process's thread store outage reporter, which logs through `getLogger()`. @internal */
+export function getStoreOutage(): StoreOutage {
+  return (config().outage ??= new StoreOutage((message, error) =>
+    message.includes('again') ? getLogger().warn(message) : getLogger().error(message, { error: error instanceof Error ? error.message : String(error) }),
+  ));
+}

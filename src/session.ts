@@ -1,0 +1,51 @@
+import { Listeners } from './internal/listeners.js';
+import type { Thread } from './thread/thread.js';
+
+/** The event of a session's `completed` listeners. */
+export interface SessionCompletedEvent {
+  readonly sessionId: string;
+  readonly threadId: string;
+}
+
+/**
+ * One request to an agent or route: it has its own ID, request-scoped state and
+ * metadata, and belongs to a thread.
+ */
+export class Session {
+  /** The session ID (`sess_…`). */
+  readonly id: string;
+  /** The thread (conversation) this session belongs to. */
+  readonly thread: Thread;
+  /** Request-scoped state: cleared when the session ends. */
+  readonly state = new Map<string, unknown>();
+  /**
+   * Values to filter on later: each string, number or boolean entry becomes a
+   * `session.metadata.<key>` attribute on the session's root span when it ends.
+   * Keep it to non-sensitive values or opaque identifiers.
+   */
+  readonly metadata: Record<string, unknown> = {};
+  private readonly listeners = new Listeners<'completed', SessionCompletedEvent>();
+  /** @internal */
+  readonly pending: Array<Promise<unknown>> = [];
+
+  /** @internal */
+  constructor(id: string, thread: Thread) {
+    this.id = id;
+    this.thread = thread;
+  }
+
+  /** Calls `listener` when the session has ended, background work included. */
+  addEventListener(type: 'completed', listener: (event: SessionCompletedEvent) => void): void {
+    this.listeners.add(type, listener);
+  }
+
+  /** Removes a listener added by `addEventListener`. */
+  removeEventListener(type: 'completed', listener: (event: SessionCompletedEvent) => void): void {
+    this.listeners.remove(type, listener);
+  }
+
+  /** @internal */
+  complete(): void {
+    this.listeners.fire('completed', { sessionId: this.id, threadId: this.thread.id });
+  }
+}

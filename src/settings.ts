@@ -1,0 +1,48 @@
+import { diag } from '@opentelemetry/api';
+
+/** What the environment configures; read once, in the entry points only. @internal */
+export interface EnvSettings {
+  serviceName: string | undefined;
+  endpoint: string | undefined;
+  journalDir: string | undefined;
+  keepJournal: boolean | undefined;
+  redisUrl: string | undefined;
+  threadTtlMs: number | undefined;
+  secret: string | undefined;
+}
+
+/** Reads the `OTEL_*` and `OTEL_SESSIONS_*` variables; a bad value is warned about and ignored. @internal */
+export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettings {
+  return {
+    serviceName: text(env.OTEL_SERVICE_NAME),
+    endpoint: text(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? text(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
+    journalDir: text(env.OTEL_SESSIONS_JOURNAL_DIR),
+    keepJournal: flag('OTEL_SESSIONS_JOURNAL', env.OTEL_SESSIONS_JOURNAL),
+    redisUrl: text(env.OTEL_SESSIONS_REDIS_URL),
+    threadTtlMs: positiveInteger('OTEL_SESSIONS_THREAD_TTL_MS', env.OTEL_SESSIONS_THREAD_TTL_MS),
+    secret: text(env.OTEL_SESSIONS_SECRET),
+  };
+}
+
+function text(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function flag(name: string, value: string | undefined): boolean | undefined {
+  const trimmed = text(value)?.toLowerCase();
+  if (trimmed === undefined) return undefined;
+  if (trimmed === 'true' || trimmed === '1') return true;
+  if (trimmed === 'false' || trimmed === '0') return false;
+  diag.warn(`otel-sessions: ${name} must be true or false; ignoring it`);
+  return undefined;
+}
+
+function positiveInteger(name: string, value: string | undefined): number | undefined {
+  const trimmed = text(value);
+  if (trimmed === undefined) return undefined;
+  const number = Number(trimmed);
+  if (Number.isSafeInteger(number) && number > 0) return number;
+  diag.warn(`otel-sessions: ${name} must be a positive whole number of milliseconds; ignoring it`);
+  return undefined;
+}

@@ -1,0 +1,30 @@
+import { diag } from '@opentelemetry/api';
+
+/**
+ * Tells the operator once when the thread store fails and once when it is back, however
+ * many requests meet the outage in between: one clear message, not one per request.
+ */
+export class StoreOutage {
+  private down = false;
+
+  constructor(private readonly report: (message: string, error?: unknown) => void = (message, error) => diag.error(message, error)) {}
+
+  /** Runs a store call; on failure reports (once per outage) and resolves `fallback`. */
+  async attempt<T>(what: string, call: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      const result = await call();
+      if (this.down) {
+        this.down = false;
+        this.report('otel-sessions: the thread store is reachable again; threads are kept as before');
+      }
+      return result;
+    } catch (error) {
+      if (!this.down) {
+        this.down = true;
+        const reason = error instanceof Error ? error.message : String(error);
+        this.report(`otel-sessions: the thread store failed to ${what} (${reason}); requests are still served, with fresh threads, until it is back`, error);
+      }
+      return fallback;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/** A JSON value, the only kind thread state and metadata hold. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** What a store holds for one live thread. */
+export interface ThreadSnapshot {
+  /** Thread state entries, by key. */
+  state: Record<string, JsonValue>;
+  /** Thread metadata (replaced whole by `setMetadata`). */
+  metadata: Record<string, JsonValue>;
+}
+
+/** What one session changed in its thread; applied key by key, so concurrent sessions
+ * that change different keys both keep their writes (same key: last writer wins). */
+export interface ThreadChanges {
+  /** When true, every state key is removed before `set` is applied. */
+  cleared: boolean;
+  /** State keys set, with their new values. */
+  set: Record<string, JsonValue>;
+  /** State keys removed. */
+  deleted: string[];
+  /** New metadata, replacing the old whole; absent when unchanged. */
+  metadata?: Record<string, JsonValue>;
+}
+
+/**
+ * Where threads live between sessions. Every thread expires `ttlMs` after its last
+ * activity (a load, save or touch); an expired thread is gone, as if never seen.
+ */
+export interface ThreadStore {
+  /** The thread's state and metadata, or `undefined` when unknown or expired. Marks activity. */
+  load(threadId: string): Promise<ThreadSnapshot | undefined>;
+  /** Applies one session's changes and marks activity, creating the thread if needed. */
+  save(threadId: string, changes: ThreadChanges): Promise<void>;
+  /** Marks activity of existing threads, in one batch; unknown threads are ignored. */
+  touch(threadIds: readonly string[]): Promise<void>;
+  /** Removes the thread. Resolves whether it existed. */
+  destroy(threadId: string): Promise<boolean>;
+  /** Calls `listener` with the ID of every thread that this store sees expire or be destroyed. */
+  onGone?(listener: (threadId: string, reason: 'expired' | 'destroyed') => void): void;
+  /** Releases timers and connections. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** One hour: how long a thread lives after its last activity, unless configured. */
+export const DEFAULT_THREAD_TTL_MS = 60 * 60 * 1000;

@@ -1,0 +1,123 @@
+import { Listeners } from '../internal/listeners.js';
+import { assertJsonValue } from './json-state.js';
+import { ThreadState } from './thread-state.js';
+import type { JsonValue, ThreadChanges, ThreadSnapshot, ThreadStore } from './thread-store.js';
+
+/** The event of a thread's `destroyed` listeners. */
+export interface ThreadDestroyedEvent {
+  readonly threadId: string;
+  /** `destroyed` when `destroy()` was called; `expired` after its time without activity. */
+  readonly reason: 'destroyed' | 'expired';
+}
+
+/**
+ * A conversation: the sessions of one user's multi-turn exchange share it. Its state and
+ * metadata persist across those sessions until one hour (by default) after its last activity.
+ */
+export class Thread {
+  /** The thread ID (`thrd_…`). */
+  readonly id: string;
+  /** State that persists across the sessions of this thread (JSON values). */
+  readonly state: ThreadState;
+  private metadata: Record<string, JsonValue> | undefined;
+  private metadataChanged = false;
+  private readonly listeners = new Listeners<'destroyed', ThreadDestroyedEvent>();
+  private gone = false;
+
+  /** @internal */
+  constructor(
+    id: string,
+    /** @internal */ readonly store: ThreadStore,
+    snapshot: ThreadSnapshot | undefined,
+    maxBytes?: number,
+  ) {
+    this.id = id;
+    const loaded = snapshot ?? { state: {}, metadata: {} };
+    this.state = new ThreadState(id, () => Promise.resolve(loaded), maxBytes);
+  }
+
+  /** A copy of the thread's metadata. */
+  async getMetadata(): Promise<Record<string, JsonValue>> {
+    return { ...(this.metadata ?? (await this.state.loaded()).metadata) };
+  }
+
+  /**
+   * Replaces the thread's metadata whole. Values must be JSON; strings, numbers and
+   * booleans also appear as `session.thread_metadata.<key>` on each session's root span.
+   * Keep it to non-sensitive values or opaque identifiers.
+   */
+  async setMetadata(metadata: Record<string, unknown>): Promise<void> {
+    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
+      throw new TypeError('thread.setMetadata: metadata must be a plain object');
+    }
+    for (const [key, value] of Object.entries(metadata)) assertJsonValue(key, value);
+    this.metadata = { ...(metadata as Record<string, JsonValue>) };
+    this.metadataChanged = true;
+  }
+
+  /** Ends the thread now: its state and metadata are gone, and `destroyed` listeners are told. */
+  async destroy(): Promise<void> {
+    await this.store.destroy(this.id);
+    this.notifyGone('destroyed');
+  }
+
+  /** Calls `listener` when this thread is destroyed or expires (seen by this process). */
+  addEventListener(type: 'destroyed', listener: (event: ThreadDestroyedEvent) => void): void {
+    this.listeners.add(type, listener);
+    watchThread(this);
+  }
+
+  /** Removes a listener added by `addEventListener`. */
+  removeEventListener(type: 'destroyed', listener: (event: ThreadDestroyedEvent) => void): void {
+    this.listeners.remove(type, listener);
+  }
+
+  /** The metadata as it will be saved. @internal */
+  async currentMetadata(): Promise<Record<string, JsonValue>> {
+    return this.metadata ?? (await this.state.loaded()).metadata;
+  }
+
+  /** What this session changed, for the store; resets it. @internal */
+  takeChanges(): ThreadChanges {
+    const changes: ThreadChanges = this.state.takeChanges();
+    if (this.metadataChanged && this.metadata) changes.metadata = this.metadata;
+    this.metadataChanged = false;
+    return changes;
+  }
+
+  /** Whether anything changed since the last `takeChanges`. @internal */
+  get dirty(): boolean {
+    return this.metadataChanged || this.state.dirty;
+  }
+
+  /** @internal */
+  notifyGone(reason: 'destroyed' | 'expired'): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.listeners.fire('destroyed', { threadId: this.id, reason });
+    unwatchThread(this);
+  }
+}
+
+// Threads with listeners, by ID, so that a store's expiry reaches them.
+const watched = new Map<string, Set<Thread>>();
+const subscribedStores = new WeakSet<ThreadStore>();
+
+function watchThread(thread: Thread): void {
+  const store = thread.store;
+  if (!subscribedStores.has(store) && store.onGone) {
+    subscribedStores.add(store);
+    store.onGone((threadId, reason) => {
+      for (const each of watched.get(threadId) ?? []) each.notifyGone(reason);
+    });
+  }
+  let set = watched.get(thread.id);
+  if (!set) watched.set(thread.id, (set = new Set()));
+  set.add(thread);
+}
+
+function unwatchThread(thread: Thread): void {
+  const set = watched.get(thread.id);
+  set?.delete(thread);
+  if (set?.size === 0) watched.delete(thread.id);
+}

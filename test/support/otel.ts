@@ -1,0 +1,37 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { SessionLogRecordProcessor } from '../../src/processors/session-log-record-processor.js';
+import { SessionSpanProcessor } from '../../src/processors/session-span-processor.js';
+import { ThreadActivitySpanProcessor } from '../../src/processors/thread-activity-span-processor.js';
+import type { ThreadStore } from '../../src/thread/thread-store.js';
+
+/** An in-memory OpenTelemetry set-up with the session processors, for unit tests. */
+export interface TestTelemetry {
+  spans: InMemorySpanExporter;
+  logs: InMemoryLogRecordExporter;
+  activity: ThreadActivitySpanProcessor;
+  tracerProvider: TracerProvider;
+}
+
+/** Installs global providers (once per test file): context manager, propagators, tracer and logger providers. */
+export function installTestTelemetry(options: { store?: ThreadStore } = {}): TestTelemetry {
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+  const spans = new InMemorySpanExporter();
+  const activity = new ThreadActivitySpanProcessor({ store: options.store, flushIntervalMs: 50 });
+  const tracerProvider = new TracerProvider({
+    spanProcessors: [new SessionSpanProcessor(), activity, new SimpleSpanProcessor({ exporter: spans })],
+  });
+  trace.setGlobalTracerProvider(tracerProvider);
+  const logExporter = new InMemoryLogRecordExporter();
+  const loggerProvider = new LoggerProvider({
+    processors: [new SessionLogRecordProcessor(), new SimpleLogRecordProcessor({ exporter: logExporter })],
+  });
+  logs.setGlobalLoggerProvider(loggerProvider);
+  return { spans, logs: logExporter, activity, tracerProvider };
+}

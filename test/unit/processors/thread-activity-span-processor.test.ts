@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { context, trace } from '@opentelemetry/api';
+import { withSession } from '../../../src/context.js';
+import { newSessionId, newThreadId } from '../../../src/ids.js';
+import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
+import type { ThreadStore } from '../../../src/thread/thread-store.js';
+import { installTestTelemetry } from '../../support/otel.js';
+
+let now = 1_000_000;
+const store = new MemoryThreadStore({ ttlMs: 60 * 60 * 1000, clock: () => now });
+const touches: string[][] = [];
+const countingStore: ThreadStore = Object.assign(Object.create(store) as ThreadStore, {
+  touch: (ids: readonly string[]) => (touches.push([...ids]), store.touch(ids)),
+});
+const telemetry = installTestTelemetry({ store: countingStore });
+const tracer = trace.getTracer('test');
+const HOUR = 60 * 60 * 1000;
+
+test('a thread lives until one hour after its LAST activity, background work included', async () => {
+  const threadId = newThreadId();
+  await store.save(threadId, { cleared: false, set: { turn: 1 }, deleted: [] });
+  now += 50 * 60 * 1000; // 50 minutes later, a background job runs in the thread
+  withSession({ sessionId: newSessionId(), threadId }, () => tracer.startSpan('background job').end());
+  await telemetry.activity.forceFlush();
+  now += 50 * 60 * 1000; // 100 minutes after the save, 50 after the job
+  assert.deepEqual((await store.load(threadId))?.state, { turn: 1 });
+  now += HOUR; // an hour of silence
+  assert.equal(await store.load(threadId), undefined);
+});
+
+test('activity is debounced: one store call for many spans in many threads', async () => {
+  await telemetry.activity.forceFlush();
+  touches.length = 0;
+  const threads = [newThreadId(), newThreadId(), newThreadId()];
+  for (let i = 0; i < 3000; i++) {
+    withSession({ sessionId: newSessionId(), threadId: threads[i % 3] as string }, () => tracer.startSpan('work').end());
+  }
+  await telemetry.activity.forceFlush();
+  assert.equal(touches.length, 1);
+  assert.deepEqual(new Set(touches[0]), new Set(threads));
+});
+
+test('a failing store never throws into the span path', async () => {
+  const failing = Object.assign(Object.create(store) as ThreadStore, {
+    touch: () => Promise.reject(new Error('store down')),
+  });
+  const { ThreadActivitySpanProcessor } = await import('../../../src/processors/thread-activity-span-processor.js');
+  const processor = new ThreadActivitySpanProcessor({ store: failing, flushIntervalMs: 1 });
+  withSession({ sessionId: newSessionId(), threadId: newThreadId() }, () => {
+    const span = tracer.startSpan('x');
+    assert.doesNotThrow(() => processor.onStart(span as never, context.active()));
+    span.end();
+  });
+  await assert.doesNotReject(processor.forceFlush());
+});
