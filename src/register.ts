@@ -14,7 +14,8 @@ import { JournalSpanExporter } from './export/journal-span-exporter.js';
 import { SessionLogRecordProcessor } from './processors/session-log-record-processor.js';
 import { SessionSpanProcessor } from './processors/session-span-processor.js';
 import { ThreadActivitySpanProcessor } from './processors/thread-activity-span-processor.js';
-import { getThreadStore, setThreadStore } from './runtime-config.js';
+import { createLogger } from './logging/create-logger.js';
+import { getThreadStore, setLogger, setThreadStore } from './runtime-config.js';
 import { readEnvSettings } from './settings.js';
 import { MemoryThreadStore } from './thread/memory-thread-store.js';
 import { RedisThreadStore } from './thread/redis-thread-store.js';
@@ -46,6 +47,10 @@ export interface RegisterOptions {
   spanProcessors?: SpanProcessor[];
   /** More log record processors, after the session processor. @default [] */
   logRecordProcessors?: LogRecordProcessor[];
+  /** The level of the logger agents and routes get. @default OTEL_SESSIONS_LOG_LEVEL, else 'info' */
+  logLevel?: string;
+  /** Whether that logger also writes JSON lines to stdout. @default OTEL_SESSIONS_LOG_CONSOLE, else true */
+  logToConsole?: boolean;
   /** Flush on SIGTERM, SIGINT and before exit. @default true */
   flushOnExit?: boolean;
   /** Print OpenTelemetry warnings and errors to stderr. @default true */
@@ -93,6 +98,7 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
     options.threadStore ??
     (env.redisUrl ? new RedisThreadStore({ url: env.redisUrl, ttlMs: threadTtlMs }) : new MemoryThreadStore({ ttlMs: threadTtlMs }));
   setThreadStore(threadStore);
+  setLogger(createLogger({ level: options.logLevel ?? env.logLevel, console: options.logToConsole ?? env.logToConsole }));
 
   const endpoint = options.endpoint ?? env.endpoint;
   const journalDir = options.journalDir ?? env.journalDir ?? '.otel-sessions';

@@ -11,7 +11,16 @@ export interface SessionCompletedEvent {
  * One request to an agent or route: it has its own ID, request-scoped state and
  * metadata, and belongs to a thread.
  */
+const SESSION_BRAND = Symbol.for('otel-sessions.session');
+
 export class Session {
+  /** Recognises sessions made by either build (ESM or CommonJS) of this package. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [SESSION_BRAND]?: boolean })[SESSION_BRAND] === true;
+  }
+
+  /** @internal */
+  readonly [SESSION_BRAND] = true;
   /** The session ID (`sess_…`). */
   readonly id: string;
   /** The thread (conversation) this session belongs to. */

@@ -9,6 +9,8 @@ export interface EnvSettings {
   redisUrl: string | undefined;
   threadTtlMs: number | undefined;
   secret: string | undefined;
+  logLevel: string | undefined;
+  logToConsole: boolean | undefined;
 }
 
 /** Reads the `OTEL_*` and `OTEL_SESSIONS_*` variables; a bad value is warned about and ignored. @internal */
@@ -21,6 +23,8 @@ export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     redisUrl: text(env.OTEL_SESSIONS_REDIS_URL),
     threadTtlMs: positiveInteger('OTEL_SESSIONS_THREAD_TTL_MS', env.OTEL_SESSIONS_THREAD_TTL_MS),
     secret: text(env.OTEL_SESSIONS_SECRET),
+    logLevel: text(env.OTEL_SESSIONS_LOG_LEVEL),
+    logToConsole: flag('OTEL_SESSIONS_LOG_CONSOLE', env.OTEL_SESSIONS_LOG_CONSOLE),
   };
 }
 

@@ -8,6 +8,8 @@ import { SessionLogRecordProcessor } from '../../src/processors/session-log-reco
 import { SessionSpanProcessor } from '../../src/processors/session-span-processor.js';
 import { ThreadActivitySpanProcessor } from '../../src/processors/thread-activity-span-processor.js';
 import type { ThreadStore } from '../../src/thread/thread-store.js';
+import { createLogger } from '../../src/logging/create-logger.js';
+import { setLogger } from '../../src/runtime-config.js';
 
 /** An in-memory OpenTelemetry set-up with the session processors, for unit tests. */
 export interface TestTelemetry {
@@ -33,5 +35,6 @@ export function installTestTelemetry(options: { store?: ThreadStore } = {}): Tes
     processors: [new SessionLogRecordProcessor(), new SimpleLogRecordProcessor({ exporter: logExporter })],
   });
   logs.setGlobalLoggerProvider(loggerProvider);
+  setLogger(createLogger({ console: false }));
   return { spans, logs: logExporter, activity, tracerProvider };
 }

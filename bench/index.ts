@@ -1,0 +1,27 @@
+/**
+ * Runs every benchmark, one after another, in one process: `npm run bench`.
+ * Each benchmark file exports `main()`; to add one, import it and append it to BENCHMARKS.
+ * Every benchmark verifies what it measures first and throws if it would measure a no-op.
+ */
+import { main as logs } from './logs.js';
+import { main as spans } from './spans.js';
+
+const BENCHMARKS: ReadonlyArray<readonly [name: string, main: () => Promise<void>]> = [
+  ['spans', spans],
+  ['logs', logs],
+  // ['journal-logs', journalLogs],   // e.g. import { main as journalLogs } from './journal-logs.js';
+];
+
+console.log(
+  `otel-sessions benchmarks (node ${process.version}, ${process.platform}/${process.arch}); ratios are measured side by side, absolute ns are not comparable across machines\n`,
+);
+for (const [name, main] of BENCHMARKS) {
+  try {
+    await main();
+  } catch (error) {
+    console.error(`bench ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+    break;
+  }
+  console.log();
+}
