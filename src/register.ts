@@ -1,7 +1,5 @@
 import { diag, DiagConsoleLogger, DiagLogLevel, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
@@ -11,6 +9,8 @@ import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@open
 import { installEsmLoaderHook } from './esm-loader-hook.js';
 import { JournalLogExporter } from './export/journal-log-exporter.js';
 import { JournalSpanExporter } from './export/journal-span-exporter.js';
+import { OtlpSpool } from './export/otlp-spool.js';
+import { SpoolingLogExporter, SpoolingSpanExporter } from './export/otlp-spooling-exporters.js';
 import { SessionLogRecordProcessor } from './processors/session-log-record-processor.js';
 import { SessionSpanProcessor } from './processors/session-span-processor.js';
 import { ThreadActivitySpanProcessor } from './processors/thread-activity-span-processor.js';
@@ -33,6 +33,11 @@ export interface RegisterOptions {
   endpoint?: string;
   /** Folder of the local journal. @default OTEL_SESSIONS_JOURNAL_DIR, else '.otel-sessions' */
   journalDir?: string;
+  /**
+   * Most bytes of telemetry kept per signal while the collector cannot be reached (sent
+   * once it answers again; past it the oldest is dropped). @default 67108864 (64 MiB)
+   */
+  maxSpoolBytes?: number;
   /** Also keep the local journal when exporting to an endpoint. @default OTEL_SESSIONS_JOURNAL, else false */
   journal?: boolean;
   /** Where threads live. @default a Redis store when OTEL_SESSIONS_REDIS_URL is set, else in memory */
@@ -100,15 +105,17 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
   setThreadStore(threadStore);
   setLogger(createLogger({ level: options.logLevel ?? env.logLevel, console: options.logToConsole ?? env.logToConsole }));
 
-  const endpoint = options.endpoint ?? env.endpoint;
+  const endpoint = options.endpoint ?? env.endpoint ?? env.tracesEndpoint;
   const journalDir = options.journalDir ?? env.journalDir ?? '.otel-sessions';
   const keepJournal = endpoint === undefined || (options.journal ?? env.keepJournal ?? false);
   const spanExporters: SpanExporter[] = [];
   const logExporters: LogRecordExporter[] = [];
   if (endpoint !== undefined) {
     const base = endpoint.replace(/\/+$/, '');
-    spanExporters.push(new OTLPTraceExporter(options.endpoint ? { url: `${base}/v1/traces` } : {}));
-    logExporters.push(new OTLPLogExporter(options.endpoint ? { url: `${base}/v1/logs` } : {}));
+    const tracesUrl = options.endpoint ? `${base}/v1/traces` : (env.tracesEndpoint ?? `${base}/v1/traces`);
+    const logsUrl = options.endpoint ? `${base}/v1/logs` : (env.logsEndpoint ?? `${base}/v1/logs`);
+    spanExporters.push(new SpoolingSpanExporter(new OtlpSpool({ url: tracesUrl, headers: env.headers, maxSpoolBytes: options.maxSpoolBytes })));
+    logExporters.push(new SpoolingLogExporter(new OtlpSpool({ url: logsUrl, headers: env.headers, maxSpoolBytes: options.maxSpoolBytes })));
   }
   if (keepJournal) {
     spanExporters.push(new JournalSpanExporter({ dir: journalDir }));

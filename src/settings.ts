@@ -4,6 +4,9 @@ import { diag } from '@opentelemetry/api';
 export interface EnvSettings {
   serviceName: string | undefined;
   endpoint: string | undefined;
+  tracesEndpoint: string | undefined;
+  logsEndpoint: string | undefined;
+  headers: Record<string, string>;
   journalDir: string | undefined;
   keepJournal: boolean | undefined;
   redisUrl: string | undefined;
@@ -17,7 +20,10 @@ export interface EnvSettings {
 export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettings {
   return {
     serviceName: text(env.OTEL_SERVICE_NAME),
-    endpoint: text(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? text(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
+    endpoint: text(env.OTEL_EXPORTER_OTLP_ENDPOINT),
+    tracesEndpoint: text(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
+    logsEndpoint: text(env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT),
+    headers: headerList(env.OTEL_EXPORTER_OTLP_HEADERS),
     journalDir: text(env.OTEL_SESSIONS_JOURNAL_DIR),
     keepJournal: flag('OTEL_SESSIONS_JOURNAL', env.OTEL_SESSIONS_JOURNAL),
     redisUrl: text(env.OTEL_SESSIONS_REDIS_URL),
@@ -26,6 +32,24 @@ export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     logLevel: text(env.OTEL_SESSIONS_LOG_LEVEL),
     logToConsole: flag('OTEL_SESSIONS_LOG_CONSOLE', env.OTEL_SESSIONS_LOG_CONSOLE),
   };
+}
+
+/** `k1=v1,k2=v2` with URL-encoded values, as OTEL_EXPORTER_OTLP_HEADERS has them. */
+function headerList(value: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of text(value)?.split(',') ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) {
+      diag.warn('otel-sessions: OTEL_EXPORTER_OTLP_HEADERS has an entry without a name=value form; ignoring that entry');
+      continue;
+    }
+    try {
+      headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      diag.warn('otel-sessions: OTEL_EXPORTER_OTLP_HEADERS has a badly encoded value; ignoring that entry');
+    }
+  }
+  return headers;
 }
 
 function text(value: string | undefined): string | undefined {

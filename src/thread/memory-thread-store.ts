@@ -39,8 +39,8 @@ export class MemoryThreadStore implements ThreadStore {
     const thread = this.live(threadId);
     if (!thread) return undefined;
     thread.lastActivity = this.clock();
-    const state: Record<string, JsonValue> = {};
-    for (const [key, text] of thread.state) state[key] = JSON.parse(text) as JsonValue;
+    // fromEntries, not assignment: a key named __proto__ must stay a key.
+    const state = Object.fromEntries([...thread.state].map(([key, text]) => [key, JSON.parse(text) as JsonValue]));
     return { state, metadata: JSON.parse(thread.metadata) as Record<string, JsonValue> };
   }
 

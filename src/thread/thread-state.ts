@@ -30,6 +30,7 @@ export class ThreadState {
    * @throws {RangeError} when the thread would grow above its size cap.
    */
   async set(key: string, value: unknown): Promise<void> {
+    if (typeof key !== 'string' || key === '__proto__') throw new TypeError('thread state keys must be strings other than "__proto__"');
     assertJsonValue(key, value);
     const snapshot = await this.loaded();
     const previous = Object.prototype.hasOwnProperty.call(snapshot.state, key) ? snapshot.state[key] : undefined;

@@ -1,0 +1,36 @@
+/**
+ * Serves one variant's Hono app on 127.0.0.1 (a free port) and reports the port to the
+ * parent. Imported dynamically by each variant, after its telemetry (if any) is started, so
+ * that `node:http` is loaded after the http instrumentation and ESM hook are in place.
+ */
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { onParentMessage, tell } from './protocol.js';
+
+type Fetch = (request: Request) => Response | Promise<Response>;
+
+export interface ServeOptions {
+  /** Exports every ended span and log record (answering the parent's `flush`). */
+  flush?: () => Promise<void>;
+}
+
+export async function serveApp(fetch: Fetch, options: ServeOptions = {}): Promise<void> {
+  const server = serve({ fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  onParentMessage((message) => {
+    if (message.type === 'stop') {
+      server.close();
+      process.exit(0);
+    }
+    if (message.type === 'flush') {
+      (options.flush ?? (() => Promise.resolve()))().then(
+        () => tell({ type: 'flushed', id: message.id }),
+        (error: unknown) => tell({ type: 'flushed', id: message.id, error: String(error) }),
+      );
+    }
+  });
+  tell({ type: 'ready', port: (server.address() as AddressInfo).port });
+}

@@ -1,0 +1,310 @@
+/**
+ * The example service over loopback under autocannon, in three variants, each its own
+ * child process started the same way (`node --import tsx bench/apps/<variant>.ts`):
+ *   no telemetry          the plain service (bench/apps/plain-app.ts: same routes, /chat doing
+ *                         the same validation and thread bookkeeping), no OpenTelemetry;
+ *   bare OTel             the plain service under NodeSDK with http instrumentation only;
+ *   OTel + otel-sessions  examples/app.ts (sessions middleware, MyAgent) under registerSessions.
+ * Both telemetry variants export OTLP/HTTP JSON to one sink process that answers 200 at once.
+ * Every request is `POST /chat {"message":"hi"}` continuing one of a few threads (its
+ * `x-thread-id`), so thread state is loaded and saved on every request.
+ *
+ *   node --import tsx bench/http-load.ts      (or `npm run bench` for every benchmark)
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { ChildMessage, ParentMessage, SinkCounts } from './apps/protocol.js';
+import { BenchCheckError, fmt, median, medianRatio, runIfMain, verdict, type RoundResults } from './support/measure.js';
+
+const ROUNDS = 5;
+const DURATION_S = 6;
+const WARMUP_S = 3;
+const CONNECTIONS = 10;
+/** Threads the requests cycle through (each connection walks them in turn). */
+const THREADS = 8;
+const BODY = JSON.stringify({ message: 'hi' });
+const SECRET = 'bench-http-load-secret-0123456789abcdef';
+
+const TARGET_RPS_RATIO = 0.95;
+const TARGET_P99_RATIO = 1.1;
+
+interface VariantSpec {
+  readonly name: string;
+  readonly script: string;
+  /** The sink path segment of its exports, when it exports. */
+  readonly sink?: string;
+  /** Spans each request should produce at the sink. */
+  readonly spansPerRequest?: number;
+}
+
+const NONE: VariantSpec = { name: 'no telemetry', script: 'no-telemetry.ts' };
+const BARE: VariantSpec = { name: 'bare OTel', script: 'bare-otel.ts', sink: 'bare-otel', spansPerRequest: 1 };
+const SESSIONS: VariantSpec = { name: 'OTel + otel-sessions', script: 'otel-sessions.ts', sink: 'otel-sessions', spansPerRequest: 2 };
+const VARIANTS = [NONE, BARE, SESSIONS] as const;
+
+// autocannon ships no types: the little used here.
+interface AutocannonResult {
+  duration: number;
+  requests: { total: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+interface AutocannonInstance extends PromiseLike<AutocannonResult> {
+  on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): void;
+}
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  requests: Array<{ method: string; path: string; headers: Record<string, string>; body: string }>;
+}) => AutocannonInstance;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+/** A forked process speaking bench/apps/protocol.ts. */
+class Child {
+  private nextId = 0;
+  private readonly waiting = new Map<number, (message: ChildMessage) => void>();
+  private exited = false;
+
+  private constructor(
+    readonly name: string,
+    private readonly proc: ChildProcess,
+    readonly port: number,
+  ) {
+    proc.on('message', (message: ChildMessage) => {
+      if (message.type === 'ready') return;
+      this.waiting.get(message.id)?.(message);
+      this.waiting.delete(message.id);
+    });
+    proc.once('exit', () => (this.exited = true));
+  }
+
+  static async start(name: string, script: string, env: NodeJS.ProcessEnv): Promise<Child> {
+    const path = fileURLToPath(new URL(`./apps/${script}`, import.meta.url));
+    const child = fork(path, [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new BenchCheckError(`http-load: ${name} did not start within 30 s`)), 30_000);
+      child.on('message', (message: ChildMessage) => {
+        if (message.type !== 'ready') return;
+        clearTimeout(timer);
+        resolve(message.port);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new BenchCheckError(`http-load: ${name} exited before listening (${signal ?? `code ${code}`})`));
+      });
+    });
+    return new Child(name, child, port);
+  }
+
+  /** Sends a request and waits for its answer. */
+  ask(type: 'flush' | 'counts'): Promise<ChildMessage> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new BenchCheckError(`http-load: ${this.name} did not answer ${type}`)), 15_000);
+      this.waiting.set(id, (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
+      this.proc.send({ type, id } satisfies ParentMessage);
+    });
+  }
+
+  async flush(): Promise<void> {
+    const answer = await this.ask('flush');
+    if (answer.type === 'flushed' && answer.error) throw new BenchCheckError(`http-load: ${this.name}: flush failed: ${answer.error}`);
+  }
+
+  async counts(): Promise<Record<string, SinkCounts>> {
+    const answer = await this.ask('counts');
+    if (answer.type !== 'counts') throw new BenchCheckError(`http-load: ${this.name}: unexpected answer ${answer.type}`);
+    return answer.counts;
+  }
+
+  /** Asks the process to exit, then kills it if it has not within 2 s. */
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
+    if (this.proc.connected) this.proc.send({ type: 'stop' } satisfies ParentMessage);
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 2_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Every child still running: killed on the way out, whatever happens. */
+const live = new Set<ChildProcess>();
+function killLive(): void {
+  for (const child of live) child.kill('SIGKILL');
+}
+
+interface Server {
+  spec: VariantSpec;
+  child: Child;
+  url: string;
+  /** Signed thread tokens (or, in the plain service, thread IDs) the load cycles through. */
+  tokens: string[];
+  /** Every request it has answered, for spans per request. */
+  requests: number;
+}
+
+/** Starts threads through the service and checks that it answers and keeps thread state. */
+async function prime(server: Server): Promise<void> {
+  const { spec, url } = server;
+  for (let i = 0; i < THREADS; i++) {
+    const response = await fetch(`${url}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+    const body = (await response.json()) as { reply?: string; turns?: number; sessionId?: string };
+    const token = response.headers.get('x-thread-id');
+    if (response.status !== 200 || body.reply !== 'You said: hi' || token === null || !body.sessionId || response.headers.get('x-session-id') !== body.sessionId)
+      throw new BenchCheckError(`http-load: ${spec.name}: POST /chat answered ${response.status} ${JSON.stringify(body)}`);
+    server.tokens.push(token);
+  }
+  const again = await fetch(`${url}/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-thread-id': server.tokens[0]! },
+    body: BODY,
+  });
+  const body = (await again.json()) as { turns?: number };
+  if (body.turns !== 2) throw new BenchCheckError(`http-load: ${spec.name}: a thread's second turn saw ${body.turns} messages, not 2`);
+  server.requests += THREADS + 1;
+}
+
+interface Load {
+  rps: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** Runs autocannon against `server` for `seconds`; p99 from every response's time (µs resolution). */
+async function load(server: Server, seconds: number): Promise<Load> {
+  const times: number[] = [];
+  const instance = autocannon({
+    url: server.url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: server.tokens.map((token) => ({
+      method: 'POST',
+      path: '/chat',
+      headers: { 'content-type': 'application/json', 'x-thread-id': token },
+      body: BODY,
+    })),
+  });
+  instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
+  const result = await instance;
+  server.requests += times.length;
+  times.sort((a, b) => a - b);
+  const p99 = times.length === 0 ? NaN : times[Math.min(times.length - 1, Math.ceil(times.length * 0.99) - 1)]!;
+  return { rps: result.requests.total / result.duration, p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+}
+
+/** Exports what each telemetry variant has ended, and returns the sink's counts. */
+async function sinkCounts(servers: readonly Server[], sink: Child): Promise<Record<string, SinkCounts>> {
+  for (const server of servers) await server.child.flush();
+  return sink.counts();
+}
+
+function checkExports(counts: Record<string, SinkCounts>): void {
+  const bare = counts[BARE.sink!];
+  const sessions = counts[SESSIONS.sink!];
+  if (!bare || bare.spans === 0) throw new BenchCheckError('http-load: bare OTel exported no spans: http is not instrumented');
+  if (bare.sessionIds !== 0 || bare.logRecords !== 0) throw new BenchCheckError('http-load: bare OTel exported session attributes or logs');
+  if (!sessions || sessions.spans === 0) throw new BenchCheckError('http-load: otel-sessions exported no spans');
+  if (sessions.sessionIds === 0) throw new BenchCheckError('http-load: otel-sessions spans lack session.id');
+  if (sessions.logRecords === 0) throw new BenchCheckError('http-load: otel-sessions exported no log records');
+  if (Object.keys(counts).some((key) => key !== BARE.sink && key !== SESSIONS.sink))
+    throw new BenchCheckError(`http-load: the sink got exports from elsewhere: ${Object.keys(counts).join(', ')}`);
+}
+
+export async function main(): Promise<void> {
+  const onSignal = (): void => {
+    killLive();
+    process.exit(130);
+  };
+  process.once('exit', killLive);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await run();
+  } finally {
+    killLive();
+    process.removeListener('exit', killLive);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+async function run(): Promise<void> {
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')));
+  Object.assign(env, { OTEL_SESSIONS_LOG_CONSOLE: 'false', OTEL_SESSIONS_SECRET: SECRET });
+
+  const sink = await Child.start('otlp sink', 'otlp-sink.ts', env);
+  const sinkUrl = `http://127.0.0.1:${sink.port}`;
+  const servers: Server[] = [];
+  try {
+    for (const spec of VARIANTS) {
+      const child = await Child.start(spec.name, spec.script, spec.sink ? { ...env, BENCH_SINK_URL: sinkUrl } : env);
+      servers.push({ spec, child, url: `http://127.0.0.1:${child.port}`, tokens: [], requests: 0 });
+    }
+    for (const server of servers) await prime(server);
+
+    // Untimed: JIT, thread store and exporters settle; then check what reached the sink.
+    for (const server of servers) await load(server, WARMUP_S);
+    checkExports(await sinkCounts(servers.slice(1), sink));
+
+    const rps: RoundResults = new Map(VARIANTS.map((v) => [v.name, []]));
+    const p99: RoundResults = new Map(VARIANTS.map((v) => [v.name, []]));
+    let non2xx = 0;
+    let errors = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < servers.length; i++) {
+        const server = servers[(i + round) % servers.length]!;
+        const result = await load(server, DURATION_S);
+        rps.get(server.spec.name)!.push(result.rps);
+        p99.get(server.spec.name)!.push(result.p99);
+        non2xx += result.non2xx;
+        errors += result.errors;
+      }
+    }
+    const counts = await sinkCounts(servers.slice(1), sink);
+
+    console.log(
+      `http-load: POST /chat over loopback, autocannon ${CONNECTIONS} connections × ${DURATION_S} s per variant per round, ${ROUNDS} interleaved rounds (medians); requests cycle through ${THREADS} threads each`,
+    );
+    const width = Math.max(...VARIANTS.map((v) => v.name.length)) + 2;
+    console.log(`  ${''.padEnd(width)}${'req/s'.padStart(8)}${'p99 ms'.padStart(9)}   spans/request`);
+    for (const server of servers) {
+      const { name, sink: path } = server.spec;
+      const exported = path ? counts[path]?.spans ?? 0 : undefined;
+      const perRequest = exported === undefined ? '-' : fmt(exported / server.requests);
+      console.log(
+        `  ${name.padEnd(width)}${Math.round(median(rps.get(name)!)).toString().padStart(8)}${fmt(median(p99.get(name)!)).padStart(9)}   ${perRequest}`,
+      );
+    }
+    const rpsRatio = medianRatio(rps, SESSIONS.name, BARE.name);
+    const p99Ratio = medianRatio(p99, SESSIONS.name, BARE.name);
+    console.log(`  otel-sessions / bare OTel   req/s ${fmt(rpsRatio)}   target ≥ ${TARGET_RPS_RATIO}: ${rpsRatio >= TARGET_RPS_RATIO ? 'met' : 'MISSED'}`);
+    console.log(`  otel-sessions / bare OTel   p99   ${fmt(p99Ratio)}   ${verdict(p99Ratio, TARGET_P99_RATIO)}`);
+    console.log(`  bare OTel / no telemetry    req/s ${fmt(medianRatio(rps, BARE.name, NONE.name))}   p99 ${fmt(medianRatio(p99, BARE.name, NONE.name))}   (reference)`);
+    const spreadOf = (name: string): string => {
+      const values = rps.get(name)!;
+      return `${Math.round(((Math.max(...values) - Math.min(...values)) / median(values)) * 100)} %`;
+    };
+    console.log(`  req/s spread over rounds: ${VARIANTS.map((v) => `${v.name} ${spreadOf(v.name)}`).join(', ')}`);
+    console.log(`  non-2xx responses: ${non2xx}, errors and timeouts: ${errors}`);
+    for (const server of servers.slice(1)) {
+      const exported = counts[server.spec.sink!]?.spans ?? 0;
+      if (exported < server.requests * server.spec.spansPerRequest! * 0.98)
+        console.log(`  warning: ${server.spec.name} exported ${exported} spans for ${server.requests} requests: spans were dropped, export cost is not equal`);
+    }
+    if (non2xx > 0 || errors > 0) throw new BenchCheckError(`http-load: ${non2xx} non-2xx responses and ${errors} errors/timeouts under load`);
+  } finally {
+    await Promise.allSettled([...servers.map((server) => server.child.stop()), sink.stop()]);
+  }
+}
+
+runIfMain(import.meta.url, main);

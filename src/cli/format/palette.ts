@@ -1,0 +1,37 @@
+/** Text styles for terminal output; each returns its input unchanged when colour is off. */
+export interface Palette {
+  readonly enabled: boolean;
+  red(text: string): string;
+  yellow(text: string): string;
+  green(text: string): string;
+  cyan(text: string): string;
+  dim(text: string): string;
+  bold(text: string): string;
+}
+
+const style =
+  (enabled: boolean, open: number, close: number) =>
+  (text: string): string =>
+    enabled && text !== '' ? `\x1b[${open}m${text}\x1b[${close}m` : text;
+
+/** A palette of plain ANSI styles, or of no-ops when `enabled` is false. */
+export function createPalette(enabled: boolean): Palette {
+  return {
+    enabled,
+    red: style(enabled, 31, 39),
+    yellow: style(enabled, 33, 39),
+    green: style(enabled, 32, 39),
+    cyan: style(enabled, 36, 39),
+    dim: style(enabled, 2, 22),
+    bold: style(enabled, 1, 22),
+  };
+}
+
+/**
+ * Whether to colour: only on a terminal, and never when `NO_COLOR` is set to anything
+ * but the empty string (https://no-color.org).
+ */
+export function shouldColor(isTTY: boolean | undefined, env: Record<string, string | undefined>): boolean {
+  const noColor = env.NO_COLOR;
+  return isTTY === true && (noColor === undefined || noColor === '');
+}

@@ -1,0 +1,24 @@
+/** The text `otel-sessions --help` prints. */
+export const HELP = `otel-sessions: look at one session, or one thread, of an app instrumented with otel-sessions
+
+Usage:
+  otel-sessions logs sess_…      the session's log records in time order: time, level, message, fields
+  otel-sessions show sess_…      the session's span tree: names, durations, status, errors, attributes
+  otel-sessions thread thrd_…    the sessions of a thread, oldest first
+  otel-sessions list             recent sessions, newest first
+
+Where to read from (the journal unless told otherwise):
+  --journal DIR     the local journal folder (env OTEL_SESSIONS_JOURNAL_DIR; default .otel-sessions)
+  --jaeger URL      Jaeger's query API, e.g. http://localhost:16686 (env OTEL_SESSIONS_JAEGER_URL)
+
+Options:
+  --json            machine-readable output (with logs --follow: one JSON object per line)
+  -f, --follow      logs: keep printing the session's new records until Ctrl-C
+  --since DURATION  list: sessions started within, e.g. 30m, 1h, 2d (default 24h)
+  --service NAME    list: only this service's sessions
+  --metadata K=V    list: only sessions with this session metadata (repeatable)
+  --limit N         list: at most N sessions (default 50)
+  -h, --help        this text
+
+Exit codes: 0 done, 1 not found or source unreachable, 2 bad command line.
+`;

@@ -1,0 +1,111 @@
+import { DEFAULT_JOURNAL_DIR } from '../export/journal-writer.js';
+import { parseCliArgs, type CliArgs } from './args.js';
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error.js';
+import { processIo, type CliIo } from './cli-io.js';
+import type { CommandContext } from './commands/command-context.js';
+import { listCommand } from './commands/list.js';
+import { logsCommand } from './commands/logs.js';
+import { showCommand } from './commands/show.js';
+import { threadCommand } from './commands/thread.js';
+import { createPalette, shouldColor } from './format/palette.js';
+import { HELP } from './help.js';
+import { JaegerSource } from './sources/jaeger.js';
+import { JournalSource } from './sources/journal.js';
+import type { SessionSource } from './sources/session-source.js';
+
+/**
+ * Runs the `otel-sessions` command line and resolves to its exit code; never rejects.
+ * User errors print one line to stderr (`otel-sessions: …`), without a stack trace.
+ *
+ * @param argv the arguments after the program name
+ * @param io the streams and environment to use; the process's own by default
+ * @example
+ * process.exitCode = await main(process.argv.slice(2));
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let source: SessionSource | undefined;
+  let stopOnSigint: (() => void) | undefined;
+  try {
+    const args = parseCliArgs(argv);
+    if (args.command === 'help') {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    source = openSource(args, io.env);
+    let signal = io.signal;
+    if (signal === undefined) {
+      const controller = new AbortController();
+      stopOnSigint = () => controller.abort();
+      process.once('SIGINT', stopOnSigint);
+      signal = controller.signal;
+    }
+    const ctx: CommandContext = {
+      source,
+      palette: createPalette(!args.json && shouldColor(io.stdout.isTTY, io.env)),
+      json: args.json,
+      print: (line) => io.stdout.write(`${line}\n`),
+      signal,
+    };
+    return await run(args, ctx);
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.stderr.write(`otel-sessions: ${error.message}\n`);
+      return error.exitCode;
+    }
+    // A bug, not a user error: say so in one line; the stack only when asked for.
+    const detail = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`otel-sessions: internal error: ${detail}\n`);
+    if (io.env.OTEL_SESSIONS_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    if (stopOnSigint !== undefined) process.removeListener('SIGINT', stopOnSigint);
+    const skipped = source?.skippedLines ?? 0;
+    if (skipped > 0) {
+      io.stderr.write(`otel-sessions: skipped ${skipped} unreadable journal line${skipped === 1 ? '' : 's'}\n`);
+    }
+  }
+}
+
+function run(args: CliArgs, ctx: CommandContext): Promise<number> {
+  switch (args.command) {
+    case 'logs':
+      return logsCommand(ctx, requireId(args), args.follow);
+    case 'show':
+      return showCommand(ctx, requireId(args));
+    case 'thread':
+      return threadCommand(ctx, requireId(args));
+    case 'list':
+      return listCommand(ctx, {
+        sinceMs: args.sinceMs,
+        metadata: args.metadata,
+        limit: args.limit,
+        now: Date.now(),
+        ...(args.service === undefined ? {} : { service: args.service }),
+      });
+    default:
+      return Promise.resolve(0);
+  }
+}
+
+function requireId(args: CliArgs): string {
+  if (args.id === undefined) throw new CliError(`${args.command} needs an ID`, EXIT_USAGE);
+  return args.id;
+}
+
+/** The command line's source, then the environment's, then the journal in its default folder. */
+function openSource(args: CliArgs, env: Record<string, string | undefined>): SessionSource {
+  const jaeger = args.jaeger ?? (args.journal === undefined ? env.OTEL_SESSIONS_JAEGER_URL || undefined : undefined);
+  if (jaeger !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(jaeger);
+    } catch {
+      throw new CliError(`"${jaeger}" is not a URL (expected e.g. http://localhost:16686)`, EXIT_USAGE);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new CliError(`"${jaeger}" is not an http(s) URL (expected e.g. http://localhost:16686)`, EXIT_USAGE);
+    }
+    return new JaegerSource(jaeger.replace(/\/+$/, ''));
+  }
+  return new JournalSource(args.journal ?? (env.OTEL_SESSIONS_JOURNAL_DIR || DEFAULT_JOURNAL_DIR));
+}

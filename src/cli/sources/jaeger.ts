@@ -1,0 +1,271 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from '../../semconv.js';
+import { CliError, EXIT_FAILURE } from '../cli-error.js';
+import type { FieldValue, Fields, LogEntry, SpanEntry, SpanStatus } from '../model.js';
+import type { RecentQuery, SessionSource } from './session-source.js';
+
+/** Options of {@link JaegerSource}. */
+export interface JaegerSourceOptions {
+  /**
+   * The `fetch` to call; a test may pass its own.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof fetch;
+  /**
+   * How long one request may take, in milliseconds.
+   * @default 10000
+   */
+  timeoutMs?: number;
+  /**
+   * How far back a session or thread lookup searches, in milliseconds.
+   * @default 604800000 (7 days)
+   */
+  lookbackMs?: number;
+  /**
+   * How often `followLogs` asks Jaeger again, in milliseconds.
+   * @default 2000
+   */
+  pollIntervalMs?: number;
+  /**
+   * The most traces one search asks each service for.
+   * @default 1000
+   */
+  limit?: number;
+}
+
+/** Name of the span event a winston record becomes (see `OtelLogTransport`). */
+const LOG_EVENT = 'log';
+const LOG_SEVERITY = 'log.severity';
+const LOG_MESSAGE = 'log.message';
+/** Tags Jaeger derives from OTLP fields; they are shown as status, kind, … rather than attributes. */
+const JAEGER_INTERNAL_TAGS = new Set([
+  'otel.status_code',
+  'otel.status_description',
+  'error',
+  'span.kind',
+  'internal.span.format',
+  'otel.scope.name',
+  'otel.scope.version',
+  'otel.library.name',
+  'otel.library.version',
+]);
+
+interface JaegerKeyValue {
+  key: string;
+  type?: string;
+  value: unknown;
+}
+interface JaegerSpan {
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  references?: { refType: string; traceID: string; spanID: string }[];
+  /** Microseconds since the epoch. */
+  startTime: number;
+  /** Microseconds. */
+  duration: number;
+  tags?: JaegerKeyValue[];
+  logs?: { timestamp: number; fields?: JaegerKeyValue[] }[];
+  processID?: string;
+}
+interface JaegerTrace {
+  traceID: string;
+  spans?: JaegerSpan[];
+  processes?: Record<string, { serviceName?: string }>;
+}
+
+/**
+ * Reads sessions from Jaeger's HTTP query API (`/api/services`, and `/api/traces` with a
+ * `tags` filter, which Jaeger matches against span attributes). Jaeger stores no logs:
+ * the log records of a session are the `log` events on its spans.
+ */
+export class JaegerSource implements SessionSource {
+  readonly description: string;
+  readonly skippedLines = 0;
+  private readonly base: URL;
+  private readonly fetch: typeof fetch;
+  private readonly timeoutMs: number;
+  private readonly lookbackMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly limit: number;
+  /** Keys of the log records already handed out, for `followLogs`. */
+  private readonly seenLogs = new Set<string>();
+
+  constructor(url: string, options: JaegerSourceOptions = {}) {
+    this.description = url;
+    this.base = new URL(url.endsWith('/') ? url : `${url}/`);
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.lookbackMs = options.lookbackMs ?? 7 * 24 * 3600 * 1000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 2000;
+    this.limit = options.limit ?? 1000;
+  }
+
+  sessionSpans(sessionId: string): Promise<SpanEntry[]> {
+    return this.search({ [ATTR_SESSION_ID]: sessionId }, undefined, Date.now() - this.lookbackMs);
+  }
+
+  async sessionLogs(sessionId: string): Promise<LogEntry[]> {
+    const logs = logsOf(await this.sessionSpans(sessionId));
+    for (const log of logs) this.seenLogs.add(logKey(log));
+    return logs;
+  }
+
+  threadSpans(threadId: string): Promise<SpanEntry[]> {
+    return this.search({ [ATTR_SESSION_THREAD_ID]: threadId }, undefined, Date.now() - this.lookbackMs);
+  }
+
+  async recentSpans(query: RecentQuery): Promise<SpanEntry[]> {
+    const spans = await this.search({}, query.service, query.sinceMs);
+    return spans.filter((span) => typeof span.attributes[ATTR_SESSION_ID] === 'string');
+  }
+
+  async followLogs(sessionId: string, onLogs: (logs: LogEntry[]) => void, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await sleep(this.pollIntervalMs, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) break;
+      const fresh = logsOf(await this.sessionSpans(sessionId)).filter((log) => !this.seenLogs.has(logKey(log)));
+      for (const log of fresh) this.seenLogs.add(logKey(log));
+      if (fresh.length > 0) onLogs(fresh);
+    }
+  }
+
+  /** Searches every service (or the one given) for traces with spans carrying all `tags`. */
+  private async search(
+    tags: Record<string, string>,
+    service: string | undefined,
+    sinceMs: number,
+  ): Promise<SpanEntry[]> {
+    const services = service === undefined ? await this.services() : [service];
+    const params: Record<string, string> = {
+      start: String(Math.floor(sinceMs * 1000)),
+      end: String((Date.now() + 60_000) * 1000),
+      limit: String(this.limit),
+    };
+    if (Object.keys(tags).length > 0) params.tags = JSON.stringify(tags);
+    const answers = await Promise.all(
+      services.map((name) => this.get<JaegerTrace[]>('api/traces', { ...params, service: name })),
+    );
+    const seen = new Set<string>();
+    const spans: SpanEntry[] = [];
+    for (const traces of answers) {
+      for (const trace of traces ?? []) {
+        for (const span of trace.spans ?? []) {
+          const key = `${span.traceID}/${span.spanID}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const entry = toSpan(span, trace);
+          if (matches(entry.attributes, tags)) spans.push(entry);
+        }
+      }
+    }
+    return spans;
+  }
+
+  private async services(): Promise<string[]> {
+    return (await this.get<string[]>('api/services', {})) ?? [];
+  }
+
+  /** GETs a Jaeger API path and returns the `data` of its JSON answer. */
+  private async get<T>(path: string, params: Record<string, string>): Promise<T | undefined> {
+    const url = new URL(path, this.base);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    let response: Response;
+    try {
+      response = await this.fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw new CliError(`cannot reach Jaeger at ${this.description} (${reason(error)})`, EXIT_FAILURE);
+    }
+    if (!response.ok) {
+      throw new CliError(
+        `Jaeger at ${this.description} answered ${response.status} ${response.statusText} to ${url.pathname}`,
+        EXIT_FAILURE,
+      );
+    }
+    try {
+      const body = (await response.json()) as { data?: T };
+      return body.data ?? undefined;
+    } catch {
+      throw new CliError(`Jaeger at ${this.description} answered ${url.pathname} with something that is not JSON`);
+    }
+  }
+}
+
+function toSpan(span: JaegerSpan, trace: JaegerTrace): SpanEntry {
+  const tags = span.tags ?? [];
+  const attributes: Fields = {};
+  let status: SpanStatus = 'UNSET';
+  let statusMessage: string | undefined;
+  for (const tag of tags) {
+    if (tag.key === 'otel.status_code') status = tag.value === 'ERROR' ? 'ERROR' : tag.value === 'OK' ? 'OK' : status;
+    else if (tag.key === 'otel.status_description') statusMessage = String(tag.value);
+    else if (tag.key === 'error' && tag.value === true) status = 'ERROR';
+    if (!JAEGER_INTERNAL_TAGS.has(tag.key)) attributes[tag.key] = toValue(tag.value);
+  }
+  const parent = span.references?.find((ref) => ref.refType === 'CHILD_OF' && ref.traceID === span.traceID);
+  const service = span.processID === undefined ? undefined : trace.processes?.[span.processID]?.serviceName;
+  const entry: SpanEntry = {
+    traceId: span.traceID,
+    spanId: span.spanID,
+    name: span.operationName,
+    startMs: span.startTime / 1000,
+    endMs: (span.startTime + span.duration) / 1000,
+    status,
+    attributes,
+    events: (span.logs ?? []).map((log) => {
+      const fields: Fields = {};
+      let name = '';
+      for (const field of log.fields ?? []) {
+        if (field.key === 'event') name = String(field.value);
+        else fields[field.key] = toValue(field.value);
+      }
+      return { name, timeMs: log.timestamp / 1000, attributes: fields };
+    }),
+  };
+  if (parent !== undefined) entry.parentSpanId = parent.spanID;
+  if (service !== undefined) entry.service = service;
+  if (statusMessage !== undefined && statusMessage !== '') entry.statusMessage = statusMessage;
+  return entry;
+}
+
+/** The log records of these spans: their `log` events. */
+function logsOf(spans: SpanEntry[]): LogEntry[] {
+  const logs: LogEntry[] = [];
+  for (const span of spans) {
+    for (const event of span.events) {
+      if (event.name !== LOG_EVENT) continue;
+      const { [LOG_SEVERITY]: level, [LOG_MESSAGE]: message, ...fields } = event.attributes;
+      const log: LogEntry = {
+        timeMs: event.timeMs,
+        level: level === undefined || level === null ? '' : String(level),
+        message: message === undefined || message === null ? '' : String(message),
+        fields,
+        traceId: span.traceId,
+        spanId: span.spanId,
+      };
+      if (span.service !== undefined) log.service = span.service;
+      logs.push(log);
+    }
+  }
+  return logs;
+}
+
+function logKey(log: LogEntry): string {
+  return `${log.spanId}/${log.timeMs}/${log.level}/${log.message}`;
+}
+
+function matches(attributes: Fields, tags: Record<string, string>): boolean {
+  return Object.entries(tags).every(([key, value]) => attributes[key] === value);
+}
+
+function toValue(value: unknown): FieldValue {
+  if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return value as FieldValue;
+  return JSON.stringify(value);
+}
+
+function reason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return cause.code;
+  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
+  return cause?.message ?? (error instanceof Error ? error.message : String(error));
+}

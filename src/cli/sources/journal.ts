@@ -1,0 +1,200 @@
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from '../../semconv.js';
+import type { LogEntry, SpanEntry } from '../model.js';
+import { decodeOtlpLine, type DecodedLine, type RecordFilter } from './otlp-json.js';
+import type { RecentQuery, SessionSource } from './session-source.js';
+
+/** Options of {@link JournalSource}. */
+export interface JournalSourceOptions {
+  /**
+   * How often `followLogs` looks for new lines, in milliseconds.
+   * @default 250
+   */
+  pollIntervalMs?: number;
+}
+
+type Kind = 'spans' | 'logs';
+const NEWLINE = 0x0a;
+
+/**
+ * Reads sessions from a journal folder of OTLP-JSON lines (what `JournalSpanExporter` and
+ * `JournalLogExporter` write, or any collector file-exporter output named `*.jsonl`).
+ *
+ * Looking up one session is cheap on a large journal: each file is searched for the ID's
+ * bytes and only the lines that contain it are parsed. Unreadable lines (corrupt, or cut
+ * short by a crash) are skipped and counted in `skippedLines`.
+ */
+export class JournalSource implements SessionSource {
+  readonly description: string;
+  skippedLines = 0;
+  private readonly dir: string;
+  private readonly pollIntervalMs: number;
+  /** Per log file, the byte offset up to which the last `sessionLogs` read whole lines. */
+  private readonly logOffsets = new Map<string, number>();
+
+  constructor(dir: string, options: JournalSourceOptions = {}) {
+    this.dir = dir;
+    this.description = dir;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+  }
+
+  async sessionSpans(sessionId: string): Promise<SpanEntry[]> {
+    return this.collect('spans', { key: ATTR_SESSION_ID, value: sessionId }).spans;
+  }
+
+  async sessionLogs(sessionId: string): Promise<LogEntry[]> {
+    const filter = { key: ATTR_SESSION_ID, value: sessionId };
+    const logs: LogEntry[] = [];
+    for (const file of this.files('logs')) {
+      const end = this.scanFile(file, 0, filter, (decoded) => logs.push(...decoded.logs));
+      this.logOffsets.set(file, end);
+    }
+    return logs;
+  }
+
+  async threadSpans(threadId: string): Promise<SpanEntry[]> {
+    return this.collect('spans', { key: ATTR_SESSION_THREAD_ID, value: threadId }).spans;
+  }
+
+  async recentSpans(query: RecentQuery): Promise<SpanEntry[]> {
+    const spans: SpanEntry[] = [];
+    for (const file of this.files('spans')) {
+      // A file last written before `since` holds only spans that started before it.
+      if (modifiedMs(file) < query.sinceMs) continue;
+      this.scanFile(file, 0, undefined, (decoded) => {
+        for (const span of decoded.spans) {
+          if (typeof span.attributes[ATTR_SESSION_ID] !== 'string' || span.startMs < query.sinceMs) continue;
+          if (query.service !== undefined && span.service !== query.service) continue;
+          spans.push(span);
+        }
+      });
+    }
+    return spans;
+  }
+
+  async followLogs(sessionId: string, onLogs: (logs: LogEntry[]) => void, signal: AbortSignal): Promise<void> {
+    const filter = { key: ATTR_SESSION_ID, value: sessionId };
+    while (!signal.aborted) {
+      await sleep(this.pollIntervalMs, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) break;
+      const logs: LogEntry[] = [];
+      for (const file of this.files('logs')) {
+        const from = this.logOffsets.get(file) ?? 0;
+        const end = this.scanFile(file, from, filter, (decoded) => logs.push(...decoded.logs), false);
+        this.logOffsets.set(file, end);
+      }
+      if (logs.length > 0) onLogs(logs);
+    }
+  }
+
+  private collect(kind: Kind, filter: RecordFilter): DecodedLine {
+    const result: DecodedLine = { spans: [], logs: [] };
+    for (const file of this.files(kind)) {
+      this.scanFile(file, 0, filter, (decoded) => {
+        result.spans.push(...decoded.spans);
+        result.logs.push(...decoded.logs);
+      });
+    }
+    return result;
+  }
+
+  /**
+   * The journal files that may hold `kind` records: the journal's own `spans-*` or
+   * `logs-*` files, and any other `*.jsonl` file (which may hold either).
+   */
+  private files(kind: Kind): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const other: Kind = kind === 'spans' ? 'logs' : 'spans';
+    return names
+      .filter((name) => name.endsWith('.jsonl') && !name.startsWith(`${other}-`))
+      .sort()
+      .map((name) => join(this.dir, name));
+  }
+
+  /**
+   * Decodes the whole lines of `file` from byte `from` on that contain the filter's value,
+   * or every line when there is no filter, and returns the offset just past the last whole
+   * line. A last line without its newline is counted as unreadable when `countPartial`
+   * (a finished read) and left for the next read otherwise (a follow in progress).
+   */
+  private scanFile(
+    file: string,
+    from: number,
+    filter: RecordFilter | undefined,
+    onDecoded: (decoded: DecodedLine) => void,
+    countPartial = true,
+  ): number {
+    const buffer = readFrom(file, from);
+    if (buffer === undefined || buffer.length === 0) return from;
+    const wholeEnd = buffer.lastIndexOf(NEWLINE) + 1;
+    const decode = (start: number, end: number): void => {
+      if (end <= start) return;
+      const decoded = decodeOtlpLine(buffer.toString('utf8', start, end), filter);
+      if (decoded === undefined) this.skippedLines += 1;
+      else onDecoded(decoded);
+    };
+    if (filter === undefined) {
+      let start = 0;
+      while (start < wholeEnd) {
+        const end = buffer.indexOf(NEWLINE, start);
+        decode(start, end);
+        start = end + 1;
+      }
+    } else {
+      const needle = Buffer.from(filter.value);
+      let hit = buffer.indexOf(needle);
+      while (hit !== -1 && hit < wholeEnd) {
+        const start = buffer.lastIndexOf(NEWLINE, hit) + 1;
+        const end = buffer.indexOf(NEWLINE, hit);
+        decode(start, end);
+        hit = buffer.indexOf(needle, end + 1);
+      }
+    }
+    if (countPartial && wholeEnd < buffer.length) {
+      const tail = buffer.subarray(wholeEnd);
+      if (filter === undefined || tail.includes(filter.value)) {
+        if (tail.toString('utf8').trim() !== '') this.skippedLines += 1;
+      }
+    }
+    return from + wholeEnd;
+  }
+}
+
+/** The bytes of `file` from `offset` to its current end; `undefined` if it is gone. */
+function readFrom(file: string, offset: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= offset) return Buffer.alloc(0);
+    const buffer = Buffer.allocUnsafe(size - offset);
+    let read = 0;
+    while (read < buffer.length) {
+      const n = readSync(fd, buffer, read, buffer.length - read, offset + read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buffer.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function modifiedMs(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,253 @@
+import { diag } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Options of the journal exporters (`JournalSpanExporter`, `JournalLogExporter`). */
+export interface JournalOptions {
+  /**
+   * The folder the journal files are written to; created when first needed.
+   * @default '.otel-sessions'
+   */
+  dir?: string;
+  /**
+   * A file is closed and a new one started when the next line would take it past this
+   * many bytes. A single line larger than this still gets written, alone in its file.
+   * @default 16777216 (16 MiB)
+   */
+  maxFileBytes?: number;
+  /**
+   * When the journal folder holds more than this many bytes, its oldest closed files are
+   * deleted until it no longer does. Files still being written are never deleted.
+   * @default 268435456 (256 MiB)
+   */
+  maxTotalBytes?: number;
+}
+
+/** The kinds of record a journal file holds; the first part of its name. */
+export type JournalSignal = 'spans' | 'logs';
+
+/** The default journal folder, relative to the working directory. */
+export const DEFAULT_JOURNAL_DIR = '.otel-sessions';
+/** The default size at which a journal file is rotated. */
+export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** The default size cap of the whole journal folder. */
+export const DEFAULT_MAX_TOTAL_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Journal file names: `<signal>-<pid>-<start>-<seq>.jsonl`, where `start` is the time in
+ * milliseconds at which the writer was created (unique per writer within a process) and
+ * `seq` counts the writer's rotations from 1.
+ */
+export const JOURNAL_FILE_PATTERN = /^(spans|logs)-(\d+)-(\d+)-(\d+)\.jsonl$/;
+
+const NEWLINE = Buffer.from('\n');
+let lastStart = 0;
+
+/** A start stamp unique to each writer of this process, so two writers never share a file. */
+function nextStart(): number {
+  lastStart = Math.max(Date.now(), lastStart + 1);
+  return lastStart;
+}
+
+/**
+ * Appends OTLP-JSON lines to size-capped, rotated files in a journal folder.
+ *
+ * Each writer owns its files (their names carry the process ID and the writer's start
+ * time), so several processes, or several writers in one process, can write to the same
+ * folder without ever interleaving their lines; each line is appended with one write
+ * call, in order. Rotation starts a new file; pruning deletes the oldest files that no
+ * writer holds any more (rotated ones, or those of processes that have exited).
+ *
+ * Shared by `JournalSpanExporter` and `JournalLogExporter`.
+ */
+export class JournalWriter {
+  private readonly dir: string;
+  private readonly maxFileBytes: number;
+  private readonly maxTotalBytes: number;
+  private readonly stem: string;
+  private seq = 0;
+  private size = 0;
+  private handle: FileHandle | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(signal: JournalSignal, options: JournalOptions = {}) {
+    this.dir = options.dir ?? DEFAULT_JOURNAL_DIR;
+    this.maxFileBytes = positive('maxFileBytes', options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+    let maxTotalBytes = positive('maxTotalBytes', options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES);
+    if (maxTotalBytes < this.maxFileBytes) {
+      diag.warn('otel-sessions: journal maxTotalBytes is smaller than maxFileBytes; using maxFileBytes');
+      maxTotalBytes = this.maxFileBytes;
+    }
+    this.maxTotalBytes = maxTotalBytes;
+    this.stem = `${signal}-${process.pid}-${nextStart()}`;
+  }
+
+  /** The path of the file currently written to, if one is open. */
+  get currentFile(): string | undefined {
+    return this.handle === undefined ? undefined : join(this.dir, this.fileName(this.seq));
+  }
+
+  /**
+   * Encodes a batch with `encode` and appends it as one line, then reports the outcome to
+   * `resultCallback`. Never throws: failures are reported to the callback and to `diag`.
+   */
+  write(encode: () => Uint8Array | undefined, resultCallback: (result: ExportResult) => void): void {
+    if (this.closed) {
+      resultCallback({ code: ExportResultCode.FAILED, error: new Error('otel-sessions: journal is shut down') });
+      return;
+    }
+    let data: Uint8Array | undefined;
+    try {
+      data = encode();
+    } catch (error) {
+      diag.error('otel-sessions: journal could not encode a batch', error);
+      resultCallback({ code: ExportResultCode.FAILED, error: asError(error) });
+      return;
+    }
+    if (data === undefined || data.length === 0) {
+      resultCallback({ code: ExportResultCode.SUCCESS });
+      return;
+    }
+    const line = Buffer.concat([data, NEWLINE]);
+    this.enqueue(() => this.append(line)).then(
+      () => resultCallback({ code: ExportResultCode.SUCCESS }),
+      (error: unknown) => {
+        diag.error(`otel-sessions: journal could not write to ${this.dir}`, error);
+        resultCallback({ code: ExportResultCode.FAILED, error: asError(error) });
+      },
+    );
+  }
+
+  /** Resolves once every line handed to `write` so far is written (or has failed). */
+  flush(): Promise<void> {
+    return this.queue;
+  }
+
+  /** Writes what is pending and closes the file. Safe to call more than once. */
+  close(): Promise<void> {
+    if (this.closed) return this.queue;
+    this.closed = true;
+    return this.enqueue(() => this.closeFile()).catch((error: unknown) => {
+      diag.error('otel-sessions: journal could not close its file', error);
+    });
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(task);
+    // The queue itself never rejects, so one failed write does not stop the next ones.
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async append(line: Buffer): Promise<void> {
+    if (this.handle !== undefined && this.size > 0 && this.size + line.length > this.maxFileBytes) {
+      await this.closeFile();
+    }
+    if (this.handle === undefined) await this.openNext();
+    const handle = this.handle as FileHandle;
+    let offset = 0;
+    // One write call in practice; the loop only guards against a short write.
+    while (offset < line.length) {
+      const { bytesWritten } = await handle.write(line, offset, line.length - offset);
+      offset += bytesWritten;
+    }
+    this.size += line.length;
+  }
+
+  private async openNext(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    this.seq += 1;
+    this.size = 0;
+    this.handle = await open(join(this.dir, this.fileName(this.seq)), 'a');
+    await this.prune();
+  }
+
+  private async closeFile(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
+  }
+
+  private fileName(seq: number): string {
+    return `${this.stem}-${String(seq).padStart(4, '0')}.jsonl`;
+  }
+
+  /** Deletes the oldest files nobody writes to any more while the folder is over its cap. */
+  private async prune(): Promise<void> {
+    const files = await listJournalFiles(this.dir);
+    let total = files.reduce((sum, file) => sum + file.size, 0);
+    if (total <= this.maxTotalBytes) return;
+    const latestSeq = new Map<string, number>();
+    for (const file of files) latestSeq.set(file.stem, Math.max(latestSeq.get(file.stem) ?? 0, file.seq));
+    const deletable = files
+      .filter((file) => file.seq < (latestSeq.get(file.stem) ?? 0) || !isAlive(file.pid))
+      .sort((a, b) => a.mtimeMs - b.mtimeMs);
+    for (const file of deletable) {
+      if (total <= this.maxTotalBytes) break;
+      try {
+        await unlink(join(this.dir, file.name));
+        total -= file.size;
+      } catch (error) {
+        // Another process pruning at the same time may have deleted it first.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        total -= file.size;
+      }
+    }
+  }
+}
+
+interface JournalFile {
+  name: string;
+  stem: string;
+  pid: number;
+  seq: number;
+  size: number;
+  mtimeMs: number;
+}
+
+async function listJournalFiles(dir: string): Promise<JournalFile[]> {
+  const files: JournalFile[] = [];
+  for (const name of await readdir(dir)) {
+    const match = JOURNAL_FILE_PATTERN.exec(name);
+    if (match === null) continue;
+    try {
+      const info = await stat(join(dir, name));
+      const [, signal, pid, start, seq] = match;
+      files.push({
+        name,
+        stem: `${signal}-${pid}-${start}`,
+        pid: Number(pid),
+        seq: Number(seq),
+        size: info.size,
+        mtimeMs: info.mtimeMs,
+      });
+    } catch {
+      // Deleted between readdir and stat by another process's pruning.
+    }
+  }
+  return files;
+}
+
+/** Whether a process with this ID exists (signal 0 checks without signalling). */
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`otel-sessions: journal ${name} must be a positive number, got ${value}`);
+  }
+  return value;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,328 @@
+import { diag } from '@opentelemetry/api';
+import type { ChainableCommander, Redis } from 'ioredis';
+import {
+  assertThreadSize,
+  byteLengthOf,
+  DEFAULT_MAX_THREAD_BYTES,
+  encodeJsonValue,
+  entryByteSize,
+} from './json-state.js';
+import { ThreadStoreUnavailableError } from './store-unavailable-error.js';
+import {
+  DEFAULT_THREAD_TTL_MS,
+  type JsonValue,
+  type ThreadChanges,
+  type ThreadSnapshot,
+  type ThreadStore,
+} from './thread-store.js';
+
+/** Options of {@link RedisThreadStore}. */
+export interface RedisThreadStoreOptions {
+  /** Redis to connect to, when no `client` is given. @default 'redis://127.0.0.1:6379' */
+  url?: string;
+  /**
+   * An ioredis client to use instead of connecting to `url`; the store neither configures
+   * nor closes it. It still fails fast while the client is not connected (the store does
+   * not wait on ioredis' offline queue); `maxRetriesPerRequest: 0` also fails commands
+   * that were in flight when the connection dropped at once, rather than at the timeout.
+   * @default a client the store creates, owns and closes
+   */
+  client?: Redis;
+  /** How long a thread lives after its last activity, in ms. @default 3600000 (one hour) */
+  ttlMs?: number;
+  /** Prefix of every key the store writes. @default 'otel-sessions:' */
+  keyPrefix?: string;
+  /**
+   * Largest size of one thread (state keys and JSON texts plus metadata JSON, in UTF-8
+   * bytes). `save` refuses changes that alone exceed it; checking the whole thread at
+   * `set` time is the caller's part (see `json-state.ts`).
+   * @default 1048576 (1 MiB)
+   */
+  maxThreadBytes?: number;
+  /** How long to wait for a connection, and for the first one at start-up, in ms. @default 1000 */
+  connectTimeoutMs?: number;
+  /** How long one operation (one round trip) may take before it rejects, in ms. @default 1000 */
+  operationTimeoutMs?: number;
+  /** Called once when Redis becomes unreachable (once per outage, not per operation). */
+  onUnavailable?: (error: Error) => void;
+  /** Called once when Redis is reachable again after an outage. */
+  onAvailable?: () => void;
+}
+
+type GoneListener = (threadId: string, reason: 'expired' | 'destroyed') => void;
+type Health = 'starting' | 'available' | 'unavailable';
+
+/** Longest pause between two reconnection attempts of the store's own client, in ms. */
+const MAX_RECONNECT_DELAY_MS = 1000;
+
+/**
+ * A thread store in Redis, shared by every process that uses the same Redis and prefix.
+ *
+ * Layout, per thread (the `{…}` hash tag keeps both keys in one Redis Cluster slot):
+ * - `<prefix>{<threadId>}:state`: a hash of state key -> JSON text;
+ * - `<prefix>{<threadId>}:meta`: the metadata as JSON text. It exists for every live
+ *   thread (an empty hash does not exist in Redis), so it marks that the thread is alive.
+ *
+ * Both keys carry the sliding expiry (`PEXPIRE ttlMs` on every load, save and touch).
+ * Round trips: `load` is one (`MULTI HGETALL GET PEXPIRE PEXPIRE EXEC`); `save` is one
+ * transaction writing only the changed keys (so concurrent sessions of one thread that
+ * change different keys both keep their writes; same key: the last save wins); `touch` is
+ * one pipeline for any number of threads.
+ *
+ * When Redis is unreachable, every operation rejects with a
+ * {@link ThreadStoreUnavailableError} at once (or after `operationTimeoutMs` at worst),
+ * `available` is `false`, `onUnavailable` is called once, and the client keeps
+ * reconnecting in the background: once Redis is back, `onAvailable` is called and the
+ * store works again. `onGone` reports threads destroyed through this store; expiry in
+ * Redis is not reported (that would need keyspace notifications, a server setting).
+ */
+export class RedisThreadStore implements ThreadStore {
+  private readonly ttlMs: number;
+  private readonly keyPrefix: string;
+  private readonly maxThreadBytes: number;
+  private readonly connectTimeoutMs: number;
+  private readonly operationTimeoutMs: number;
+  private readonly options: RedisThreadStoreOptions;
+  private readonly ownsClient: boolean;
+  private readonly clientReady: Promise<Redis>;
+  private readonly listeners: GoneListener[] = [];
+  private readonly detach: Array<() => void> = [];
+  private health: Health = 'starting';
+  private everReady = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: RedisThreadStoreOptions = {}) {
+    this.options = options;
+    this.ttlMs = positiveInteger('ttlMs', options.ttlMs ?? DEFAULT_THREAD_TTL_MS);
+    this.keyPrefix = options.keyPrefix ?? 'otel-sessions:';
+    this.maxThreadBytes = positiveInteger('maxThreadBytes', options.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES);
+    this.connectTimeoutMs = positiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? 1000);
+    this.operationTimeoutMs = positiveInteger('operationTimeoutMs', options.operationTimeoutMs ?? 1000);
+    this.ownsClient = options.client === undefined;
+    this.clientReady = options.client
+      ? Promise.resolve(this.watch(options.client))
+      : this.createClient(options.url ?? 'redis://127.0.0.1:6379');
+    // A failed import surfaces on the first operation; never as an unhandled rejection.
+    this.clientReady.catch(() => undefined);
+  }
+
+  /** Whether Redis answered lately: `false` during an outage (and before the first connection). */
+  get available(): boolean {
+    return this.health === 'available';
+  }
+
+  async load(threadId: string): Promise<ThreadSnapshot | undefined> {
+    const { state, meta } = this.keys(threadId);
+    const results = await this.exec('load', (client) =>
+      client.multi().hgetall(state).get(meta).pexpire(state, this.ttlMs).pexpire(meta, this.ttlMs),
+    );
+    const metaText = results[1] as string | null;
+    if (metaText === null) return undefined;
+    const stateTexts = results[0] as Record<string, string>;
+    const entries: Array<[string, JsonValue]> = [];
+    for (const [key, text] of Object.entries(stateTexts)) {
+      const value = parseStored(threadId, `state "${key}"`, text);
+      if (value !== undefined) entries.push([key, value]);
+    }
+    const metadata = parseStored(threadId, 'metadata', metaText);
+    return {
+      // fromEntries defines own properties: a key named "__proto__" stays a plain key.
+      state: Object.fromEntries(entries),
+      metadata: metadata !== null && typeof metadata === 'object' && !Array.isArray(metadata) ? metadata : {},
+    };
+  }
+
+  async save(threadId: string, changes: ThreadChanges): Promise<void> {
+    const fields: string[] = [];
+    let bytes = 0;
+    for (const [key, value] of Object.entries(changes.set)) {
+      const text = encodeJsonValue(key, value);
+      fields.push(key, text);
+      bytes += entryByteSize(key, text);
+    }
+    const metaText = changes.metadata ? encodeJsonValue('(metadata)', changes.metadata) : undefined;
+    if (metaText !== undefined) bytes += byteLengthOf(metaText);
+    assertThreadSize(threadId, bytes, this.maxThreadBytes);
+
+    const { state, meta } = this.keys(threadId);
+    await this.exec('save', (client) => {
+      const transaction = client.multi();
+      if (changes.cleared) transaction.del(state);
+      if (changes.deleted.length > 0) transaction.hdel(state, ...changes.deleted);
+      if (fields.length > 0) transaction.hset(state, ...fields);
+      if (metaText !== undefined) transaction.set(meta, metaText);
+      else transaction.set(meta, '{}', 'NX');
+      return transaction.pexpire(state, this.ttlMs).pexpire(meta, this.ttlMs);
+    });
+  }
+
+  async touch(threadIds: readonly string[]): Promise<void> {
+    if (threadIds.length === 0) return;
+    await this.exec('touch', (client) => {
+      const pipeline = client.pipeline();
+      for (const threadId of threadIds) {
+        const { state, meta } = this.keys(threadId);
+        pipeline.pexpire(state, this.ttlMs).pexpire(meta, this.ttlMs);
+      }
+      return pipeline;
+    });
+  }
+
+  async destroy(threadId: string): Promise<boolean> {
+    const { state, meta } = this.keys(threadId);
+    const results = await this.exec('destroy', (client) => client.multi().del(meta).del(state));
+    const existed = results[0] === 1;
+    if (existed) for (const listener of this.listeners) listener(threadId, 'destroyed');
+    return existed;
+  }
+
+  /** Reports threads destroyed through this store (not those that expire in Redis). */
+  onGone(listener: GoneListener): void {
+    this.listeners.push(listener);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    const client = await this.clientReady.catch(() => undefined);
+    for (const undo of this.detach.splice(0)) undo();
+    if (!client || !this.ownsClient) return;
+    if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+    else client.disconnect();
+  }
+
+  private keys(threadId: string): { state: string; meta: string } {
+    const base = `${this.keyPrefix}{${threadId}}`;
+    return { state: `${base}:state`, meta: `${base}:meta` };
+  }
+
+  private async createClient(url: string): Promise<Redis> {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: this.connectTimeoutMs,
+      retryStrategy: (attempt) => Math.min(100 * attempt, MAX_RECONNECT_DELAY_MS),
+      connectionName: 'otel-sessions',
+    });
+    return this.watch(client);
+  }
+
+  /** Follows the client's connection, to report outages once and recoveries once. */
+  private watch(client: Redis): Redis {
+    const onReady = (): void => {
+      this.everReady = true;
+      this.markAvailable();
+    };
+    const onError = (error: Error): void => this.markUnavailable(error);
+    const onClose = (): void => {
+      if (!this.closing) this.markUnavailable(new Error('connection to Redis closed'));
+    };
+    client.on('ready', onReady).on('error', onError).on('close', onClose);
+    this.detach.push(() => client.off('ready', onReady).off('error', onError).off('close', onClose));
+    if (client.status === 'ready') onReady();
+    return client;
+  }
+
+  /** Runs one round trip; rejects with {@link ThreadStoreUnavailableError} when Redis cannot be reached. */
+  private async exec(what: string, build: (client: Redis) => ChainableCommander): Promise<unknown[]> {
+    if (this.closing) throw new Error(`otel-sessions: thread store ${what} after close()`);
+    let results: Array<[Error | null, unknown]> | null;
+    try {
+      const client = await this.connected();
+      results = await withTimeout(
+        build(client).exec(),
+        this.operationTimeoutMs,
+        `Redis ${what} took over ${this.operationTimeoutMs} ms`,
+      );
+    } catch (error) {
+      if (error instanceof ThreadStoreUnavailableError) throw error;
+      const cause = error instanceof Error ? error : new Error(String(error));
+      if (isReplyError(cause)) throw cause;
+      this.markUnavailable(cause);
+      throw new ThreadStoreUnavailableError(
+        `otel-sessions: thread store ${what} failed: Redis unavailable (${cause.message})`,
+        { cause },
+      );
+    }
+    this.markAvailable();
+    if (!results) throw new Error(`otel-sessions: Redis ${what} transaction was aborted`);
+    return results.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+  }
+
+  /** The client once it is ready; waits only at start-up, and fails fast during an outage. */
+  private async connected(): Promise<Redis> {
+    const client = await this.clientReady;
+    if (client.status === 'ready') return client;
+    if (client.status === 'wait') client.connect().catch(() => undefined);
+    const startingUp = !this.everReady && this.health === 'starting' && client.status !== 'end';
+    if (startingUp && (await readyWithin(client, this.connectTimeoutMs))) return client;
+    throw new ThreadStoreUnavailableError(`otel-sessions: Redis unavailable (connection ${client.status})`);
+  }
+
+  private markUnavailable(error: Error): void {
+    if (this.health === 'unavailable' || this.closing) return;
+    this.health = 'unavailable';
+    diag.warn(`otel-sessions: Redis thread store unavailable: ${error.message}`);
+    this.options.onUnavailable?.(error);
+  }
+
+  private markAvailable(): void {
+    if (this.health === 'available') return;
+    const recovered = this.health === 'unavailable';
+    this.health = 'available';
+    if (!recovered) return;
+    diag.info('otel-sessions: Redis thread store available again');
+    this.options.onAvailable?.();
+  }
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new RangeError(`RedisThreadStore: ${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** A stored JSON text, or `undefined` (reported to diag) when someone stored something else. */
+function parseStored(threadId: string, what: string, text: string): JsonValue | undefined {
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    diag.warn(`otel-sessions: ignoring ${what} of ${threadId} in Redis: not JSON`);
+    return undefined;
+  }
+}
+
+/** An error Redis itself answered (a bug or a wrong key type), not a connection problem. */
+function isReplyError(error: Error): boolean {
+  return error.name === 'ReplyError';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Whether `client` becomes ready within `ms`. */
+function readyWithin(client: Redis, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ready: boolean): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady).off('end', onEnd);
+      resolve(ready);
+    };
+    const onReady = (): void => done(true);
+    const onEnd = (): void => done(false);
+    const timer = setTimeout(() => done(false), ms);
+    client.on('ready', onReady).on('end', onEnd);
+  });
+}

@@ -1,0 +1,23 @@
+/**
+ * The second service of jaeger-sessions.test.ts: an internal service that trusts its
+ * callers' baggage, so a call from demo-service continues demo-service's session and thread.
+ * Start with `node --import otel-sessions/register --import tsx echo-service.ts`, PORT set.
+ */
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { sessions, type Env } from 'otel-sessions/hono';
+
+const app = new Hono<Env>();
+// Trusting every caller is right only for a service reachable from trusted services alone.
+app.use(sessions({ trustInbound: () => true }));
+
+app.post('/echo', async (c) => {
+  const body: unknown = await c.req.json();
+  c.var.logger.info('echo-service: echoing', { hop: 'echo' });
+  return c.json({ sessionId: c.var.sessionId, threadId: c.var.threadId, echoed: body });
+});
+
+const port = Number(process.env.PORT);
+serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => {
+  process.stdout.write(`echo-service listening on ${info.port}\n`);
+});
