@@ -3,13 +3,14 @@
  * Each benchmark file exports `main()`; to add one, import it and append it to BENCHMARKS.
  * Every benchmark verifies what it measures first and throws if it would measure a no-op.
  */
+import { main as journalLogs } from './journal-logs.js';
 import { main as logs } from './logs.js';
 import { main as spans } from './spans.js';
 
 const BENCHMARKS: ReadonlyArray<readonly [name: string, main: () => Promise<void>]> = [
   ['spans', spans],
   ['logs', logs],
-  // ['journal-logs', journalLogs],   // e.g. import { main as journalLogs } from './journal-logs.js';
+  ['journal-logs', journalLogs],
 ];
 
 console.log(

@@ -9,6 +9,7 @@ import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@open
 import { installEsmLoaderHook } from './esm-loader-hook.js';
 import { JournalLogExporter } from './export/journal-log-exporter.js';
 import { JournalSpanExporter } from './export/journal-span-exporter.js';
+import { JournalWriter, type JournalSignal } from './export/journal-writer.js';
 import { OtlpSpool } from './export/otlp-spool.js';
 import { SpoolingLogExporter, SpoolingSpanExporter } from './export/otlp-spooling-exporters.js';
 import { SessionLogRecordProcessor } from './processors/session-log-record-processor.js';
@@ -114,8 +115,10 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
     const base = endpoint.replace(/\/+$/, '');
     const tracesUrl = options.endpoint ? `${base}/v1/traces` : (env.tracesEndpoint ?? `${base}/v1/traces`);
     const logsUrl = options.endpoint ? `${base}/v1/logs` : (env.logsEndpoint ?? `${base}/v1/logs`);
-    spanExporters.push(new SpoolingSpanExporter(new OtlpSpool({ url: tracesUrl, headers: env.headers, maxSpoolBytes: options.maxSpoolBytes })));
-    logExporters.push(new SpoolingLogExporter(new OtlpSpool({ url: logsUrl, headers: env.headers, maxSpoolBytes: options.maxSpoolBytes })));
+    const spool = (url: string, signal: JournalSignal): OtlpSpool =>
+      new OtlpSpool({ url, headers: env.headers, maxSpoolBytes: options.maxSpoolBytes, keepUnsent: (payloads) => writeToJournal(signal, journalDir, payloads) });
+    spanExporters.push(new SpoolingSpanExporter(spool(tracesUrl, 'spans')));
+    logExporters.push(new SpoolingLogExporter(spool(logsUrl, 'logs')));
   }
   if (keepJournal) {
     spanExporters.push(new JournalSpanExporter({ dir: journalDir }));
@@ -157,6 +160,15 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
   holder[HANDLE_KEY] = handle;
   if (options.flushOnExit ?? true) flushOnExit(handle);
   return handle;
+}
+
+/** Appends encoded batches to the journal; resolves the file they went to. */
+async function writeToJournal(signal: JournalSignal, dir: string, payloads: Uint8Array[]): Promise<string> {
+  const writer = new JournalWriter(signal, { dir });
+  await Promise.all(payloads.map((payload) => new Promise((resolve) => writer.write(() => payload, resolve))));
+  const file = writer.currentFile ?? dir;
+  await writer.close();
+  return file;
 }
 
 async function flushProvider(provider: unknown): Promise<void> {

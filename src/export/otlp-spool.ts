@@ -16,6 +16,13 @@ export interface OtlpSpoolOptions {
   timeoutMs?: number;
   /** Pause before the first retry after a failure, in ms; doubles up to 5 s. @default 500 */
   retryDelayMs?: number;
+  /** How long `shutdown` tries to send what is held, in ms. @default 5000 */
+  shutdownTimeoutMs?: number;
+  /**
+   * Where batches still unsent at shutdown go (e.g. the local journal), so that a process
+   * stopped during an outage loses nothing. @default none: they are dropped, with a warning
+   */
+  keepUnsent?: (payloads: Uint8Array[]) => Promise<string>;
 }
 
 const MAX_RETRY_DELAY_MS = 5000;
@@ -80,12 +87,25 @@ export class OtlpSpool {
     }
   }
 
-  /** Flushes, then stops retrying. Safe to call twice. */
+  /** Sends what it can within `shutdownTimeoutMs`, hands the rest to `keepUnsent`, and stops. Safe to call twice. */
   async shutdown(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
+    await this.flush(this.options.shutdownTimeoutMs ?? 5000);
     this.closed = true;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    const unsent = this.queue.splice(0);
+    this.queuedBytes = 0;
+    if (unsent.length === 0) return;
+    if (!this.options.keepUnsent) {
+      diag.error(`otel-sessions: ${unsent.length} batches of telemetry could not be sent to ${this.options.url} before shutdown and were dropped`);
+      return;
+    }
+    try {
+      const where = await this.options.keepUnsent(unsent);
+      diag.warn(`otel-sessions: ${unsent.length} batches of telemetry could not be sent to ${this.options.url} before shutdown; they were written to ${where}`);
+    } catch (error) {
+      diag.error(`otel-sessions: ${unsent.length} batches of telemetry could not be sent to ${this.options.url} nor kept`, error);
+    }
   }
 
   private pump(): void {
