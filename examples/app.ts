@@ -14,7 +14,13 @@ export function createApp(options: SessionsOptions = {}): Hono<Env> {
   const app = new Hono<Env>();
   app.use(sessions(options));
   app.route('/chat', router);
-  const agents = { 'session-example': sessionExample, 'error-handler': errorHandler, 'webhook': webhookHandler, 'timing': timingExample, 'user-context': userContext };
+  const agents = {
+    'session-example': sessionExample,
+    'error-handler': errorHandler,
+    webhook: webhookHandler,
+    timing: timingExample,
+    'user-context': userContext,
+  };
   for (const [path, agent] of Object.entries(agents)) {
     app.post(`/agents/${path}`, async (c) => c.json(await agent.run(await c.req.json())));
   }

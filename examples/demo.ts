@@ -10,7 +10,10 @@ const server = serve({ fetch: createApp().fetch, port: 0, hostname: '127.0.0.1' 
 await new Promise((resolve) => server.once('listening', resolve));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-async function turn(thread: { token?: string }, message: string): Promise<{ sessionId: string; threadId: string; turns: number }> {
+async function turn(
+  thread: { token?: string },
+  message: string,
+): Promise<{ sessionId: string; threadId: string; turns: number }> {
   const response = await fetch(`${base}/chat`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(thread.token ? { 'x-thread-id': thread.token } : {}) },
@@ -33,6 +36,9 @@ server.close();
 await otel.shutdown();
 
 process.stdout.write('\nSessions (each request is one; each conversation is one thread):\n');
-for (const row of rows) process.stdout.write(`  ${row.who.padEnd(6)} ${row.sessionId}  ${row.threadId}  turn ${row.turns}\n`);
+for (const row of rows)
+  process.stdout.write(`  ${row.who.padEnd(6)} ${row.sessionId}  ${row.threadId}  turn ${row.turns}\n`);
 process.stdout.write(`\nSpans and log records went to: ${otel.destination}\n`);
-process.stdout.write(`\nSee one session:\n  npx otel-sessions show ${rows[0]?.sessionId}\n  npx otel-sessions logs ${rows[0]?.sessionId}\n  npx otel-sessions thread ${rows[0]?.threadId}\n`);
+process.stdout.write(
+  `\nSee one session:\n  npx otel-sessions show ${rows[0]?.sessionId}\n  npx otel-sessions logs ${rows[0]?.sessionId}\n  npx otel-sessions thread ${rows[0]?.threadId}\n`,
+);

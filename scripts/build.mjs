@@ -14,7 +14,14 @@ const sources = readdirSync(join(root, 'src'), { recursive: true })
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 
-const shared = { entryPoints: sources, outbase: join(root, 'src'), platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' };
+const shared = {
+  entryPoints: sources,
+  outbase: join(root, 'src'),
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+};
 await build({ ...shared, outdir: join(root, 'dist/esm'), format: 'esm' });
 await build({
   ...shared,
@@ -27,5 +34,12 @@ await build({
 writeFileSync(join(root, 'dist/esm/package.json'), '{ "type": "module" }\n');
 writeFileSync(join(root, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');
 
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-cpSync(join(root, 'dist/esm'), join(root, 'dist/cjs'), { recursive: true, filter: (path) => !path.endsWith('.js') && !path.endsWith('.js.map') && !path.endsWith('package.json') });
+execFileSync(
+  process.execPath,
+  [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+  { stdio: 'inherit' },
+);
+cpSync(join(root, 'dist/esm'), join(root, 'dist/cjs'), {
+  recursive: true,
+  filter: (path) => !path.endsWith('.js') && !path.endsWith('.js.map') && !path.endsWith('package.json'),
+});

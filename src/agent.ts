@@ -63,8 +63,12 @@ export class AgentInputError extends Error {
  */
 // `any` by default, as the guide's handlers take untyped input when no schema is given.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function createAgent<Input = any, Output = any>(name: string, config: AgentConfig<Input, Output>): Agent<Input, Output> {
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError('createAgent: name must be a non-empty string');
+export function createAgent<Input = any, Output = any>(
+  name: string,
+  config: AgentConfig<Input, Output>,
+): Agent<Input, Output> {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError('createAgent: name must be a non-empty string');
   if (typeof config?.handler !== 'function') throw new TypeError(`createAgent(${name}): handler must be a function`);
 
   const validateInput = async (input: unknown): Promise<StandardSchemaV1.Result<Input>> =>
@@ -79,7 +83,10 @@ export function createAgent<Input = any, Output = any>(name: string, config: Age
         let output: Output = (await config.handler(ctx, validated.value)) as Output;
         if (config.schema?.output) {
           const checked = await config.schema.output['~standard'].validate(output);
-          if (checked.issues) throw new Error(`agent ${name} returned output its schema rejects: ${checked.issues.map((issue) => issue.message).join('; ')}`);
+          if (checked.issues)
+            throw new Error(
+              `agent ${name} returned output its schema rejects: ${checked.issues.map((issue) => issue.message).join('; ')}`,
+            );
           output = checked.value;
         }
         return output;
@@ -95,7 +102,11 @@ export function createAgent<Input = any, Output = any>(name: string, config: Age
   async function runStandalone(input: Input): Promise<Output> {
     const session = await openSession({ store: getThreadStore() });
     const ids = { sessionId: session.id, threadId: session.thread.id };
-    const root = tracer.startSpan(`session ${name}`, { kind: SpanKind.INTERNAL }, contextWithSession(context.active(), ids, session));
+    const root = tracer.startSpan(
+      `session ${name}`,
+      { kind: SpanKind.INTERNAL },
+      contextWithSession(context.active(), ids, session),
+    );
     const sessionContext = contextWithSession(trace.setSpan(context.active(), root), ids, session);
     try {
       return await context.with(sessionContext, () => runInSession(session, input));
@@ -121,11 +132,17 @@ export function createAgent<Input = any, Output = any>(name: string, config: Age
         try {
           body = await c.req.json();
         } catch {
-          return c.json({ success: false, error: 'Request body must be JSON', issues: [], sessionId: c.var.sessionId }, 400);
+          return c.json(
+            { success: false, error: 'Request body must be JSON', issues: [], sessionId: c.var.sessionId },
+            400,
+          );
         }
         const result = await validateInput(body);
         if (result.issues) {
-          const issues = result.issues.map((issue) => ({ message: issue.message, path: issue.path?.map((part) => (typeof part === 'object' ? part.key : part)) ?? [] }));
+          const issues = result.issues.map((issue) => ({
+            message: issue.message,
+            path: issue.path?.map((part) => (typeof part === 'object' ? part.key : part)) ?? [],
+          }));
           return c.json({ success: false, error: 'Invalid input', issues, sessionId: c.var.sessionId }, 400);
         }
         c.req.addValidatedData('json', result.value as object);

@@ -50,10 +50,14 @@ export function withSession<T>(ids: SessionIds, fn: () => T): T {
 export function contextWithSession(parent: Context, ids: SessionIds, owner?: object): Context {
   const { sessionId, threadId } = (ids ?? {}) as Partial<SessionIds>;
   if (!isSessionId(sessionId)) {
-    throw new TypeError(`withSession: sessionId must be a session ID (sess_ and 24 URL-safe characters), got ${describeKind(sessionId)}`);
+    throw new TypeError(
+      `withSession: sessionId must be a session ID (sess_ and 24 URL-safe characters), got ${describeKind(sessionId)}`,
+    );
   }
   if (!isThreadId(threadId)) {
-    throw new TypeError(`withSession: threadId must be a thread ID (thrd_ and 24 URL-safe characters), got ${describeKind(threadId)}`);
+    throw new TypeError(
+      `withSession: threadId must be a thread ID (thrd_ and 24 URL-safe characters), got ${describeKind(threadId)}`,
+    );
   }
   const scope: SessionScope = Object.freeze({
     sessionId,

@@ -13,7 +13,9 @@ export function installEsmLoaderHook(): void {
   installed = true;
   const register = (nodeModule as { register?: (specifier: string, parentUrl: string) => void }).register;
   if (typeof register !== 'function') {
-    diag.warn('otel-sessions: this Node.js has no module.register(); ES-module apps are not instrumented (need Node.js 20.6 or later)');
+    diag.warn(
+      'otel-sessions: this Node.js has no module.register(); ES-module apps are not instrumented (need Node.js 20.6 or later)',
+    );
     return;
   }
   try {

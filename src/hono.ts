@@ -72,7 +72,7 @@ export function sessions({
   return async function sessionsMiddleware(c, next) {
     const store = threadStore ?? getThreadStore();
     const request = c.req.raw;
-    const inbound = inboundContext(request);
+    const inbound = guard('reading trace context and baggage', () => inboundContext(request), context.active());
     const trusted = guard('trustInbound', () => trustInbound(request), false) ? trustedIds(inbound) : undefined;
     const token = c.req.header(threadHeader) ?? getCookie(c, cookieName);
     const candidate = token === undefined ? undefined : codec.verify(token);
@@ -81,17 +81,26 @@ export function sessions({
 
     // The http instrumentation's server span, when there is one, is the session's root span.
     const activeSpan = trace.getSpan(inbound);
-    const ownSpan = activeSpan?.isRecording() ? undefined : startServerSpan(c.req.method, c.req.path, inbound, ids, session);
+    const ownSpan = activeSpan?.isRecording()
+      ? undefined
+      : startServerSpan(c.req.method, c.req.path, inbound, ids, session);
     const rootSpan = (ownSpan ?? activeSpan) as Span | undefined;
     const sessionContext = contextWithSession(rootSpan ? trace.setSpan(inbound, rootSpan) : inbound, ids, session);
-    guard('tagging the root span', () => {
-      rootSpan?.setAttributes(getSessionScope(sessionContext)?.attributes ?? {});
-      if (token !== undefined && candidate === undefined) {
-        getLogger().warn('A thread cookie or header was malformed or badly signed; a new thread was started', { 'session.id': session.id });
-      }
-      const claimed = propagation.getBaggage(inbound)?.getEntry(BAGGAGE_SESSION_ID)?.value;
-      if (!trusted && claimed !== undefined) rootSpan?.setAttribute(ATTR_SESSION_REJECTED_ID, isSessionId(claimed) ? claimed : 'malformed');
-    }, undefined);
+    guard(
+      'tagging the root span',
+      () => {
+        rootSpan?.setAttributes(getSessionScope(sessionContext)?.attributes ?? {});
+        if (token !== undefined && candidate === undefined) {
+          getLogger().warn('A thread cookie or header was malformed or badly signed; a new thread was started', {
+            'session.id': session.id,
+          });
+        }
+        const claimed = propagation.getBaggage(inbound)?.getEntry(BAGGAGE_SESSION_ID)?.value;
+        if (!trusted && claimed !== undefined)
+          rootSpan?.setAttribute(ATTR_SESSION_REJECTED_ID, isSessionId(claimed) ? claimed : 'malformed');
+      },
+      undefined,
+    );
 
     c.set('sessionId', session.id);
     c.set('threadId', session.thread.id);
@@ -108,24 +117,30 @@ export function sessions({
     if (c.error) {
       const error = c.error;
       recordFailure(rootSpan, error);
-      context.with(sessionContext, () => getLogger().error('Request failed', { error: error.message, 'session.id': session.id }));
+      context.with(sessionContext, () =>
+        getLogger().error('Request failed', { error: error.message, 'session.id': session.id }),
+      );
       if (errorResponse) c.res = c.json({ success: false, error: 'Internal error', sessionId: session.id }, 500);
     }
 
     await closeSession(session, rootSpan, { refuseSensitiveMetadata });
-    guard('writing session headers', () => {
-      const signed = codec.sign(session.thread.id);
-      c.header(sessionHeader, session.id);
-      c.header(threadHeader, signed);
-      setCookie(c, cookieName, signed, {
-        httpOnly: true,
-        sameSite: 'Lax',
-        secure: new URL(c.req.url).protocol === 'https:',
-        path: '/',
-        maxAge: 60 * 60 * 24,
-      });
-      if (rootSpan?.isRecording()) rootSpan.setAttribute('http.response.status_code', c.res.status);
-    }, undefined);
+    guard(
+      'writing session headers',
+      () => {
+        const signed = codec.sign(session.thread.id);
+        c.header(sessionHeader, session.id);
+        c.header(threadHeader, signed);
+        setCookie(c, cookieName, signed, {
+          httpOnly: true,
+          sameSite: 'Lax',
+          secure: new URL(c.req.url).protocol === 'https:',
+          path: '/',
+          maxAge: 60 * 60 * 24,
+        });
+        if (rootSpan?.isRecording()) rootSpan.setAttribute('http.response.status_code', c.res.status);
+      },
+      undefined,
+    );
     ownSpan?.end();
     void context.with(sessionContext, () => settleSession(session));
   };
@@ -149,14 +164,26 @@ function trustedIds(inbound: OtelContext): { sessionId: string; threadId: string
   return isSessionId(sessionId) && isThreadId(threadId) ? { sessionId, threadId } : undefined;
 }
 
-function startServerSpan(method: string, path: string, parent: OtelContext, ids: { sessionId: string; threadId: string }, owner: object): Span {
-  return tracer.startSpan(`${method} ${path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } }, contextWithSession(parent, ids, owner));
+function startServerSpan(
+  method: string,
+  path: string,
+  parent: OtelContext,
+  ids: { sessionId: string; threadId: string },
+  owner: object,
+): Span {
+  return tracer.startSpan(
+    `${method} ${path}`,
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
+    contextWithSession(parent, ids, owner),
+  );
 }
 
 function randomSecretWithWarning(): string {
   if (!warnedAboutSecret) {
     warnedAboutSecret = true;
-    getLogger().warn('OTEL_SESSIONS_SECRET is not set: thread cookies are signed with a random per-process secret, so threads do not survive a restart or span several processes');
+    getLogger().warn(
+      'OTEL_SESSIONS_SECRET is not set: thread cookies are signed with a random per-process secret, so threads do not survive a restart or span several processes',
+    );
   }
   return ThreadTokenCodec.randomSecret();
 }

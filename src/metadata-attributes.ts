@@ -31,7 +31,11 @@ export interface MetadataAttributeOptions {
  * are kept (strings cut at 1,024 characters, at most 64 entries); any other value, and
  * any value that looks sensitive, is refused with one warning naming its key.
  */
-export function metadataAttributes(prefix: string, metadata: Record<string, unknown>, options: MetadataAttributeOptions): Attributes {
+export function metadataAttributes(
+  prefix: string,
+  metadata: Record<string, unknown>,
+  options: MetadataAttributeOptions,
+): Attributes {
   const attributes: Attributes = {};
   let count = 0;
   for (const key of Object.keys(metadata)) {

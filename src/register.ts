@@ -102,9 +102,13 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
   const threadTtlMs = options.threadTtlMs ?? env.threadTtlMs;
   const threadStore =
     options.threadStore ??
-    (env.redisUrl ? new RedisThreadStore({ url: env.redisUrl, ttlMs: threadTtlMs }) : new MemoryThreadStore({ ttlMs: threadTtlMs }));
+    (env.redisUrl
+      ? new RedisThreadStore({ url: env.redisUrl, ttlMs: threadTtlMs })
+      : new MemoryThreadStore({ ttlMs: threadTtlMs }));
   setThreadStore(threadStore);
-  setLogger(createLogger({ level: options.logLevel ?? env.logLevel, console: options.logToConsole ?? env.logToConsole }));
+  setLogger(
+    createLogger({ level: options.logLevel ?? env.logLevel, console: options.logToConsole ?? env.logToConsole }),
+  );
 
   const endpoint = options.endpoint ?? env.endpoint ?? env.tracesEndpoint;
   const journalDir = options.journalDir ?? env.journalDir ?? '.otel-sessions';
@@ -116,7 +120,12 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
     const tracesUrl = options.endpoint ? `${base}/v1/traces` : (env.tracesEndpoint ?? `${base}/v1/traces`);
     const logsUrl = options.endpoint ? `${base}/v1/logs` : (env.logsEndpoint ?? `${base}/v1/logs`);
     const spool = (url: string, signal: JournalSignal): OtlpSpool =>
-      new OtlpSpool({ url, headers: env.headers, maxSpoolBytes: options.maxSpoolBytes, keepUnsent: (payloads) => writeToJournal(signal, journalDir, payloads) });
+      new OtlpSpool({
+        url,
+        headers: env.headers,
+        maxSpoolBytes: options.maxSpoolBytes,
+        keepUnsent: (payloads) => writeToJournal(signal, journalDir, payloads),
+      });
     spanExporters.push(new SpoolingSpanExporter(spool(tracesUrl, 'spans')));
     logExporters.push(new SpoolingLogExporter(spool(logsUrl, 'logs')));
   }

@@ -41,6 +41,8 @@ export function setLogger(logger: winston.Logger): void {
 /** The process's thread store outage reporter, which logs through `getLogger()`. @internal */
 export function getStoreOutage(): StoreOutage {
   return (config().outage ??= new StoreOutage((message, error) =>
-    message.includes('again') ? getLogger().warn(message) : getLogger().error(message, { error: error instanceof Error ? error.message : String(error) }),
+    message.includes('again')
+      ? getLogger().warn(message)
+      : getLogger().error(message, { error: error instanceof Error ? error.message : String(error) }),
   ));
 }

@@ -30,7 +30,10 @@ export async function openSession(options: OpenSessionOptions): Promise<Session>
     const snapshot = await getStoreOutage().attempt('load a thread', () => store.load(trusted.threadId), undefined);
     return new Session(trusted.sessionId, new Thread(trusted.threadId, store, snapshot, options.maxThreadBytes));
   }
-  const snapshot = options.threadId === undefined ? undefined : await getStoreOutage().attempt('load a thread', () => store.load(options.threadId as string), undefined);
+  const snapshot =
+    options.threadId === undefined
+      ? undefined
+      : await getStoreOutage().attempt('load a thread', () => store.load(options.threadId as string), undefined);
   const threadId = snapshot === undefined ? newThreadId() : (options.threadId as string);
   return new Session(newSessionId(), new Thread(threadId, store, snapshot, options.maxThreadBytes));
 }
@@ -46,16 +49,38 @@ export interface CloseSessionOptions {
  * (so that the next turn, sent the moment this response arrives, sees it). Background
  * work from `waitUntil` is awaited after that by {@link settleSession}. Never throws. @internal
  */
-export async function closeSession(session: Session, rootSpan: Span | undefined, options: CloseSessionOptions): Promise<void> {
+export async function closeSession(
+  session: Session,
+  rootSpan: Span | undefined,
+  options: CloseSessionOptions,
+): Promise<void> {
   const warn = (key: string, reason: string): void => {
     getLogger().warn(`metadata "${key}" was not recorded: ${reason}`, { metadataKey: key });
   };
-  const threadMetadata = await guard('reading thread metadata', () => session.thread.currentMetadata(), Promise.resolve({}));
+  const threadMetadata = await guard(
+    'reading thread metadata',
+    () => session.thread.currentMetadata(),
+    Promise.resolve({}),
+  );
   if (rootSpan?.isRecording()) {
-    guard('recording session metadata', () => {
-      rootSpan.setAttributes(metadataAttributes(ATTR_SESSION_METADATA_PREFIX, session.metadata, { refuseSensitive: options.refuseSensitiveMetadata, warn }));
-      rootSpan.setAttributes(metadataAttributes(ATTR_THREAD_METADATA_PREFIX, threadMetadata, { refuseSensitive: options.refuseSensitiveMetadata, warn }));
-    }, undefined);
+    guard(
+      'recording session metadata',
+      () => {
+        rootSpan.setAttributes(
+          metadataAttributes(ATTR_SESSION_METADATA_PREFIX, session.metadata, {
+            refuseSensitive: options.refuseSensitiveMetadata,
+            warn,
+          }),
+        );
+        rootSpan.setAttributes(
+          metadataAttributes(ATTR_THREAD_METADATA_PREFIX, threadMetadata, {
+            refuseSensitive: options.refuseSensitiveMetadata,
+            warn,
+          }),
+        );
+      },
+      undefined,
+    );
   }
   await saveThread(session);
 }
@@ -88,8 +113,12 @@ async function saveThread(session: Session): Promise<void> {
 /** Marks `span` as failed by `error`. Never throws. @internal */
 export function recordFailure(span: Span | undefined, error: unknown): void {
   if (!span?.isRecording()) return;
-  guard('recording an error', () => {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-  }, undefined);
+  guard(
+    'recording an error',
+    () => {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    },
+    undefined,
+  );
 }

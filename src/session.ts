@@ -16,7 +16,9 @@ const SESSION_BRAND = Symbol.for('otel-sessions.session');
 export class Session {
   /** Recognises sessions made by either build (ESM or CommonJS) of this package. */
   static [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as { [SESSION_BRAND]?: boolean })[SESSION_BRAND] === true;
+    return (
+      typeof value === 'object' && value !== null && (value as { [SESSION_BRAND]?: boolean })[SESSION_BRAND] === true
+    );
   }
 
   /** @internal */

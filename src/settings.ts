@@ -40,7 +40,9 @@ function headerList(value: string | undefined): Record<string, string> {
   for (const pair of text(value)?.split(',') ?? []) {
     const at = pair.indexOf('=');
     if (at <= 0) {
-      diag.warn('otel-sessions: OTEL_EXPORTER_OTLP_HEADERS has an entry without a name=value form; ignoring that entry');
+      diag.warn(
+        'otel-sessions: OTEL_EXPORTER_OTLP_HEADERS has an entry without a name=value form; ignoring that entry',
+      );
       continue;
     }
     try {

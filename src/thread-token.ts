@@ -15,7 +15,8 @@ export class ThreadTokenCodec {
 
   /** @param secret at least 32 characters; keep it the same across the service's processes. */
   constructor(secret: string | Buffer) {
-    if (secret.length < 32) throw new RangeError('otel-sessions: the thread signing secret must be at least 32 characters');
+    if (secret.length < 32)
+      throw new RangeError('otel-sessions: the thread signing secret must be at least 32 characters');
     this.key = Buffer.from(secret);
   }
 

@@ -67,7 +67,9 @@ export class OtlpSpool {
       const dropped = this.queue.shift() as Uint8Array;
       this.queuedBytes -= dropped.byteLength;
       if (this.droppedInOutage++ === 0) {
-        diag.error(`otel-sessions: more than ${this.maxSpoolBytes} bytes of telemetry are waiting for ${this.options.url}; dropping the oldest until it answers`);
+        diag.error(
+          `otel-sessions: more than ${this.maxSpoolBytes} bytes of telemetry are waiting for ${this.options.url}; dropping the oldest until it answers`,
+        );
       }
     }
     this.pump();
@@ -83,7 +85,10 @@ export class OtlpSpool {
       }
       this.pump();
       await Promise.race([this.sending, new Promise((resolve) => setTimeout(resolve, 50))]);
-      if (this.outageStarted !== undefined) await new Promise((resolve) => setTimeout(resolve, Math.min(this.retryDelayMs, Math.max(0, deadline - Date.now()))));
+      if (this.outageStarted !== undefined)
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(this.retryDelayMs, Math.max(0, deadline - Date.now()))),
+        );
     }
   }
 
@@ -97,14 +102,21 @@ export class OtlpSpool {
     this.queuedBytes = 0;
     if (unsent.length === 0) return;
     if (!this.options.keepUnsent) {
-      diag.error(`otel-sessions: ${unsent.length} batches of telemetry could not be sent to ${this.options.url} before shutdown and were dropped`);
+      diag.error(
+        `otel-sessions: ${unsent.length} batches of telemetry could not be sent to ${this.options.url} before shutdown and were dropped`,
+      );
       return;
     }
     try {
       const where = await this.options.keepUnsent(unsent);
-      diag.warn(`otel-sessions: ${unsent.length} batches of telemetry could not be sent to ${this.options.url} before shutdown; they were written to ${where}`);
+      diag.warn(
+        `otel-sessions: ${unsent.length} batches of telemetry could not be sent to ${this.options.url} before shutdown; they were written to ${where}`,
+      );
     } catch (error) {
-      diag.error(`otel-sessions: ${unsent.length} batches of telemetry could not be sent to ${this.options.url} nor kept`, error);
+      diag.error(
+        `otel-sessions: ${unsent.length} batches of telemetry could not be sent to ${this.options.url} nor kept`,
+        error,
+      );
     }
   }
 
@@ -150,14 +162,19 @@ export class OtlpSpool {
     await response.arrayBuffer().catch(() => undefined);
     if (response.ok) return;
     if (response.status === 429 || response.status >= 500) throw new Error(`HTTP ${response.status}`);
-    diag.error(`otel-sessions: ${this.options.url} refused a batch of telemetry (HTTP ${response.status}); it was dropped`);
+    diag.error(
+      `otel-sessions: ${this.options.url} refused a batch of telemetry (HTTP ${response.status}); it was dropped`,
+    );
   }
 
   private noteFailure(error: unknown): void {
     if (this.outageStarted !== undefined) return;
     this.outageStarted = Date.now();
-    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-    diag.warn(`otel-sessions: cannot reach ${this.options.url} (${reason}); keeping telemetry (up to ${this.maxSpoolBytes} bytes) and retrying`);
+    const reason =
+      error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    diag.warn(
+      `otel-sessions: cannot reach ${this.options.url} (${reason}); keeping telemetry (up to ${this.maxSpoolBytes} bytes) and retrying`,
+    );
   }
 
   private noteSuccess(): void {

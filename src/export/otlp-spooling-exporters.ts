@@ -38,7 +38,11 @@ export class SpoolingLogExporter implements LogRecordExporter {
   }
 }
 
-function enqueue(spool: OtlpSpool, encode: () => Uint8Array | undefined, resultCallback: (result: ExportResult) => void): void {
+function enqueue(
+  spool: OtlpSpool,
+  encode: () => Uint8Array | undefined,
+  resultCallback: (result: ExportResult) => void,
+): void {
   try {
     const payload = encode();
     if (payload) spool.enqueue(payload);

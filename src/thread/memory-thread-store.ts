@@ -1,5 +1,11 @@
 import { systemClock, type Clock } from '../clock.js';
-import { DEFAULT_THREAD_TTL_MS, type JsonValue, type ThreadChanges, type ThreadSnapshot, type ThreadStore } from './thread-store.js';
+import {
+  DEFAULT_THREAD_TTL_MS,
+  type JsonValue,
+  type ThreadChanges,
+  type ThreadSnapshot,
+  type ThreadStore,
+} from './thread-store.js';
 
 /** Options of {@link MemoryThreadStore}. */
 export interface MemoryThreadStoreOptions {

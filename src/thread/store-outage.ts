@@ -7,7 +7,10 @@ import { diag } from '@opentelemetry/api';
 export class StoreOutage {
   private down = false;
 
-  constructor(private readonly report: (message: string, error?: unknown) => void = (message, error) => diag.error(message, error)) {}
+  constructor(
+    private readonly report: (message: string, error?: unknown) => void = (message, error) =>
+      diag.error(message, error),
+  ) {}
 
   /** Runs a store call; on failure reports (once per outage) and resolves `fallback`. */
   async attempt<T>(what: string, call: () => Promise<T>, fallback: T): Promise<T> {
@@ -22,7 +25,10 @@ export class StoreOutage {
       if (!this.down) {
         this.down = true;
         const reason = error instanceof Error ? error.message : String(error);
-        this.report(`otel-sessions: the thread store failed to ${what} (${reason}); requests are still served, with fresh threads, until it is back`, error);
+        this.report(
+          `otel-sessions: the thread store failed to ${what} (${reason}); requests are still served, with fresh threads, until it is back`,
+          error,
+        );
       }
       return fallback;
     }

@@ -30,7 +30,8 @@ export class ThreadState {
    * @throws {RangeError} when the thread would grow above its size cap.
    */
   async set(key: string, value: unknown): Promise<void> {
-    if (typeof key !== 'string' || key === '__proto__') throw new TypeError('thread state keys must be strings other than "__proto__"');
+    if (typeof key !== 'string' || key === '__proto__')
+      throw new TypeError('thread state keys must be strings other than "__proto__"');
     assertJsonValue(key, value);
     const snapshot = await this.loaded();
     const previous = Object.prototype.hasOwnProperty.call(snapshot.state, key) ? snapshot.state[key] : undefined;
@@ -110,7 +111,8 @@ export class ThreadState {
   takeChanges(): Omit<ThreadChanges, 'metadata'> {
     const state = this.snapshot?.state ?? {};
     const set: Record<string, JsonValue> = {};
-    for (const key of this.changed) if (Object.prototype.hasOwnProperty.call(state, key)) set[key] = state[key] as JsonValue;
+    for (const key of this.changed)
+      if (Object.prototype.hasOwnProperty.call(state, key)) set[key] = state[key] as JsonValue;
     const changes = { cleared: this.cleared, set, deleted: [...this.deleted] };
     this.changed = new Set();
     this.deleted = new Set();

@@ -31,10 +31,22 @@ export class ThreadClient {
     return this.token?.split('.')[0];
   }
 
-  async post(path: string, body: unknown): Promise<{ status: number; sessionId: string | null; threadId: string | undefined; json: Record<string, unknown> }> {
+  async post(
+    path: string,
+    body: unknown,
+  ): Promise<{
+    status: number;
+    sessionId: string | null;
+    threadId: string | undefined;
+    json: Record<string, unknown>;
+  }> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.token) headers['x-thread-id'] = this.token;
-    const response = await fetch(this.baseUrl + path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const response = await fetch(this.baseUrl + path, {
+      method: 'POST',
+      headers,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     this.token = response.headers.get('x-thread-id') ?? this.token;
     return {
       status: response.status,

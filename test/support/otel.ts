@@ -23,7 +23,9 @@ export interface TestTelemetry {
 export function installTestTelemetry(options: { store?: ThreadStore } = {}): TestTelemetry {
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
-  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
   const spans = new InMemorySpanExporter();
   const activity = new ThreadActivitySpanProcessor({ store: options.store, flushIntervalMs: 50 });
   const tracerProvider = new TracerProvider({

@@ -20,7 +20,19 @@ test('new IDs do not repeat', () => {
 
 test('validators reject everything that is not exactly the format', () => {
   const good = newSessionId();
-  for (const bad of [good + 'x', good.slice(0, -1), good.replace('sess_', 'SESS_'), good.slice(0, -1) + '=', good.slice(0, -1) + '\u00e9', ' ' + good.slice(1), undefined, null, 42, {}, [good]]) {
+  for (const bad of [
+    good + 'x',
+    good.slice(0, -1),
+    good.replace('sess_', 'SESS_'),
+    good.slice(0, -1) + '=',
+    good.slice(0, -1) + '\u00e9',
+    ' ' + good.slice(1),
+    undefined,
+    null,
+    42,
+    {},
+    [good],
+  ]) {
     assert.equal(isSessionId(bad), false, `accepted ${String(bad)}`);
   }
 });

@@ -22,7 +22,12 @@ function journalSpans(dir: string): FlatSpan[] {
       for (const resource of JSON.parse(line).resourceSpans ?? []) {
         for (const scope of resource.scopeSpans ?? []) {
           for (const span of scope.spans ?? []) {
-            const attributes = Object.fromEntries((span.attributes ?? []).map((a: { key: string; value: Record<string, unknown> }) => [a.key, Object.values(a.value)[0]]));
+            const attributes = Object.fromEntries(
+              (span.attributes ?? []).map((a: { key: string; value: Record<string, unknown> }) => [
+                a.key,
+                Object.values(a.value)[0],
+              ]),
+            );
             spans.push({ name: span.name, kind: span.kind, attributes });
           }
         }
@@ -43,7 +48,12 @@ for (const [flag, app] of [
     const journal = mkdtempSync(join(tmpdir(), 'otel-sessions-register-'));
     const result = spawnSync(process.execPath, [flag, 'otel-sessions/register', join(root, 'test/fixtures', app)], {
       cwd: root,
-      env: { ...process.env, OTEL_SESSIONS_JOURNAL_DIR: journal, OTEL_SERVICE_NAME: 'register-test', OTEL_SESSIONS_LOG_CONSOLE: 'false' },
+      env: {
+        ...process.env,
+        OTEL_SESSIONS_JOURNAL_DIR: journal,
+        OTEL_SERVICE_NAME: 'register-test',
+        OTEL_SESSIONS_LOG_CONSOLE: 'false',
+      },
       encoding: 'utf8',
       timeout: 30_000,
     });
@@ -77,12 +87,21 @@ test('an unreachable collector never blocks or crashes the process; it exits pro
     });
   });
   const journal = mkdtempSync(join(tmpdir(), 'otel-sessions-unreachable-'));
-  const result = spawnSync(process.execPath, ['--import', 'otel-sessions/register', join(root, 'test/fixtures/esm-app.mjs')], {
-    cwd: root,
-    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}`, OTEL_SESSIONS_JOURNAL_DIR: journal, OTEL_SESSIONS_LOG_CONSOLE: 'false' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'otel-sessions/register', join(root, 'test/fixtures/esm-app.mjs')],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}`,
+        OTEL_SESSIONS_JOURNAL_DIR: journal,
+        OTEL_SESSIONS_LOG_CONSOLE: 'false',
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stderr, new RegExp(`cannot reach http://127\\.0\\.0\\.1:${closedPort}/v1/traces`));
   // What could not be sent by shutdown was kept in the journal, not lost.

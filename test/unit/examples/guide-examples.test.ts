@@ -20,7 +20,9 @@ before(async () => {
 after(() => served.close());
 
 const rootSpanOf = (sessionId: string | null) =>
-  telemetry.spans.getFinishedSpans().find((span) => span.attributes['session.id'] === sessionId && span.parentSpanContext === undefined);
+  telemetry.spans
+    .getFinishedSpans()
+    .find((span) => span.attributes['session.id'] === sessionId && span.parentSpanContext === undefined);
 
 test('the route example: thread state carries across 3 turns and stays apart between two threads', async () => {
   const alice = new ThreadClient(served.url);
@@ -43,7 +45,9 @@ test('the route example: thread state carries across 3 turns and stays apart bet
 
 test('agent.run inside a route joins the route session and is an agent.run span', async () => {
   const reply = await new ThreadClient(served.url).post('/chat', { message: 'hi' });
-  const agentSpan = telemetry.spans.getFinishedSpans().find((span) => span.name === 'agent.run MyAgent' && span.attributes['session.id'] === reply.sessionId);
+  const agentSpan = telemetry.spans
+    .getFinishedSpans()
+    .find((span) => span.name === 'agent.run MyAgent' && span.attributes['session.id'] === reply.sessionId);
   assert.equal(agentSpan?.attributes['agent.name'], 'MyAgent');
   assert.equal(agentSpan?.attributes['session.thread_id'], reply.threadId);
 });
@@ -95,7 +99,10 @@ test('the guide agents: sessionId in results, error responses, external payloads
   const ok = await client.post('/agents/error-handler', { value: 7 });
   assert.deepEqual(ok.json, { success: true, data: { processed: 7 } });
   const webhook = await client.post('/agents/webhook', { event: 'invoice.paid' });
-  assert.deepEqual(externalApi.received.at(-1), { event: 'invoice.paid', metadata: { agentuitySessionId: webhook.sessionId } });
+  assert.deepEqual(externalApi.received.at(-1), {
+    event: 'invoice.paid',
+    metadata: { agentuitySessionId: webhook.sessionId },
+  });
   telemetry.logs.reset();
   const timed = await client.post('/agents/timing', { value: 1 });
   const completed = telemetry.logs.getFinishedLogRecords().find((record) => record.body === 'Request completed');
@@ -120,9 +127,20 @@ test('forged, tampered or malformed thread tokens start a new thread and never f
   const client = new ThreadClient(served.url);
   await client.post('/chat', { message: 'mine' });
   const genuine = client.threadId as string;
-  const forgeries = [`${genuine}.${'A'.repeat(43)}`, genuine, `${genuine}.`, 'x'.repeat(10_000), 'thrd_%00%ff', `thrd_${'a'.repeat(24)}.${'b'.repeat(43)}`];
+  const forgeries = [
+    `${genuine}.${'A'.repeat(43)}`,
+    genuine,
+    `${genuine}.`,
+    'x'.repeat(10_000),
+    'thrd_%00%ff',
+    `thrd_${'a'.repeat(24)}.${'b'.repeat(43)}`,
+  ];
   for (const token of forgeries) {
-    const response = await fetch(served.url + '/chat', { method: 'POST', headers: { 'content-type': 'application/json', 'x-thread-id': token }, body: JSON.stringify({ message: 'x' }) });
+    const response = await fetch(served.url + '/chat', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-thread-id': token },
+      body: JSON.stringify({ message: 'x' }),
+    });
     const body = (await response.json()) as Record<string, unknown>;
     assert.equal(response.status, 200);
     assert.equal(body.turns, 1, 'a forged token must not reach the genuine thread');
@@ -167,13 +185,18 @@ test('200 concurrent requests across 20 threads: no cross-talk of IDs, state or 
     perThread.set(thread, [...(perThread.get(thread) ?? []), reply.json.turns as number]);
   }
   assert.equal(perThread.size, 20);
-  for (const turns of perThread.values()) assert.deepEqual([...turns].sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => i + 2));
+  for (const turns of perThread.values())
+    assert.deepEqual(
+      [...turns].sort((a, b) => a - b),
+      Array.from({ length: 10 }, (_, i) => i + 2),
+    );
   const threadOfSession = new Map(results.map(({ reply, thread }) => [reply.sessionId, thread]));
   const logs = telemetry.logs.getFinishedLogRecords().filter((record) => record.body === 'Message received');
   assert.equal(logs.length, 220);
   for (const record of logs) {
     const sessionId = record.attributes['session.id'] as string;
-    if (threadOfSession.has(sessionId)) assert.equal(record.attributes['session.thread_id'], threadOfSession.get(sessionId));
+    if (threadOfSession.has(sessionId))
+      assert.equal(record.attributes['session.thread_id'], threadOfSession.get(sessionId));
   }
   const sessionIds = new Set(results.map(({ reply }) => reply.sessionId));
   assert.equal(sessionIds.size, 200);

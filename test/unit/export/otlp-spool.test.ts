@@ -66,7 +66,12 @@ test('batches sent while the collector is down arrive, in order, once it is back
 });
 
 test('a collector that is not listening at all: enqueue never throws or waits; memory stays under the bound', async () => {
-  const spool = new OtlpSpool({ url: 'http://127.0.0.1:9/v1/traces', maxSpoolBytes: 1000, retryDelayMs: 10, shutdownTimeoutMs: 100 });
+  const spool = new OtlpSpool({
+    url: 'http://127.0.0.1:9/v1/traces',
+    maxSpoolBytes: 1000,
+    retryDelayMs: 10,
+    shutdownTimeoutMs: 100,
+  });
   warnings.length = 0;
   const started = process.hrtime.bigint();
   for (let n = 0; n < 1000; n++) spool.enqueue(encode(n));

@@ -40,12 +40,16 @@ test('records inside a session and span carry session.id, session.thread_id, tra
   assert.equal(inside?.trace_id, traceId);
   assert.equal(typeof inside?.span_id, 'string');
   assert.equal(inside?.userId, 'u1');
-  for (const key of ['session.id', 'session.thread_id', 'trace_id', 'span_id']) assert.equal(outside?.[key], undefined, key);
+  for (const key of ['session.id', 'session.thread_id', 'trace_id', 'span_id'])
+    assert.equal(outside?.[key], undefined, key);
 });
 
 test('a plain winston logger with sessionFormat() gets the same fields', () => {
   const capture = new Capture();
-  const logger = winston.createLogger({ format: winston.format.combine(sessionFormat(), winston.format.json()), transports: [capture] });
+  const logger = winston.createLogger({
+    format: winston.format.combine(sessionFormat(), winston.format.json()),
+    transports: [capture],
+  });
   const ids = { sessionId: newSessionId(), threadId: newThreadId() };
   withSession(ids, () => logger.warn('plain'));
   assert.equal(capture.records[0]?.['session.id'], ids.sessionId);

@@ -30,7 +30,9 @@ test('every span started inside a session carries both IDs, nested and after awa
 
 test('baggage that merely arrived from another process does not make a session', () => {
   telemetry.spans.reset();
-  const forged = propagation.extract(context.active(), { baggage: `session.id=${newSessionId()},session.thread_id=${newThreadId()}` });
+  const forged = propagation.extract(context.active(), {
+    baggage: `session.id=${newSessionId()},session.thread_id=${newThreadId()}`,
+  });
   context.with(forged, () => tracer.startSpan('from-the-wire').end());
   const [span] = telemetry.spans.getFinishedSpans();
   assert.equal(span?.attributes['session.id'], undefined);
@@ -39,9 +41,14 @@ test('baggage that merely arrived from another process does not make a session',
 
 test('the conversation alias is written when asked for', () => {
   const attributes: Record<string, unknown> = {};
-  const span = { setAttributes: (a: object) => Object.assign(attributes, a), setAttribute: (k: string, v: unknown) => (attributes[k] = v) };
+  const span = {
+    setAttributes: (a: object) => Object.assign(attributes, a),
+    setAttribute: (k: string, v: unknown) => (attributes[k] = v),
+  };
   const ids = { sessionId: newSessionId(), threadId: newThreadId() };
-  withSession(ids, () => new SessionSpanProcessor({ conversationIdAlias: true }).onStart(span as never, context.active()));
+  withSession(ids, () =>
+    new SessionSpanProcessor({ conversationIdAlias: true }).onStart(span as never, context.active()),
+  );
   assert.equal(attributes['gen_ai.conversation.id'], ids.threadId);
 });
 

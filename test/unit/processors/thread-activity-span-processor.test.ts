@@ -34,7 +34,9 @@ test('activity is debounced: one store call for many spans in many threads', asy
   touches.length = 0;
   const threads = [newThreadId(), newThreadId(), newThreadId()];
   for (let i = 0; i < 3000; i++) {
-    withSession({ sessionId: newSessionId(), threadId: threads[i % 3] as string }, () => tracer.startSpan('work').end());
+    withSession({ sessionId: newSessionId(), threadId: threads[i % 3] as string }, () =>
+      tracer.startSpan('work').end(),
+    );
   }
   await telemetry.activity.forceFlush();
   assert.equal(touches.length, 1);

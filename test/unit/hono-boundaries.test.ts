@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, test } from 'node:test';
+import fc from 'fast-check';
+import { Hono } from 'hono';
+import { newSessionId, newThreadId, isSessionId, isThreadId } from '../../src/ids.js';
+import { sessions } from '../../src/hono.js';
+import type { Env } from '../../src/hono-env.js';
+import { MemoryThreadStore } from '../../src/thread/memory-thread-store.js';
+import { ThreadTokenCodec } from '../../src/thread-token.js';
+import { installTestTelemetry } from '../support/otel.js';
+import { serveOnLoopback, type ServedApp } from '../support/http.js';
+import { looksSensitive } from '../../src/metadata-attributes.js';
+
+const telemetry = installTestTelemetry();
+const SECRET = 'boundary-secret-boundary-secret-0123456789';
+const store = new MemoryThreadStore();
+
+function app(options: Parameters<typeof sessions>[0] = {}): Hono<Env> {
+  const hono = new Hono<Env>();
+  hono.use(sessions({ threadStore: store, secret: SECRET, ...options }));
+  hono.all('/', async (c) => {
+    await c.var.thread.state.set('seen', true);
+    return c.json({ sessionId: c.var.sessionId, threadId: c.var.thread.id });
+  });
+  hono.post('/metadata', async (c) => {
+    Object.assign(c.var.session.metadata, await c.req.json());
+    return c.json({ sessionId: c.var.sessionId });
+  });
+  return hono;
+}
+const plain = app();
+
+test('property: a signed token verifies to its thread; any other string does not', () => {
+  const codec = new ThreadTokenCodec(SECRET);
+  const other = new ThreadTokenCodec(SECRET.replace('0', '1'));
+  fc.assert(
+    fc.property(fc.string({ maxLength: 200 }), fc.nat(), (noise, position) => {
+      const threadId = newThreadId();
+      const token = codec.sign(threadId);
+      assert.equal(codec.verify(token), threadId);
+      assert.equal(codec.verify(other.sign(threadId)), undefined, 'signed with another secret');
+      const at = position % token.length;
+      const flipped = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
+      assert.equal(codec.verify(flipped), undefined, 'one character changed');
+      assert.equal(codec.verify(noise), undefined);
+      assert.equal(codec.verify(token + noise.slice(0, 1)), noise.length === 0 ? threadId : undefined);
+    }),
+    { numRuns: 10_000 },
+  );
+});
+
+test('property: any x-thread-id, cookie and baggage header values get a 200, a fresh session and a new thread', async () => {
+  const headerText = fc.string({
+    unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)),
+    maxLength: 300,
+  });
+  await fc.assert(
+    fc.asyncProperty(headerText, headerText, headerText, async (threadHeader, cookie, baggage) => {
+      const response = await plain.request('/', { headers: { 'x-thread-id': threadHeader, cookie, baggage } });
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as { sessionId: string; threadId: string };
+      assert.ok(isSessionId(body.sessionId) && isThreadId(body.threadId));
+      assert.equal(response.headers.get('x-session-id'), body.sessionId);
+    }),
+    { numRuns: 10_000 },
+  );
+});
+
+test('baggage beyond the W3C limits (8,192 bytes, 180 entries) and thousands of cookies: bounded, served', async () => {
+  const huge = Array.from({ length: 5000 }, (_, i) => `k${i}=${'v'.repeat(40)}`).join(',');
+  const cookies = Array.from({ length: 5000 }, (_, i) => `c${i}=${'x'.repeat(20)}`).join('; ');
+  const response = await plain.request('/', {
+    headers: { baggage: `session.id=${newSessionId()},${huge}`, cookie: cookies },
+  });
+  assert.equal(response.status, 200);
+});
+
+test('non-UTF-8 bytes in headers reach a real server and get a 200 with a new thread', async (t) => {
+  const served: ServedApp = await serveOnLoopback(plain);
+  t.after(() => served.close());
+  const { port } = new URL(served.url);
+  const raw = Buffer.concat([
+    Buffer.from(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nx-thread-id: thrd_`),
+    Buffer.from([0xff, 0xfe, 0xc3, 0x28]),
+    Buffer.from('\r\nCookie: otel_sessions_thread='),
+    Buffer.from([0xe2, 0x82]),
+    Buffer.from('\r\nbaggage: session.id='),
+    Buffer.from([0xf0, 0x28, 0x8c, 0xbc]),
+    Buffer.from('\r\n\r\n'),
+  ]);
+  const reply = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.end(raw));
+    let text = '';
+    socket
+      .on('data', (chunk) => (text += chunk.toString('latin1')))
+      .on('end', () => resolve(text))
+      .on('error', reject);
+  });
+  assert.match(reply, /^HTTP\/1\.1 200/);
+  assert.match(reply, /x-session-id: sess_/i);
+});
+
+test('untrusted inbound baggage never sets the session; the attempt is recorded apart', async () => {
+  telemetry.spans.reset();
+  const victim = newSessionId();
+  const response = await plain.request('/', {
+    headers: { baggage: `session.id=${victim},session.thread_id=${newThreadId()}` },
+  });
+  const body = (await response.json()) as { sessionId: string };
+  assert.notEqual(body.sessionId, victim);
+  const spans = telemetry.spans.getFinishedSpans();
+  assert.ok(spans.every((span) => span.attributes['session.id'] !== victim));
+  assert.equal(
+    spans.find((span) => span.attributes['session.id'] === body.sessionId)?.attributes['session.rejected_id'],
+    victim,
+  );
+});
+
+test('trustInbound lets an internal hop continue the caller session and thread', async () => {
+  const caller = { sessionId: newSessionId(), threadId: newThreadId() };
+  const trusting = app({ trustInbound: (request) => request.headers.get('x-internal') === 'yes' });
+  const hop = await trusting.request('/', {
+    headers: { 'x-internal': 'yes', baggage: `session.id=${caller.sessionId},session.thread_id=${caller.threadId}` },
+  });
+  assert.deepEqual(await hop.json(), caller);
+  const outsider = await trusting.request('/', {
+    headers: { baggage: `session.id=${caller.sessionId},session.thread_id=${caller.threadId}` },
+  });
+  assert.notEqual(((await outsider.json()) as { sessionId: string }).sessionId, caller.sessionId);
+  const throwing = app({
+    trustInbound: () => {
+      throw new Error('bug in the predicate');
+    },
+  });
+  assert.equal((await throwing.request('/')).status, 200, 'a throwing predicate trusts no one and fails nothing');
+});
+
+test('metadata that looks like a secret is refused with a warning naming the key; huge metadata stays bounded', async () => {
+  telemetry.spans.reset();
+  telemetry.logs.reset();
+  const metadata: Record<string, unknown> = {
+    plan: 'pro',
+    token: 'Bearer abcdefghijklmnop',
+    apiKey: 'sk_live_abcdefghijklmnopqrstuvwx',
+    email: 'someone@example.com',
+    nested: { no: 'objects' },
+    long: 'y'.repeat(100_000),
+  };
+  for (let i = 0; i < 5000; i++) metadata[`k${i}`] = i;
+  const response = await plain.request('/metadata', { method: 'POST', body: JSON.stringify(metadata) });
+  const { sessionId } = (await response.json()) as { sessionId: string };
+  const root = telemetry.spans.getFinishedSpans().find((span) => span.attributes['session.id'] === sessionId);
+  const attributes = root?.attributes ?? {};
+  assert.equal(attributes['session.metadata.plan'], 'pro');
+  for (const key of ['token', 'apiKey', 'email', 'nested'])
+    assert.equal(attributes[`session.metadata.${key}`], undefined, key);
+  assert.equal(String(attributes['session.metadata.long']).length, 1024);
+  assert.ok(Object.keys(attributes).filter((key) => key.startsWith('session.metadata.')).length <= 64);
+  const warnings = telemetry.logs.getFinishedLogRecords().map((record) => String(record.body));
+  for (const key of ['token', 'apiKey', 'email', 'nested'])
+    assert.ok(
+      warnings.some((w) => w.includes(`"${key}"`)),
+      `a warning names ${key}`,
+    );
+  assert.ok(!warnings.some((w) => w.includes('abcdefghijklmnop')), 'warnings never repeat the value');
+});
+
+test('looksSensitive: tokens, keys and e-mail addresses yes; ordinary values no', () => {
+  for (const value of [
+    'Bearer x.y.z',
+    'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc',
+    'ghp_abcdefghijklmnopqrstuvwx',
+    'AKIAABCDEFGHIJKLMNOP',
+    'a.b@c.io',
+  ])
+    assert.ok(looksSensitive(value), value);
+  for (const value of ['sales', 'pro', 'u_42', 'billing', '2026-11-24', 'thrd_abc'])
+    assert.ok(!looksSensitive(value), value);
+});
+
+after(() => store.close());
