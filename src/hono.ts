@@ -137,7 +137,15 @@ export function sessions({
           path: '/',
           maxAge: 60 * 60 * 24,
         });
-        if (rootSpan?.isRecording()) rootSpan.setAttribute('http.response.status_code', c.res.status);
+        if (rootSpan?.isRecording()) {
+        rootSpan.setAttribute('http.response.status_code', c.res.status);
+        // The route, known only now: `POST /chat` names the span better than `POST`.
+        const route = c.req.matchedRoutes.at(-1)?.path;
+        if (route !== undefined && route !== '/*' && route !== '*') {
+          rootSpan.setAttribute('http.route', route);
+          rootSpan.updateName(`${c.req.method} ${route}`);
+        }
+      }
       },
       undefined,
     );

@@ -54,7 +54,8 @@ export class OtelLogTransport extends TransportStream {
 function toAttributes(entry: SessionLogEntry): Attributes {
   const attributes: Attributes = {};
   for (const key of Object.keys(entry)) {
-    if (key === 'level' || key === 'message') continue;
+    // The record carries its own time; an undefined field is no field.
+    if (key === 'level' || key === 'message' || key === 'timestamp' || entry[key] === undefined) continue;
     attributes[key] = toAttributeValue(entry[key]);
   }
   return attributes;

@@ -27,6 +27,7 @@ export class ThreadActivitySpanProcessor implements SpanProcessor {
   private readonly store: ThreadStore | undefined;
   private readonly flushIntervalMs: number;
   private pending = new Set<string>();
+  private lastMarked: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
 
@@ -56,6 +57,8 @@ export class ThreadActivitySpanProcessor implements SpanProcessor {
   }
 
   private mark(threadId: string): void {
+    if (threadId === this.lastMarked) return; // most spans in a row share a thread
+    this.lastMarked = threadId;
     this.pending.add(threadId);
     if (this.timer === undefined) {
       this.timer = setTimeout(() => this.flush(), this.flushIntervalMs);
@@ -69,6 +72,7 @@ export class ThreadActivitySpanProcessor implements SpanProcessor {
     if (this.pending.size === 0) return;
     const threadIds = [...this.pending];
     this.pending = new Set();
+    this.lastMarked = undefined;
     const store = this.store ?? getThreadStore();
     this.inFlight = this.inFlight
       .then(() => store.touch(threadIds))

@@ -42,7 +42,6 @@ test('baggage that merely arrived from another process does not make a session',
 test('the conversation alias is written when asked for', () => {
   const attributes: Record<string, unknown> = {};
   const span = {
-    setAttributes: (a: object) => Object.assign(attributes, a),
     setAttribute: (k: string, v: unknown) => (attributes[k] = v),
   };
   const ids = { sessionId: newSessionId(), threadId: newThreadId() };
@@ -52,9 +51,9 @@ test('the conversation alias is written when asked for', () => {
   assert.equal(attributes['gen_ai.conversation.id'], ids.threadId);
 });
 
-test('a span that throws on setAttributes does not throw into the caller', () => {
+test('a span that throws on setAttribute does not throw into the caller', () => {
   const span = {
-    setAttributes: () => {
+    setAttribute: () => {
       throw new Error('ended');
     },
   };
