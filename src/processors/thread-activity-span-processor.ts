@@ -1,7 +1,7 @@
-import { diag, type Context } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { getSessionScope } from '../context.js';
-import { getThreadStore } from '../runtime-config.js';
+import { getStoreOutage, getThreadStore } from '../runtime-config.js';
 import { ATTR_SESSION_THREAD_ID } from '../semconv.js';
 import type { ThreadStore } from '../thread/thread-store.js';
 
@@ -74,8 +74,7 @@ export class ThreadActivitySpanProcessor implements SpanProcessor {
     this.pending = new Set();
     this.lastMarked = undefined;
     const store = this.store ?? getThreadStore();
-    this.inFlight = this.inFlight
-      .then(() => store.touch(threadIds))
-      .catch((error: unknown) => diag.warn('otel-sessions: could not mark thread activity', error));
+    // A store outage is reported once for the whole runtime, not once per flush.
+    this.inFlight = this.inFlight.then(() => getStoreOutage().attempt('mark thread activity', () => store.touch(threadIds), undefined));
   }
 }

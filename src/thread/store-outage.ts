@@ -24,7 +24,7 @@ export class StoreOutage {
     } catch (error) {
       if (!this.down) {
         this.down = true;
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = (error instanceof Error ? error.message : String(error)).replace(/^otel-sessions: /, '');
         this.report(
           `otel-sessions: the thread store failed to ${what} (${reason}); requests are still served, with fresh threads, until it is back`,
           error,

@@ -34,7 +34,8 @@ const servers = new Set<RedisServer>();
 // Teardown even when a test fails before its own clean-up: a file-level hook closes every
 // server this file started (and its clients, which would keep the process alive), and an
 // exit hook kills any server process still running.
-after(() => Promise.all([...servers].map((server) => server.close())));
+// Only under the test runner: a benchmark importing this file must not start a test run.
+if (process.env.NODE_TEST_CONTEXT !== undefined) after(() => Promise.all([...servers].map((server) => server.close())));
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
