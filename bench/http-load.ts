@@ -40,7 +40,12 @@ interface VariantSpec {
 
 const NONE: VariantSpec = { name: 'no telemetry', script: 'no-telemetry.ts' };
 const BARE: VariantSpec = { name: 'bare OTel', script: 'bare-otel.ts', sink: 'bare-otel', spansPerRequest: 1 };
-const SESSIONS: VariantSpec = { name: 'OTel + otel-sessions', script: 'otel-sessions.ts', sink: 'otel-sessions', spansPerRequest: 2 };
+const SESSIONS: VariantSpec = {
+  name: 'OTel + otel-sessions',
+  script: 'otel-sessions.ts',
+  sink: 'otel-sessions',
+  spansPerRequest: 2,
+};
 const VARIANTS = [NONE, BARE, SESSIONS] as const;
 
 // autocannon ships no types: the little used here.
@@ -52,7 +57,10 @@ interface AutocannonResult {
   timeouts: number;
 }
 interface AutocannonInstance extends PromiseLike<AutocannonResult> {
-  on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): void;
+  on(
+    event: 'response',
+    listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
+  ): void;
 }
 type Autocannon = (options: {
   url: string;
@@ -83,11 +91,18 @@ class Child {
 
   static async start(name: string, script: string, env: NodeJS.ProcessEnv): Promise<Child> {
     const path = fileURLToPath(new URL(`./apps/${script}`, import.meta.url));
-    const child = fork(path, [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path, [], {
+      execArgv: ['--import', 'tsx'],
+      env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     live.add(child);
     child.once('exit', () => live.delete(child));
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new BenchCheckError(`http-load: ${name} did not start within 30 s`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new BenchCheckError(`http-load: ${name} did not start within 30 s`)),
+        30_000,
+      );
       child.on('message', (message: ChildMessage) => {
         if (message.type !== 'ready') return;
         clearTimeout(timer);
@@ -105,7 +120,10 @@ class Child {
   ask(type: 'flush' | 'counts'): Promise<ChildMessage> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new BenchCheckError(`http-load: ${this.name} did not answer ${type}`)), 15_000);
+      const timer = setTimeout(
+        () => reject(new BenchCheckError(`http-load: ${this.name} did not answer ${type}`)),
+        15_000,
+      );
       this.waiting.set(id, (message) => {
         clearTimeout(timer);
         resolve(message);
@@ -116,12 +134,14 @@ class Child {
 
   async flush(): Promise<void> {
     const answer = await this.ask('flush');
-    if (answer.type === 'flushed' && answer.error) throw new BenchCheckError(`http-load: ${this.name}: flush failed: ${answer.error}`);
+    if (answer.type === 'flushed' && answer.error)
+      throw new BenchCheckError(`http-load: ${this.name}: flush failed: ${answer.error}`);
   }
 
   async counts(): Promise<Record<string, SinkCounts>> {
     const answer = await this.ask('counts');
-    if (answer.type !== 'counts') throw new BenchCheckError(`http-load: ${this.name}: unexpected answer ${answer.type}`);
+    if (answer.type !== 'counts')
+      throw new BenchCheckError(`http-load: ${this.name}: unexpected answer ${answer.type}`);
     return answer.counts;
   }
 
@@ -156,11 +176,23 @@ interface Server {
 async function prime(server: Server): Promise<void> {
   const { spec, url } = server;
   for (let i = 0; i < THREADS; i++) {
-    const response = await fetch(`${url}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+    const response = await fetch(`${url}/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: BODY,
+    });
     const body = (await response.json()) as { reply?: string; turns?: number; sessionId?: string };
     const token = response.headers.get('x-thread-id');
-    if (response.status !== 200 || body.reply !== 'You said: hi' || token === null || !body.sessionId || response.headers.get('x-session-id') !== body.sessionId)
-      throw new BenchCheckError(`http-load: ${spec.name}: POST /chat answered ${response.status} ${JSON.stringify(body)}`);
+    if (
+      response.status !== 200 ||
+      body.reply !== 'You said: hi' ||
+      token === null ||
+      !body.sessionId ||
+      response.headers.get('x-session-id') !== body.sessionId
+    )
+      throw new BenchCheckError(
+        `http-load: ${spec.name}: POST /chat answered ${response.status} ${JSON.stringify(body)}`,
+      );
     server.tokens.push(token);
   }
   const again = await fetch(`${url}/chat`, {
@@ -169,7 +201,8 @@ async function prime(server: Server): Promise<void> {
     body: BODY,
   });
   const body = (await again.json()) as { turns?: number };
-  if (body.turns !== 2) throw new BenchCheckError(`http-load: ${spec.name}: a thread's second turn saw ${body.turns} messages, not 2`);
+  if (body.turns !== 2)
+    throw new BenchCheckError(`http-load: ${spec.name}: a thread's second turn saw ${body.turns} messages, not 2`);
   server.requests += THREADS + 1;
 }
 
@@ -199,7 +232,12 @@ async function load(server: Server, seconds: number): Promise<Load> {
   server.requests += times.length;
   times.sort((a, b) => a - b);
   const p99 = times.length === 0 ? NaN : times[Math.min(times.length - 1, Math.ceil(times.length * 0.99) - 1)]!;
-  return { rps: result.requests.total / result.duration, p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+  return {
+    rps: result.requests.total / result.duration,
+    p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
 }
 
 /** Exports what each telemetry variant has ended, and returns the sink's counts. */
@@ -211,8 +249,10 @@ async function sinkCounts(servers: readonly Server[], sink: Child): Promise<Reco
 function checkExports(counts: Record<string, SinkCounts>): void {
   const bare = counts[BARE.sink!];
   const sessions = counts[SESSIONS.sink!];
-  if (!bare || bare.spans === 0) throw new BenchCheckError('http-load: bare OTel exported no spans: http is not instrumented');
-  if (bare.sessionIds !== 0 || bare.logRecords !== 0) throw new BenchCheckError('http-load: bare OTel exported session attributes or logs');
+  if (!bare || bare.spans === 0)
+    throw new BenchCheckError('http-load: bare OTel exported no spans: http is not instrumented');
+  if (bare.sessionIds !== 0 || bare.logRecords !== 0)
+    throw new BenchCheckError('http-load: bare OTel exported session attributes or logs');
   if (!sessions || sessions.spans === 0) throw new BenchCheckError('http-load: otel-sessions exported no spans');
   if (sessions.sessionIds === 0) throw new BenchCheckError('http-load: otel-sessions spans lack session.id');
   if (sessions.logRecords === 0) throw new BenchCheckError('http-load: otel-sessions exported no log records');
@@ -239,7 +279,9 @@ export async function main(): Promise<void> {
 }
 
 async function run(): Promise<void> {
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')));
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')),
+  );
   Object.assign(env, { OTEL_SESSIONS_LOG_CONSOLE: 'false', OTEL_SESSIONS_SECRET: SECRET });
 
   const sink = await Child.start('otlp sink', 'otlp-sink.ts', env);
@@ -279,17 +321,23 @@ async function run(): Promise<void> {
     console.log(`  ${''.padEnd(width)}${'req/s'.padStart(8)}${'p99 ms'.padStart(9)}   spans/request`);
     for (const server of servers) {
       const { name, sink: path } = server.spec;
-      const exported = path ? counts[path]?.spans ?? 0 : undefined;
+      const exported = path ? (counts[path]?.spans ?? 0) : undefined;
       const perRequest = exported === undefined ? '-' : fmt(exported / server.requests);
       console.log(
-        `  ${name.padEnd(width)}${Math.round(median(rps.get(name)!)).toString().padStart(8)}${fmt(median(p99.get(name)!)).padStart(9)}   ${perRequest}`,
+        `  ${name.padEnd(width)}${Math.round(median(rps.get(name)!))
+          .toString()
+          .padStart(8)}${fmt(median(p99.get(name)!)).padStart(9)}   ${perRequest}`,
       );
     }
     const rpsRatio = medianRatio(rps, SESSIONS.name, BARE.name);
     const p99Ratio = medianRatio(p99, SESSIONS.name, BARE.name);
-    console.log(`  otel-sessions / bare OTel   req/s ${fmt(rpsRatio)}   target ≥ ${TARGET_RPS_RATIO}: ${rpsRatio >= TARGET_RPS_RATIO ? 'met' : 'MISSED'}`);
+    console.log(
+      `  otel-sessions / bare OTel   req/s ${fmt(rpsRatio)}   target ≥ ${TARGET_RPS_RATIO}: ${rpsRatio >= TARGET_RPS_RATIO ? 'met' : 'MISSED'}`,
+    );
     console.log(`  otel-sessions / bare OTel   p99   ${fmt(p99Ratio)}   ${verdict(p99Ratio, TARGET_P99_RATIO)}`);
-    console.log(`  bare OTel / no telemetry    req/s ${fmt(medianRatio(rps, BARE.name, NONE.name))}   p99 ${fmt(medianRatio(p99, BARE.name, NONE.name))}   (reference)`);
+    console.log(
+      `  bare OTel / no telemetry    req/s ${fmt(medianRatio(rps, BARE.name, NONE.name))}   p99 ${fmt(medianRatio(p99, BARE.name, NONE.name))}   (reference)`,
+    );
     const spreadOf = (name: string): string => {
       const values = rps.get(name)!;
       return `${Math.round(((Math.max(...values) - Math.min(...values)) / median(values)) * 100)} %`;
@@ -299,9 +347,12 @@ async function run(): Promise<void> {
     for (const server of servers.slice(1)) {
       const exported = counts[server.spec.sink!]?.spans ?? 0;
       if (exported < server.requests * server.spec.spansPerRequest! * 0.98)
-        console.log(`  warning: ${server.spec.name} exported ${exported} spans for ${server.requests} requests: spans were dropped, export cost is not equal`);
+        console.log(
+          `  warning: ${server.spec.name} exported ${exported} spans for ${server.requests} requests: spans were dropped, export cost is not equal`,
+        );
     }
-    if (non2xx > 0 || errors > 0) throw new BenchCheckError(`http-load: ${non2xx} non-2xx responses and ${errors} errors/timeouts under load`);
+    if (non2xx > 0 || errors > 0)
+      throw new BenchCheckError(`http-load: ${non2xx} non-2xx responses and ${errors} errors/timeouts under load`);
   } finally {
     await Promise.allSettled([...servers.map((server) => server.child.stop()), sink.stop()]);
   }

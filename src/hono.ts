@@ -108,6 +108,27 @@ export function sessions({
     c.set('thread', session.thread);
     c.set('logger', getLogger());
 
+    // A verified token is reused as it is: one HMAC per request, not two.
+    const signed = candidate === session.thread.id && token !== undefined ? token : codec.sign(session.thread.id);
+    const writeHeaders = (): void =>
+      guard(
+        'writing session headers',
+        () => {
+          c.header(sessionHeader, session.id);
+          c.header(threadHeader, signed);
+          setCookie(c, cookieName, signed, {
+            httpOnly: true,
+            sameSite: 'Lax',
+            secure: c.req.url.startsWith('https:'),
+            path: '/',
+            maxAge: 60 * 60 * 24,
+          });
+        },
+        undefined,
+      );
+    // Before the handler: headers set after it make Hono rebuild the response, a slow path.
+    writeHeaders();
+
     try {
       await context.with(sessionContext, next);
     } catch (error) {
@@ -122,22 +143,14 @@ export function sessions({
       );
       if (errorResponse) c.res = c.json({ success: false, error: 'Internal error', sessionId: session.id }, 500);
     }
+    // A handler that returned its own Response dropped them: write them again.
+    if (guard('reading response headers', () => c.res.headers.get(sessionHeader) !== session.id, false)) writeHeaders();
 
     await closeSession(session, rootSpan, { refuseSensitiveMetadata });
     guard(
-      'writing session headers',
+      'naming the root span',
       () => {
-        const signed = codec.sign(session.thread.id);
-        c.header(sessionHeader, session.id);
-        c.header(threadHeader, signed);
-        setCookie(c, cookieName, signed, {
-          httpOnly: true,
-          sameSite: 'Lax',
-          secure: new URL(c.req.url).protocol === 'https:',
-          path: '/',
-          maxAge: 60 * 60 * 24,
-        });
-        if (rootSpan?.isRecording()) {
+        if (!rootSpan?.isRecording()) return;
         rootSpan.setAttribute('http.response.status_code', c.res.status);
         // The route, known only now: `POST /chat` names the span better than `POST`.
         const route = c.req.matchedRoutes.at(-1)?.path;
@@ -145,7 +158,6 @@ export function sessions({
           rootSpan.setAttribute('http.route', route);
           rootSpan.updateName(`${c.req.method} ${route}`);
         }
-      }
       },
       undefined,
     );

@@ -24,7 +24,8 @@ export function createPlainApp(): Hono {
       return c.json({ success: false, error: 'Request body must be JSON', issues: [] }, 400);
     }
     const parsed = await input['~standard'].validate(body);
-    if (parsed.issues) return c.json({ success: false, error: 'Invalid input', issues: parsed.issues.map((i) => i.message) }, 400);
+    if (parsed.issues)
+      return c.json({ success: false, error: 'Invalid input', issues: parsed.issues.map((i) => i.message) }, 400);
     const sessionId = randomUUID();
     const token = c.req.header('x-thread-id');
     const saved = token === undefined ? undefined : threads.get(token);
