@@ -75,6 +75,8 @@ export class ThreadActivitySpanProcessor implements SpanProcessor {
     this.lastMarked = undefined;
     const store = this.store ?? getThreadStore();
     // A store outage is reported once for the whole runtime, not once per flush.
-    this.inFlight = this.inFlight.then(() => getStoreOutage().attempt('mark thread activity', () => store.touch(threadIds), undefined));
+    this.inFlight = this.inFlight.then(() =>
+      getStoreOutage().attempt('mark thread activity', () => store.touch(threadIds), undefined),
+    );
   }
 }
