@@ -1,10 +1,12 @@
 /**
  * The example service over loopback under autocannon, in three variants, each its own
  * child process started the same way (`node --import tsx bench/apps/<variant>.ts`):
- *   no telemetry          the plain service (bench/apps/plain-app.ts: same routes, /chat doing
- *                         the same validation and thread bookkeeping), no OpenTelemetry;
- *   bare OTel             the plain service under NodeSDK with http instrumentation only;
- *   OTel + otel-sessions  examples/app.ts (sessions middleware, MyAgent) under registerSessions.
+ *   no telemetry          examples/app.ts (sessions middleware, MyAgent, its logging) with no
+ *                         OpenTelemetry SDK: the API is a no-op;
+ *   bare OTel             the same app under NodeSDK with http instrumentation only (its spans,
+ *                         server and agent.run, exported; no session processors, no log export);
+ *   OTel + otel-sessions  the same app under registerSessions (session processors, logs exported).
+ * So the figures are the cost of the session telemetry on one app, not of the app's own work.
  * Both telemetry variants export OTLP/HTTP JSON to one sink process that answers 200 at once.
  * Every request is `POST /chat {"message":"hi"}` continuing one of a few threads (its
  * `x-thread-id`), so thread state is loaded and saved on every request.
@@ -39,7 +41,7 @@ interface VariantSpec {
 }
 
 const NONE: VariantSpec = { name: 'no telemetry', script: 'no-telemetry.ts' };
-const BARE: VariantSpec = { name: 'bare OTel', script: 'bare-otel.ts', sink: 'bare-otel', spansPerRequest: 1 };
+const BARE: VariantSpec = { name: 'bare OTel', script: 'bare-otel.ts', sink: 'bare-otel', spansPerRequest: 2 };
 const SESSIONS: VariantSpec = {
   name: 'OTel + otel-sessions',
   script: 'otel-sessions.ts',
@@ -251,8 +253,8 @@ function checkExports(counts: Record<string, SinkCounts>): void {
   const sessions = counts[SESSIONS.sink!];
   if (!bare || bare.spans === 0)
     throw new BenchCheckError('http-load: bare OTel exported no spans: http is not instrumented');
-  if (bare.sessionIds !== 0 || bare.logRecords !== 0)
-    throw new BenchCheckError('http-load: bare OTel exported session attributes or logs');
+  // (The app's middleware and log events put session IDs on some of bare OTel's spans too.)
+  if (bare.logRecords !== 0) throw new BenchCheckError('http-load: bare OTel exported log records');
   if (!sessions || sessions.spans === 0) throw new BenchCheckError('http-load: otel-sessions exported no spans');
   if (sessions.sessionIds === 0) throw new BenchCheckError('http-load: otel-sessions spans lack session.id');
   if (sessions.logRecords === 0) throw new BenchCheckError('http-load: otel-sessions exported no log records');

@@ -3,6 +3,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { MiddlewareHandler } from 'hono';
 import type { AgentContext } from './agent-context.js';
 import { contextWithSession, getSessionScope } from './context.js';
+import { ensureContextPropagation } from './context-propagation.js';
 import { getLogger, getThreadStore } from './runtime-config.js';
 import { Session } from './session.js';
 import { closeSession, openSession, recordFailure, settleSession } from './session-lifecycle.js';
@@ -123,6 +124,7 @@ export function createAgent<Input = any, Output = any>(
   return {
     name,
     run(input: Input): Promise<Output> {
+      ensureContextPropagation();
       const owner = getSessionScope()?.owner;
       return owner instanceof Session ? runInSession(owner, input) : runStandalone(input);
     },

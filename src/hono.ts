@@ -2,6 +2,7 @@ import { context, propagation, SpanKind, trace, type Context as OtelContext, typ
 import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { contextWithSession, getSessionScope } from './context.js';
+import { ensureContextPropagation } from './context-propagation.js';
 import type { Env } from './hono-env.js';
 import { isSessionId, isThreadId } from './ids.js';
 import { guard } from './internal/guard.js';
@@ -70,6 +71,7 @@ export function sessions({
   const codec = new ThreadTokenCodec(secret ?? readEnvSettings().secret ?? randomSecretWithWarning());
 
   return async function sessionsMiddleware(c, next) {
+    ensureContextPropagation();
     const store = threadStore ?? getThreadStore();
     const request = c.req.raw;
     const inbound = guard('reading trace context and baggage', () => inboundContext(request), context.active());

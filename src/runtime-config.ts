@@ -1,5 +1,6 @@
 import type winston from 'winston';
 import { createLogger } from './logging/create-logger.js';
+import { readEnvSettings } from './settings.js';
 import { StoreOutage } from './thread/store-outage.js';
 import { MemoryThreadStore } from './thread/memory-thread-store.js';
 import type { ThreadStore } from './thread/thread-store.js';
@@ -30,7 +31,13 @@ export function setThreadStore(store: ThreadStore): void {
 
 /** The logger agents and routes get as `logger`: one per process, made on first use. @internal */
 export function getLogger(): winston.Logger {
-  return (config().logger ??= createLogger());
+  return (config().logger ??= defaultLogger());
+}
+
+/** Until `registerSessions` sets one: configured by the same environment variables. */
+function defaultLogger(): winston.Logger {
+  const { logLevel, logToConsole } = readEnvSettings();
+  return createLogger({ level: logLevel, console: logToConsole });
 }
 
 /** Sets the logger agents and routes get. @internal */

@@ -1,5 +1,5 @@
 /**
- * Variant 2 of bench/http-load.ts: the plain service under a bare NodeSDK — http
+ * Variant 2 of bench/http-load.ts: the example service (examples/app.ts) under a bare NodeSDK — http
  * instrumentation only, the AsyncLocalStorage context manager (the SDK's default), and a
  * BatchSpanProcessor exporting OTLP/HTTP JSON to the bench's sink (BENCH_SINK_URL), as
  * variant 3 does. The ESM loader hook is registered as `registerSessions` does, and the app
@@ -25,6 +25,6 @@ const sdk = new NodeSDK({
 });
 sdk.start();
 
-const { createPlainApp } = await import('./plain-app.js');
+const { createApp } = await import('../../examples/app.js');
 const { serveApp } = await import('./serve.js');
-await serveApp(createPlainApp().fetch, { flush: () => processor.forceFlush() });
+await serveApp(createApp().fetch, { flush: () => processor.forceFlush() });

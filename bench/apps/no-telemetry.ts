@@ -1,4 +1,4 @@
-/** Variant 1 of bench/http-load.ts: the plain service (bench/apps/plain-app.ts), no OpenTelemetry at all. */
-const { createPlainApp } = await import('./plain-app.js');
+/** Variant 1 of bench/http-load.ts: the example service (examples/app.ts) with no OpenTelemetry SDK: the API is a no-op. */
+const { createApp } = await import('../../examples/app.js');
 const { serveApp } = await import('./serve.js');
-await serveApp(createPlainApp().fetch);
+await serveApp(createApp().fetch);
