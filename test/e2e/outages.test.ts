@@ -27,7 +27,7 @@ import { LOOPBACK } from './support/ports.js';
 import type { ManagedProcess } from './support/processes.js';
 import { waitUntil } from './support/wait.js';
 import { DEMO_SERVICE, ECHO_SERVICE, type SessionApps } from './apps/start-apps.js';
-import { rssMiB, startAppsAt } from './apps/start-outage-apps.js';
+import { rssMiB, startAppsAt } from './apps/start-apps.js';
 
 /** Requests per second of the steady load. */
 const RATE = 25;

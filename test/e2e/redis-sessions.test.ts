@@ -14,15 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { freePorts, isListening, LOOPBACK } from './support/ports.js';
-import { startProcess, type ManagedProcess } from './support/processes.js';
+import { startApp } from './apps/start-apps.js';
+import { freePorts, LOOPBACK } from './support/ports.js';
+import type { ManagedProcess } from './support/processes.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 import { startRoundTripProxy, type RoundTripProxy } from './support/round-trip-proxy.js';
 import { waitUntil } from './support/wait.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const appFile = fileURLToPath(new URL('./apps/chat-service.ts', import.meta.url));
 const secret = randomBytes(32).toString('base64url');
 const journalRoot = mkdtempSync(join(tmpdir(), 'otel-sessions-redis-e2e-'));
 
@@ -49,20 +47,12 @@ const apps: ChatApp[] = [];
 
 async function startChat(name: string, redisUrl: string, env: Record<string, string> = {}): Promise<ChatApp> {
   const [port] = (await freePorts(1)) as [number];
-  const child = startProcess({
-    name,
-    command: process.execPath,
-    args: ['--import', 'otel-sessions/register', '--import', 'tsx', appFile],
-    cwd: repoRoot, // where `otel-sessions` resolves to this package's dist/
-    env: {
-      PORT: String(port),
-      OTEL_SERVICE_NAME: name,
-      OTEL_SESSIONS_REDIS_URL: redisUrl,
-      OTEL_SESSIONS_SECRET: secret,
-      OTEL_SESSIONS_JOURNAL_DIR: join(journalRoot, name),
-      OTEL_SESSIONS_LOG_CONSOLE: 'true',
-      ...env,
-    },
+  const child = await startApp(name, './chat-service.ts', port, {
+    OTEL_SESSIONS_REDIS_URL: redisUrl,
+    OTEL_SESSIONS_SECRET: secret,
+    OTEL_SESSIONS_JOURNAL_DIR: join(journalRoot, name),
+    OTEL_SESSIONS_LOG_CONSOLE: 'true',
+    ...env,
   });
   const app: ChatApp = {
     name,
@@ -82,18 +72,6 @@ async function startChat(name: string, redisUrl: string, env: Record<string, str
         }),
   };
   apps.push(app);
-  try {
-    await waitUntil(
-      async () => {
-        if (child.exitStatus() !== null) throw new Error(`${name} exited: ${JSON.stringify(child.exitStatus())}`);
-        return isListening(port);
-      },
-      { timeoutMs: 20_000, intervalMs: 100, what: `${name} to listen on port ${port}` },
-    );
-  } catch (error) {
-    await child.stop(1000);
-    throw new Error(`${(error as Error).message}\n--- ${name} output ---\n${child.output()}`, { cause: error });
-  }
   return app;
 }
 

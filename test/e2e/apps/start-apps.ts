@@ -1,10 +1,11 @@
 /**
  * Starts demo-service.ts and echo-service.ts as real processes registered with otel-sessions
  * (`node --import otel-sessions/register --import tsx …`: the register entry first, so http
- * is patched before the app loads), exporting to a Jaeger stack's collector tier. Used by
- * jaeger-sessions.test.ts and its tear-down fixture sessions-then-fail.ts.
+ * is patched before the app loads), exporting to a Jaeger stack's collector tier or any
+ * OTLP/HTTP endpoint. Used by the Jaeger, CLI and outage tests.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { JaegerStack } from '../support/jaeger.js';
 import { freePorts, isListening, LOOPBACK } from '../support/ports.js';
@@ -26,7 +27,8 @@ export interface SessionApps {
   stop(graceMs?: number): Promise<void>;
 }
 
-async function startApp(
+/** Starts one app file registered with otel-sessions on `port`, and waits until it listens. */
+export async function startApp(
   service: string,
   file: string,
   port: number,
@@ -58,17 +60,26 @@ async function startApp(
  * Starts echo-service (which trusts its callers' baggage), then demo-service (which trusts no
  * one) calling it; both export to `stack.otlpHttpEndpoint` and share one signing secret.
  */
-export async function startSessionApps(stack: JaegerStack): Promise<SessionApps> {
-  const env = {
-    OTEL_EXPORTER_OTLP_ENDPOINT: stack.otlpHttpEndpoint,
+export function startSessionApps(stack: JaegerStack): Promise<SessionApps> {
+  return startAppsAt(stack.otlpHttpEndpoint);
+}
+
+/**
+ * Starts echo-service, then demo-service calling it, both exporting to `endpoint` (the
+ * collector tier, or a proxy in front of it) with `env` added to their environment.
+ */
+export async function startAppsAt(endpoint: string, env: Record<string, string> = {}): Promise<SessionApps> {
+  const common = {
+    ...env,
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
     OTEL_SESSIONS_SECRET: randomBytes(32).toString('base64url'),
   };
   const [echoPort, demoPort] = (await freePorts(2)) as [number, number];
-  const echo = await startApp(ECHO_SERVICE, './echo-service.ts', echoPort, env);
+  const echo = await startApp(ECHO_SERVICE, './echo-service.ts', echoPort, common);
   let demo: ManagedProcess;
   try {
     demo = await startApp(DEMO_SERVICE, './demo-service.ts', demoPort, {
-      ...env,
+      ...common,
       ECHO_URL: `http://${LOOPBACK}:${echoPort}`,
     });
   } catch (error) {
@@ -83,4 +94,14 @@ export async function startSessionApps(stack: JaegerStack): Promise<SessionApps>
       await Promise.all([demo.stop(graceMs), echo.stop(graceMs)]);
     },
   };
+}
+
+/** A running process's resident memory (VmRSS), in MiB; undefined once it has ended. */
+export function rssMiB(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
