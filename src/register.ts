@@ -3,15 +3,12 @@ import { logs } from '@opentelemetry/api-logs';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { BatchLogRecordProcessor, type LogRecordExporter, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { installEsmLoaderHook } from './esm-loader-hook.js';
-import { JournalLogExporter } from './export/journal-log-exporter.js';
-import { JournalSpanExporter } from './export/journal-span-exporter.js';
-import { JournalWriter, type JournalSignal } from './export/journal-writer.js';
-import { OtlpSpool } from './export/otlp-spool.js';
-import { SpoolingLogExporter, SpoolingSpanExporter } from './export/otlp-spooling-exporters.js';
+import { chooseExporters } from './export/choose-exporters.js';
+import { DEFAULT_JOURNAL_DIR } from './export/journal-writer.js';
 import { SessionLogRecordProcessor } from './processors/session-log-record-processor.js';
 import { SessionSpanProcessor } from './processors/session-span-processor.js';
 import { ThreadActivitySpanProcessor } from './processors/thread-activity-span-processor.js';
@@ -110,29 +107,15 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
     createLogger({ level: options.logLevel ?? env.logLevel, console: options.logToConsole ?? env.logToConsole }),
   );
 
-  const endpoint = options.endpoint ?? env.endpoint ?? env.tracesEndpoint;
-  const journalDir = options.journalDir ?? env.journalDir ?? '.otel-sessions';
-  const keepJournal = endpoint === undefined || (options.journal ?? env.keepJournal ?? false);
-  const spanExporters: SpanExporter[] = [];
-  const logExporters: LogRecordExporter[] = [];
-  if (endpoint !== undefined) {
-    const base = endpoint.replace(/\/+$/, '');
-    const tracesUrl = options.endpoint ? `${base}/v1/traces` : (env.tracesEndpoint ?? `${base}/v1/traces`);
-    const logsUrl = options.endpoint ? `${base}/v1/logs` : (env.logsEndpoint ?? `${base}/v1/logs`);
-    const spool = (url: string, signal: JournalSignal): OtlpSpool =>
-      new OtlpSpool({
-        url,
-        headers: env.headers,
-        maxSpoolBytes: options.maxSpoolBytes,
-        keepUnsent: (payloads) => writeToJournal(signal, journalDir, payloads),
-      });
-    spanExporters.push(new SpoolingSpanExporter(spool(tracesUrl, 'spans')));
-    logExporters.push(new SpoolingLogExporter(spool(logsUrl, 'logs')));
-  }
-  if (keepJournal) {
-    spanExporters.push(new JournalSpanExporter({ dir: journalDir }));
-    logExporters.push(new JournalLogExporter({ dir: journalDir }));
-  }
+  const { spanExporters, logExporters, description } = chooseExporters({
+    endpoint: options.endpoint ?? env.endpoint,
+    tracesUrl: options.endpoint ? undefined : env.tracesEndpoint,
+    logsUrl: options.endpoint ? undefined : env.logsEndpoint,
+    headers: env.headers,
+    journalDir: options.journalDir ?? env.journalDir ?? DEFAULT_JOURNAL_DIR,
+    keepJournal: options.journal ?? env.keepJournal ?? false,
+    maxSpoolBytes: options.maxSpoolBytes,
+  });
 
   const sdk = new NodeSDK({
     serviceName: options.serviceName ?? env.serviceName,
@@ -153,9 +136,8 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
   sdk.start();
 
   let stopping: Promise<void> | undefined;
-  const destination = [endpoint, keepJournal ? journalDir : undefined].filter(Boolean).join(' and ');
   const handle: SessionsHandle = {
-    destination,
+    destination: description,
     threadStore,
     forceFlush: async () => {
       await Promise.all([flushProvider(trace.getTracerProvider()), flushProvider(logs.getLoggerProvider())]);
@@ -169,15 +151,6 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
   holder[HANDLE_KEY] = handle;
   if (options.flushOnExit ?? true) flushOnExit(handle);
   return handle;
-}
-
-/** Appends encoded batches to the journal; resolves the file they went to. */
-async function writeToJournal(signal: JournalSignal, dir: string, payloads: Uint8Array[]): Promise<string> {
-  const writer = new JournalWriter(signal, { dir });
-  await Promise.all(payloads.map((payload) => new Promise((resolve) => writer.write(() => payload, resolve))));
-  const file = writer.currentFile ?? dir;
-  await writer.close();
-  return file;
 }
 
 async function flushProvider(provider: unknown): Promise<void> {

@@ -57,11 +57,7 @@ export async function closeSession(
   const warn = (key: string, reason: string): void => {
     getLogger().warn(`metadata "${key}" was not recorded: ${reason}`, { metadataKey: key });
   };
-  const threadMetadata = await guard(
-    'reading thread metadata',
-    () => session.thread.currentMetadata(),
-    Promise.resolve({}),
-  );
+  const threadMetadata = await session.thread.currentMetadata().catch(() => ({}));
   if (rootSpan?.isRecording()) {
     guard(
       'recording session metadata',

@@ -54,6 +54,11 @@ export class OtlpSpool {
     this.retryDelayMs = this.firstRetryDelayMs;
   }
 
+  /** Where it sends. */
+  get url(): string {
+    return this.options.url;
+  }
+
   /** Bytes waiting to be sent. */
   get pendingBytes(): number {
     return this.queuedBytes;

@@ -6,7 +6,7 @@ import type { OtlpSpool } from './otlp-spool.js';
 
 /** Exports spans over OTLP/HTTP (JSON) through a spool that outlives collector outages. */
 export class SpoolingSpanExporter implements SpanExporter {
-  constructor(private readonly spool: OtlpSpool) {}
+  constructor(readonly spool: OtlpSpool) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     enqueue(this.spool, () => JsonTraceSerializer.serializeRequest(spans), resultCallback);
@@ -23,7 +23,7 @@ export class SpoolingSpanExporter implements SpanExporter {
 
 /** Exports log records over OTLP/HTTP (JSON) through a spool that outlives collector outages. */
 export class SpoolingLogExporter implements LogRecordExporter {
-  constructor(private readonly spool: OtlpSpool) {}
+  constructor(readonly spool: OtlpSpool) {}
 
   export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
     enqueue(this.spool, () => JsonLogsSerializer.serializeRequest(logs), resultCallback);
