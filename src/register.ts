@@ -122,12 +122,12 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
     spanProcessors: [
       new SessionSpanProcessor({ conversationIdAlias: options.conversationIdAlias }),
       new ThreadActivitySpanProcessor({ store: threadStore }),
-      ...spanExporters.map((exporter) => new BatchSpanProcessor({ exporter })),
+      ...spanExporters.map((exporter) => new BatchSpanProcessor({ ...env.spanBatch, exporter })),
       ...(options.spanProcessors ?? []),
     ],
     logRecordProcessors: [
       new SessionLogRecordProcessor(),
-      ...logExporters.map((exporter) => new BatchLogRecordProcessor({ exporter })),
+      ...logExporters.map((exporter) => new BatchLogRecordProcessor({ ...env.logBatch, exporter })),
       ...(options.logRecordProcessors ?? []),
     ],
     metricReaders: [],

@@ -1,5 +1,13 @@
 import { diag } from '@opentelemetry/api';
 
+/** Batch processor settings (OTEL_BSP_* for spans, OTEL_BLRP_* for logs); absent ones keep the SDK default. @internal */
+export interface BatchSettings {
+  maxQueueSize?: number;
+  maxExportBatchSize?: number;
+  scheduledDelayMillis?: number;
+  exportTimeoutMillis?: number;
+}
+
 /** What the environment configures; read once, in the entry points only. @internal */
 export interface EnvSettings {
   serviceName: string | undefined;
@@ -14,6 +22,8 @@ export interface EnvSettings {
   secret: string | undefined;
   logLevel: string | undefined;
   logToConsole: boolean | undefined;
+  spanBatch: BatchSettings;
+  logBatch: BatchSettings;
 }
 
 /** Reads the `OTEL_*` and `OTEL_SESSIONS_*` variables; a bad value is warned about and ignored. @internal */
@@ -31,7 +41,22 @@ export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     secret: text(env.OTEL_SESSIONS_SECRET),
     logLevel: text(env.OTEL_SESSIONS_LOG_LEVEL),
     logToConsole: flag('OTEL_SESSIONS_LOG_CONSOLE', env.OTEL_SESSIONS_LOG_CONSOLE),
+    spanBatch: batch('OTEL_BSP', env),
+    logBatch: batch('OTEL_BLRP', env),
   };
+}
+
+function batch(prefix: 'OTEL_BSP' | 'OTEL_BLRP', env: NodeJS.ProcessEnv): BatchSettings {
+  const settings: BatchSettings = {};
+  const read = (key: keyof BatchSettings, suffix: string): void => {
+    const value = positiveInteger(`${prefix}_${suffix}`, env[`${prefix}_${suffix}`]);
+    if (value !== undefined) settings[key] = value;
+  };
+  read('maxQueueSize', 'MAX_QUEUE_SIZE');
+  read('maxExportBatchSize', 'MAX_EXPORT_BATCH_SIZE');
+  read('scheduledDelayMillis', 'SCHEDULE_DELAY');
+  read('exportTimeoutMillis', 'EXPORT_TIMEOUT');
+  return settings;
 }
 
 /** `k1=v1,k2=v2` with URL-encoded values, as OTEL_EXPORTER_OTLP_HEADERS has them. */
@@ -73,6 +98,6 @@ function positiveInteger(name: string, value: string | undefined): number | unde
   if (trimmed === undefined) return undefined;
   const number = Number(trimmed);
   if (Number.isSafeInteger(number) && number > 0) return number;
-  diag.warn(`otel-sessions: ${name} must be a positive whole number of milliseconds; ignoring it`);
+  diag.warn(`otel-sessions: ${name} must be a positive whole number; ignoring it`);
   return undefined;
 }

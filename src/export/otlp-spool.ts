@@ -1,5 +1,6 @@
 import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
+import { httpPost } from './http-post.js';
 
 /** Options of {@link OtlpSpool}. */
 export interface OtlpSpoolOptions {
@@ -47,7 +48,12 @@ export class OtlpSpool {
   private droppedInOutage = 0;
   private closed = false;
 
+  private readonly target: URL;
+  private readonly headers: Record<string, string>;
+
   constructor(private readonly options: OtlpSpoolOptions) {
+    this.target = new URL(options.url);
+    this.headers = { 'content-type': 'application/json', ...options.headers };
     this.maxSpoolBytes = options.maxSpoolBytes ?? 64 * 1024 * 1024;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.firstRetryDelayMs = options.retryDelayMs ?? 500;
@@ -156,20 +162,12 @@ export class OtlpSpool {
   /** Posts one batch; throws when it should be retried. A batch the collector rejects as malformed is dropped. */
   private async send(payload: Uint8Array): Promise<void> {
     // The spool's own requests must not be traced, or every export would make new spans.
-    const response = await context.with(suppressTracing(ROOT_CONTEXT), () =>
-      fetch(this.options.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...this.options.headers },
-        body: payload,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      }),
+    const status = await context.with(suppressTracing(ROOT_CONTEXT), () =>
+      httpPost(this.target, this.headers, payload, this.timeoutMs),
     );
-    await response.arrayBuffer().catch(() => undefined);
-    if (response.ok) return;
-    if (response.status === 429 || response.status >= 500) throw new Error(`HTTP ${response.status}`);
-    diag.error(
-      `otel-sessions: ${this.options.url} refused a batch of telemetry (HTTP ${response.status}); it was dropped`,
-    );
+    if (status >= 200 && status < 300) return;
+    if (status === 429 || status >= 500) throw new Error(`HTTP ${status}`);
+    diag.error(`otel-sessions: ${this.options.url} refused a batch of telemetry (HTTP ${status}); it was dropped`);
   }
 
   private noteFailure(error: unknown): void {

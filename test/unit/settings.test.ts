@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { readEnvSettings } from '../../src/settings.js';
+
+const warnings: string[] = [];
+diag.setLogger(
+  { error: () => {}, warn: (m: string) => void warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} },
+  DiagLogLevel.WARN,
+);
+
+test('standard and own variables are read; blanks are absent', () => {
+  const settings = readEnvSettings({
+    OTEL_SERVICE_NAME: ' billing ',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+    OTEL_EXPORTER_OTLP_HEADERS: 'api-key=a%20b,x-tenant=7',
+    OTEL_SESSIONS_THREAD_TTL_MS: '600000',
+    OTEL_SESSIONS_JOURNAL: 'true',
+    OTEL_SESSIONS_SECRET: '   ',
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128',
+    OTEL_BLRP_SCHEDULE_DELAY: '200',
+  });
+  assert.equal(settings.serviceName, 'billing');
+  assert.equal(settings.endpoint, 'http://collector:4318');
+  assert.deepEqual(settings.headers, { 'api-key': 'a b', 'x-tenant': '7' });
+  assert.equal(settings.threadTtlMs, 600_000);
+  assert.equal(settings.keepJournal, true);
+  assert.equal(settings.secret, undefined);
+  assert.deepEqual(settings.spanBatch, { maxExportBatchSize: 128 });
+  assert.deepEqual(settings.logBatch, { scheduledDelayMillis: 200 });
+});
+
+test('a bad value is warned about, by name, and ignored', () => {
+  warnings.length = 0;
+  const settings = readEnvSettings({
+    OTEL_SESSIONS_THREAD_TTL_MS: 'an hour',
+    OTEL_SESSIONS_JOURNAL: 'maybe',
+    OTEL_EXPORTER_OTLP_HEADERS: 'novalue,ok=1,bad=%E0%A4%A',
+    OTEL_BSP_MAX_QUEUE_SIZE: '-5',
+  });
+  assert.equal(settings.threadTtlMs, undefined);
+  assert.equal(settings.keepJournal, undefined);
+  assert.deepEqual(settings.headers, { ok: '1' });
+  assert.deepEqual(settings.spanBatch, {});
+  for (const name of [
+    'OTEL_SESSIONS_THREAD_TTL_MS',
+    'OTEL_SESSIONS_JOURNAL',
+    'OTEL_EXPORTER_OTLP_HEADERS',
+    'OTEL_BSP_MAX_QUEUE_SIZE',
+  ]) {
+    assert.ok(
+      warnings.some((warning) => warning.includes(name)),
+      name,
+    );
+  }
+});
