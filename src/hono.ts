@@ -1,12 +1,12 @@
 import { context, propagation, SpanKind, trace, type Context as OtelContext, type Span } from '@opentelemetry/api';
-import type { MiddlewareHandler } from 'hono';
+import type { Context as HonoContext, MiddlewareHandler, Next } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { contextWithSession, getSessionScope } from './context.js';
 import { ensureContextPropagation } from './context-propagation.js';
 import type { Env } from './hono-env.js';
 import { isSessionId, isThreadId } from './ids.js';
 import { guard } from './internal/guard.js';
-import { getLogger, getThreadStore } from './runtime-config.js';
+import { getLogger, getThreadStore, trackRunningSession } from './runtime-config.js';
 import { ATTR_SESSION_REJECTED_ID, BAGGAGE_SESSION_ID, BAGGAGE_THREAD_ID } from './semconv.js';
 import { closeSession, openSession, recordFailure, settleSession } from './session-lifecycle.js';
 import { readEnvSettings } from './settings.js';
@@ -72,6 +72,16 @@ export function sessions({
 
   return async function sessionsMiddleware(c, next) {
     ensureContextPropagation();
+    let ended!: () => void;
+    trackRunningSession(new Promise<void>((resolve) => (ended = resolve)));
+    try {
+      await handle(c, next);
+    } finally {
+      ended();
+    }
+  };
+
+  async function handle(c: HonoContext<Env>, next: Next): Promise<void> {
     const store = threadStore ?? getThreadStore();
     const request = c.req.raw;
     const inbound = guard('reading trace context and baggage', () => inboundContext(request), context.active());
@@ -165,7 +175,7 @@ export function sessions({
     );
     ownSpan?.end();
     void context.with(sessionContext, () => settleSession(session));
-  };
+  }
 }
 
 /** The request's context: the active one (http instrumentation already extracted it), else extracted here. */

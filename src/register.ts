@@ -13,7 +13,7 @@ import { SessionLogRecordProcessor } from './processors/session-log-record-proce
 import { SessionSpanProcessor } from './processors/session-span-processor.js';
 import { ThreadActivitySpanProcessor } from './processors/thread-activity-span-processor.js';
 import { createLogger } from './logging/create-logger.js';
-import { getThreadStore, setLogger, setThreadStore } from './runtime-config.js';
+import { getThreadStore, sessionsRunningNow, setLogger, setThreadStore } from './runtime-config.js';
 import { readEnvSettings } from './settings.js';
 import { MemoryThreadStore } from './thread/memory-thread-store.js';
 import { RedisThreadStore } from './thread/redis-thread-store.js';
@@ -170,13 +170,21 @@ async function flushProvider(provider: unknown): Promise<void> {
   await (delegate as { forceFlush?: () => Promise<unknown> }).forceFlush?.();
 }
 
-/** Flushes on SIGTERM and SIGINT (then lets the signal do what it would have done) and before exit. */
+/** How long a SIGTERM or SIGINT waits for the sessions then running to end. */
+const SESSION_DRAIN_MS = 5000;
+
+/**
+ * On SIGTERM and SIGINT: lets the sessions running at the signal end (up to 5 s), flushes,
+ * then lets the signal do what it would have done. Before exit: flushes.
+ */
 function flushOnExit(handle: SessionsHandle): void {
   const onSignal = (signal: NodeJS.Signals): void => {
-    void handle.shutdown().finally(() => {
-      // Without other listeners, the signal's default action was to end the process: keep it so.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
+    void sessionsRunningNow(SESSION_DRAIN_MS)
+      .then(() => handle.shutdown())
+      .finally(() => {
+        // Without other listeners, the signal's default action was to end the process: keep it so.
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);

@@ -12,11 +12,12 @@ interface RuntimeConfig {
   threadStore: ThreadStore | undefined;
   logger: winston.Logger | undefined;
   outage: StoreOutage | undefined;
+  running: Set<Promise<void>>;
 }
 
 function config(): RuntimeConfig {
   const holder = globalThis as { [CONFIG_KEY]?: RuntimeConfig };
-  return (holder[CONFIG_KEY] ??= { threadStore: undefined, logger: undefined, outage: undefined });
+  return (holder[CONFIG_KEY] ??= { threadStore: undefined, logger: undefined, outage: undefined, running: new Set() });
 }
 
 /** The process's thread store: the one set by `registerSessions`, else an in-memory one. @internal */
@@ -52,4 +53,28 @@ export function getStoreOutage(): StoreOutage {
       ? getLogger().warn(message)
       : getLogger().error(message, { error: error instanceof Error ? error.message : String(error) }),
   ));
+}
+
+/** Counts a session as running until `done` settles, so that a shutdown can wait for it. @internal */
+export function trackRunningSession(done: Promise<void>): void {
+  const { running } = config();
+  running.add(done);
+  void done.finally(() => running.delete(done));
+}
+
+/** Resolves when the sessions running now have ended and answered, or after `timeoutMs`. @internal */
+export async function sessionsRunningNow(timeoutMs: number): Promise<void> {
+  const now = [...config().running];
+  if (now.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(now),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+  // A moment more for their responses to be written: the http server spans end then.
+  await new Promise((resolve) => setTimeout(resolve, 50));
 }
