@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SeverityNumber } from '@opentelemetry/api-logs';
@@ -17,6 +17,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { findTraces, spanTag, startJaegerStack, waitForTraces, type JaegerStack } from './support/jaeger.js';
+import { assertNoProcessLeft } from './support/process-table.js';
 import { waitUntil } from './support/wait.js';
 
 const newId = (prefix: string): string => prefix + randomBytes(18).toString('base64url');
@@ -37,41 +38,6 @@ async function sendSpan(
   span.end();
   await provider.shutdown(); // flushes
   return span.spanContext().traceId;
-}
-
-/** The fields of /proc/<pid>/stat after `pid (comm)`: state, ppid, pgrp, ...; undefined once the process is gone. */
-function procStat(pid: number | string): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether a process still runs. A zombie (state Z) has ended and only waits for its parent to
- * collect its exit status; on this machine PID 1 never collects orphans, so zombies stay.
- */
-function isRunning(pid: number | string): boolean {
-  const state = procStat(pid)?.[0];
-  return state !== undefined && state !== 'Z' && state !== 'X';
-}
-
-/** Running members of a process group. */
-function processGroupMembers(pgid: number): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry) && Number(procStat(entry)?.[2]) === pgid && isRunning(entry))
-    .map(Number);
-}
-
-/** Asserts that the processes and everything in their process groups end within a few seconds. */
-async function assertNoProcessLeft(pids: number[]): Promise<void> {
-  const left = (): number[] => pids.flatMap((pid) => [...(isRunning(pid) ? [pid] : []), ...processGroupMembers(pid)]);
-  await waitUntil(() => left().length === 0, { timeoutMs: 5000, what: 'the processes to end' }).catch(() => {
-    assert.fail(`still running: ${[...new Set(left())].join(', ')}`);
-  });
 }
 
 describe('Jaeger + collector harness', () => {

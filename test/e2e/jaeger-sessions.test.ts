@@ -15,7 +15,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
@@ -28,6 +27,7 @@ import {
   type JaegerStack,
   type JaegerTrace,
 } from './support/jaeger.js';
+import { assertNoProcessLeft } from './support/process-table.js';
 import { waitUntil } from './support/wait.js';
 import { DEMO_SERVICE, ECHO_SERVICE, startSessionApps, type SessionApps } from './apps/start-apps.js';
 
@@ -348,22 +348,6 @@ describe('sessions in a real Jaeger, through the collector, across two services'
   });
 });
 
-/** The fields of /proc/<pid>/stat after `pid (comm)`: state, ppid, pgrp, …; undefined once the process is gone. */
-function procStat(pid: number | string): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-/** A zombie (Z) has ended; orphans are never reaped on these machines, so zombies may stay. */
-function isRunning(pid: number | string): boolean {
-  const state = procStat(pid)?.[0];
-  return state !== undefined && state !== 'Z' && state !== 'X';
-}
-
 describe('tear-down', () => {
   test('a failing test leaves neither the apps nor Jaeger running', async () => {
     const fixture = fileURLToPath(new URL('./apps/sessions-then-fail.ts', import.meta.url));
@@ -383,13 +367,6 @@ describe('tear-down', () => {
     assert.match(output, /fixture: failing on purpose/);
 
     // Members of the children's process groups too (each child leads its own group).
-    const left = (): number[] =>
-      readdirSync('/proc')
-        .filter((entry) => /^\d+$/.test(entry) && isRunning(entry))
-        .map(Number)
-        .filter((pid) => pids.includes(pid) || pids.includes(Number(procStat(pid)?.[2])));
-    await waitUntil(() => left().length === 0, { timeoutMs: 5000, what: 'the processes to end' }).catch(() => {
-      assert.fail(`still running: ${left().join(', ')}`);
-    });
+    await assertNoProcessLeft(pids);
   });
 });
