@@ -103,12 +103,9 @@ export function createAgent<Input = any, Output = any>(
   async function runStandalone(input: Input): Promise<Output> {
     const session = await openSession({ store: getThreadStore() });
     const ids = { sessionId: session.id, threadId: session.thread.id };
-    const root = tracer.startSpan(
-      `session ${name}`,
-      { kind: SpanKind.INTERNAL },
-      contextWithSession(context.active(), ids, session),
-    );
-    const sessionContext = contextWithSession(trace.setSpan(context.active(), root), ids, session);
+    const base = contextWithSession(context.active(), ids, session);
+    const root = tracer.startSpan(`session ${name}`, { kind: SpanKind.INTERNAL }, base);
+    const sessionContext = trace.setSpan(base, root);
     try {
       return await context.with(sessionContext, () => runInSession(session, input));
     } catch (error) {

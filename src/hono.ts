@@ -93,15 +93,14 @@ export function sessions({
 
     // The http instrumentation's server span, when there is one, is the session's root span.
     const activeSpan = trace.getSpan(inbound);
-    const ownSpan = activeSpan?.isRecording()
-      ? undefined
-      : startServerSpan(c.req.method, c.req.path, inbound, ids, session);
+    const base = contextWithSession(inbound, ids, session);
+    const ownSpan = activeSpan?.isRecording() ? undefined : startServerSpan(c.req.method, c.req.path, base);
     const rootSpan = (ownSpan ?? activeSpan) as Span | undefined;
-    const sessionContext = contextWithSession(rootSpan ? trace.setSpan(inbound, rootSpan) : inbound, ids, session);
+    const sessionContext = rootSpan ? trace.setSpan(base, rootSpan) : base;
     guard(
       'tagging the root span',
       () => {
-        rootSpan?.setAttributes(getSessionScope(sessionContext)?.attributes ?? {});
+        rootSpan?.setAttributes(getSessionScope(base)?.attributes ?? {});
         if (token !== undefined && candidate === undefined) {
           getLogger().warn('A thread cookie or header was malformed or badly signed; a new thread was started', {
             'session.id': session.id,
@@ -196,17 +195,11 @@ function trustedIds(inbound: OtelContext): { sessionId: string; threadId: string
   return isSessionId(sessionId) && isThreadId(threadId) ? { sessionId, threadId } : undefined;
 }
 
-function startServerSpan(
-  method: string,
-  path: string,
-  parent: OtelContext,
-  ids: { sessionId: string; threadId: string },
-  owner: object,
-): Span {
+function startServerSpan(method: string, path: string, sessionContext: OtelContext): Span {
   return tracer.startSpan(
     `${method} ${path}`,
     { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
-    contextWithSession(parent, ids, owner),
+    sessionContext,
   );
 }
 

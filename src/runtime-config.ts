@@ -48,11 +48,11 @@ export function setLogger(logger: winston.Logger): void {
 
 /** The process's thread store outage reporter, which logs through `getLogger()`. @internal */
 export function getStoreOutage(): StoreOutage {
-  return (config().outage ??= new StoreOutage((message, error) =>
-    message.includes('again')
-      ? getLogger().warn(message)
-      : getLogger().error(message, { error: error instanceof Error ? error.message : String(error) }),
-  ));
+  return (config().outage ??= new StoreOutage({
+    down: (message, error) =>
+      getLogger().error(message, { error: error instanceof Error ? error.message : String(error) }),
+    back: (message) => getLogger().warn(message),
+  }));
 }
 
 /** Counts a session as running until `done` settles, so that a shutdown can wait for it. @internal */

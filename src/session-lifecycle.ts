@@ -25,17 +25,15 @@ export interface OpenSessionOptions {
  * new thread: the request is served all the same. @internal
  */
 export async function openSession(options: OpenSessionOptions): Promise<Session> {
-  const { store, trusted } = options;
-  if (trusted) {
-    const snapshot = await getStoreOutage().attempt('load a thread', () => store.load(trusted.threadId), undefined);
-    return new Session(trusted.sessionId, new Thread(trusted.threadId, store, snapshot, options.maxThreadBytes));
-  }
+  const { store, trusted, maxThreadBytes } = options;
+  const continued = trusted?.threadId ?? options.threadId;
   const snapshot =
-    options.threadId === undefined
+    continued === undefined
       ? undefined
-      : await getStoreOutage().attempt('load a thread', () => store.load(options.threadId as string), undefined);
-  const threadId = snapshot === undefined ? newThreadId() : (options.threadId as string);
-  return new Session(newSessionId(), new Thread(threadId, store, snapshot, options.maxThreadBytes));
+      : await getStoreOutage().attempt('load a thread', () => store.load(continued), undefined);
+  // A trusted caller's thread is kept even when this service's store has not seen it yet.
+  const threadId = trusted?.threadId ?? (snapshot === undefined ? newThreadId() : (continued as string));
+  return new Session(trusted?.sessionId ?? newSessionId(), new Thread(threadId, store, snapshot, maxThreadBytes));
 }
 
 /** Options of {@link closeSession}. @internal */

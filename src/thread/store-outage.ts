@@ -4,13 +4,21 @@ import { diag } from '@opentelemetry/api';
  * Tells the operator once when the thread store fails and once when it is back, however
  * many requests meet the outage in between: one clear message, not one per request.
  */
+/** Where an outage is told: `down` once when it starts, `back` once when it ends. */
+export interface OutageReporter {
+  down(message: string, error: unknown): void;
+  back(message: string): void;
+}
+
+const DIAG_REPORTER: OutageReporter = {
+  down: (message, error) => diag.error(message, error),
+  back: (message) => diag.warn(message),
+};
+
 export class StoreOutage {
   private down = false;
 
-  constructor(
-    private readonly report: (message: string, error?: unknown) => void = (message, error) =>
-      diag.error(message, error),
-  ) {}
+  constructor(private readonly reporter: OutageReporter = DIAG_REPORTER) {}
 
   /** Runs a store call; on failure reports (once per outage) and resolves `fallback`. */
   async attempt<T>(what: string, call: () => Promise<T>, fallback: T): Promise<T> {
@@ -18,14 +26,14 @@ export class StoreOutage {
       const result = await call();
       if (this.down) {
         this.down = false;
-        this.report('otel-sessions: the thread store is reachable again; threads are kept as before');
+        this.reporter.back('otel-sessions: the thread store is reachable again; threads are kept as before');
       }
       return result;
     } catch (error) {
       if (!this.down) {
         this.down = true;
         const reason = (error instanceof Error ? error.message : String(error)).replace(/^otel-sessions: /, '');
-        this.report(
+        this.reporter.down(
           `otel-sessions: the thread store failed to ${what} (${reason}); requests are still served, with fresh threads, until it is back`,
           error,
         );
