@@ -1,8 +1,7 @@
 // Benchmark: `otel-sessions logs <one session>` on a journal of 100,000 sessions, written
 // by the real journal exporters. Prints the time, and its ratio to just reading the
 // journal's bytes (the floor any scan must pay).
-import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { SeverityNumber } from '@opentelemetry/api-logs';
+import { ROOT_CONTEXT, trace, SeverityNumber } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';

@@ -1,13 +1,12 @@
 /**
  * ns per span (start + end) with a BatchSpanProcessor and a no-op exporter, inside a
  * session, for four variants measured side by side:
- *   bare SDK; + BaggageSpanProcessor (all keys); + otel-sessions processors;
- *   and, as the floor, the bare SDK given both attributes at startSpan.
+ *   bare SDK; + otel-sessions processors; and, as the floor, the bare SDK given both
+ *   attributes at startSpan (what any processor that writes two attributes costs at least).
  *
  *   node --import tsx bench/spans.ts          (or `npm run bench` for every benchmark)
  */
 import { context, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
-import { ALLOW_ALL_BAGGAGE_KEYS, BaggageSpanProcessor } from '@opentelemetry/baggage-span-processor';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import {
@@ -116,7 +115,6 @@ export async function main(): Promise<void> {
     throw new BenchCheckError('spans: a global context manager is already set');
   const store = new MemoryThreadStore();
   const bare = setup('bare SDK', []);
-  const baggage = setup('+ baggage-span-processor', [new BaggageSpanProcessor(ALLOW_ALL_BAGGAGE_KEYS)]);
   const sessions = setup('+ otel-sessions', [new SessionSpanProcessor(), new ThreadActivitySpanProcessor({ store })]);
   const sessionId = newSessionId();
   const threadId = newThreadId();
@@ -124,7 +122,7 @@ export async function main(): Promise<void> {
     [ATTR_SESSION_ID]: sessionId,
     [ATTR_SESSION_THREAD_ID]: threadId,
   });
-  const setups = [bare, baggage, sessions, floor];
+  const setups = [bare, sessions, floor];
 
   try {
     await withSession({ sessionId, threadId }, async () => {
@@ -145,24 +143,16 @@ export async function main(): Promise<void> {
 
       const ratio = (name: string) => medianRatio(results, name, bare.name);
       const bareNs = medianOf(results, bare.name);
-      const added = (medianOf(results, sessions.name) - bareNs) / (medianOf(results, baggage.name) - bareNs);
       const noise = Math.max(...setups.map((s) => spread(results, s.name)));
       printTable(`spans (ns/span, median of ${ROUNDS} rounds × ${PER_ROUND}, batch processor + no-op exporter)`, [
         { label: bare.name, ns: bareNs },
-        { label: baggage.name, ns: medianOf(results, baggage.name), note: `ratio ${fmt(ratio(baggage.name))}` },
-        {
-          label: sessions.name,
-          ns: medianOf(results, sessions.name),
-          note: `ratio ${fmt(ratio(sessions.name))}   (added cost ${fmt(added)} of baggage's)`,
-        },
+        { label: sessions.name, ns: medianOf(results, sessions.name), note: `ratio ${fmt(ratio(sessions.name))}` },
         { label: floor.name, ns: medianOf(results, floor.name), note: `ratio ${fmt(ratio(floor.name))}` },
       ]);
+      const toFloor = medianRatio(results, sessions.name, floor.name);
       console.log(
-        `  otel-sessions/bare ${ratio(sessions.name).toFixed(3)} (${verdict(ratio(sessions.name), 1.15)});` +
-          ` added cost vs baggage ${added.toFixed(3)} (${verdict(added, 0.4)})`,
-      );
-      console.log(
-        `  otel-sessions/floor ${medianRatio(results, sessions.name, floor.name).toFixed(3)} (the two setAttribute calls are the bulk of the added cost)`,
+        `  otel-sessions/bare ${ratio(sessions.name).toFixed(3)}; otel-sessions/floor ${toFloor.toFixed(3)}` +
+          ` (${verdict(toFloor, 1.0)}: no dearer than passing both attributes at startSpan)`,
       );
       console.log(
         `  noise: widest round spread ${Math.round(noise * 100)}% of median` +

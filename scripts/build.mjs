@@ -18,7 +18,7 @@ const shared = {
   entryPoints: sources,
   outbase: join(root, 'src'),
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   sourcemap: true,
   logLevel: 'warning',
 };

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# The one test command (npm test): installs what the tests need, then runs them all.
+# The one test command (npm test): installs what the tests need (a supported Node, the npm
+# dependencies, redis-server, a Jaeger build), then runs them all: the unit tests on Node 22
+# and 24, the end-to-end tests on 24.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/node.sh
+node22=$(node_bin_dir 22)
+use_node 24
+echo "test: Node $(node --version) (and $("$node22/node" --version) for the unit tests)"
 bash scripts/ensure-deps.sh
 bash scripts/setup-redis.sh
 bash scripts/setup-jaeger.sh
 npm run --silent build
 npm run --silent typecheck
 npm run --silent lint
-node scripts/run-tests.mjs test
+PATH="$node22:$PATH" node scripts/run-tests.mjs test/unit
+node scripts/run-tests.mjs test/unit test/e2e

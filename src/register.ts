@@ -1,5 +1,4 @@
-import { diag, DiagConsoleLogger, DiagLogLevel, trace } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
+import { diag, DiagConsoleLogger, DiagLogLevel, trace, logs } from '@opentelemetry/api';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import type { Instrumentation } from '@opentelemetry/instrumentation';

@@ -1,5 +1,4 @@
-import { trace, type AttributeValue, type Attributes } from '@opentelemetry/api';
-import { logs, SeverityNumber, type Logger } from '@opentelemetry/api-logs';
+import { trace, type AttributeValue, type Attributes, logs, SeverityNumber, type Logger } from '@opentelemetry/api';
 import TransportStream from 'winston-transport';
 import { LOG_CONTEXT, type SessionLogEntry } from './session-format.js';
 

@@ -1,5 +1,5 @@
 import { context, type Context } from '@opentelemetry/api';
-import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { getSessionScope } from '../context.js';
 
 /**
@@ -8,7 +8,7 @@ import { getSessionScope } from '../context.js';
  * the exporting processor.
  */
 export class SessionLogRecordProcessor implements LogRecordProcessor {
-  onEmit(logRecord: SdkLogRecord, ctx?: Context): void {
+  onEmit(logRecord: ReadWriteLogRecord, ctx?: Context): void {
     const scope = getSessionScope(ctx ?? context.active());
     if (scope === undefined) return;
     try {

@@ -1,7 +1,6 @@
 // Builds a journal with the real exporters: spans from a real TracerProvider, log records
 // from a real LoggerProvider, both carrying session.id and session.thread_id.
-import { ROOT_CONTEXT, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { SeverityNumber } from '@opentelemetry/api-logs';
+import { ROOT_CONTEXT, SpanStatusCode, trace, type Span, SeverityNumber } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';

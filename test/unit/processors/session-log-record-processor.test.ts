@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { logs } from '@opentelemetry/api-logs';
+import { logs } from '@opentelemetry/api';
 import { withSession } from '../../../src/context.js';
 import { newSessionId, newThreadId } from '../../../src/ids.js';
 import { installTestTelemetry } from '../../support/otel.js';
