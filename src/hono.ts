@@ -36,8 +36,18 @@ export interface SessionsOptions {
    * @default () => false (trust no one)
    */
   trustInbound?: (request: Request) => boolean;
-  /** Refuse metadata values that look like tokens, API keys or e-mail addresses. @default true */
-  refuseSensitiveMetadata?: boolean;
+  /**
+   * Refuse metadata entries that look like secrets or personal data (tokens, API keys,
+   * high-entropy strings, credentials in URLs, e-mail addresses; keys as well as values),
+   * with a warning that names the key and the reason. `false` records everything; a
+   * function decides instead: it returns the reason to refuse, or `undefined` to record
+   * (numbers and booleans are given as strings; a function that throws refuses).
+   * @default true
+   * @example
+   * // The built-in check, except for one key whose values are known to be safe.
+   * refuseSensitiveMetadata: (key, value) => (key === 'buildHash' ? undefined : sensitiveReason(key, value))
+   */
+  refuseSensitiveMetadata?: boolean | ((key: string, value: string) => string | undefined);
   /** Answer a failed request with `{ success: false, error: 'Internal error', sessionId }`. @default true */
   errorResponse?: boolean;
   /** Largest thread (state and metadata) in bytes. @default 1048576 */

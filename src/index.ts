@@ -16,6 +16,7 @@ export { createAgent, AgentInputError } from './agent.js';
 export type { Agent, AgentConfig } from './agent.js';
 export type { AgentContext } from './agent-context.js';
 export { Session } from './session.js';
+export { sensitiveReason } from './session/sensitive-metadata.js';
 export type { SessionCompletedEvent } from './session.js';
 export { Thread } from './thread/thread.js';
 export type { ThreadDestroyedEvent } from './thread/thread.js';

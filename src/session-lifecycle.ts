@@ -1,7 +1,7 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { guard } from './internal/guard.js';
 import { newSessionId, newThreadId } from './ids.js';
-import { metadataAttributes } from './metadata-attributes.js';
+import { metadataAttributes, type SensitiveMetadataCheck } from './metadata-attributes.js';
 import { getLogger, getStoreOutage } from './runtime-config.js';
 import { ATTR_SESSION_METADATA_PREFIX, ATTR_THREAD_METADATA_PREFIX } from './semconv.js';
 import { Session } from './session.js';
@@ -38,8 +38,8 @@ export async function openSession(options: OpenSessionOptions): Promise<Session>
 
 /** Options of {@link closeSession}. @internal */
 export interface CloseSessionOptions {
-  /** Refuse metadata values that look like tokens, keys or e-mail addresses. */
-  refuseSensitiveMetadata: boolean;
+  /** Refuse metadata that looks sensitive: `true`, `false`, or a function naming the reason. */
+  refuseSensitiveMetadata: boolean | SensitiveMetadataCheck;
 }
 
 /**

@@ -166,6 +166,35 @@ test('metadata that looks like a secret is refused with a warning naming the key
   assert.ok(!warnings.some((w) => w.includes('abcdefghijklmnop')), 'warnings never repeat the value');
 });
 
+test('refuseSensitiveMetadata: a function names the reason to refuse; false records everything', async () => {
+  const rootAttributes = async (options: Parameters<typeof sessions>[0], metadata: object) => {
+    const response = await app(options).request('/metadata', { method: 'POST', body: JSON.stringify(metadata) });
+    const { sessionId } = (await response.json()) as { sessionId: string };
+    return telemetry.spans.getFinishedSpans().find((span) => span.attributes['session.id'] === sessionId)?.attributes;
+  };
+  telemetry.logs.reset();
+  const byFunction = await rootAttributes(
+    { refuseSensitiveMetadata: (key) => (key === 'plan' ? 'plans are confidential here' : undefined) },
+    { plan: 'pro', contact: 'someone@example.com' },
+  );
+  assert.equal(byFunction?.['session.metadata.plan'], undefined);
+  assert.equal(
+    byFunction?.['session.metadata.contact'],
+    'someone@example.com',
+    'the function replaces the built-in check',
+  );
+  const warnings = telemetry.logs.getFinishedLogRecords().map((record) => String(record.body));
+  assert.ok(
+    warnings.some((w) => w.includes('"plan"') && w.includes('plans are confidential here')),
+    'the reason is told',
+  );
+  const unchecked = await rootAttributes(
+    { refuseSensitiveMetadata: false },
+    { apiKey: 'sk_live_abcdefghijklmnopqrstuvwx' },
+  );
+  assert.equal(unchecked?.['session.metadata.apiKey'], 'sk_live_abcdefghijklmnopqrstuvwx');
+});
+
 test('looksSensitive: tokens, keys and e-mail addresses yes; ordinary values no', () => {
   for (const value of [
     'Bearer x.y.z',
