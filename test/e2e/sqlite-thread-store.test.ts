@@ -26,6 +26,16 @@ function startWriter(...args: string[]): ManagedProcess {
   return startProcess({ name: 'sqlite-writer', command: process.execPath, args: ['--import', 'tsx', writer, ...args] });
 }
 
+/** Waits for `child` to end. The children are unref'd: a ref'd timer keeps the test's event loop alive meanwhile. */
+async function exitOf(child: ManagedProcess): Promise<void> {
+  const keepAlive = setInterval(() => undefined, 1000);
+  try {
+    await child.exited;
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
 /** The turns a writer printed (each printed after its save committed). */
 function committedTurns(child: ManagedProcess): number[] {
   return child
@@ -53,7 +63,7 @@ describe('SqliteThreadStore across processes', { skip }, () => {
         what: `writer round ${round} to commit 50 turns (output: ${child.output().slice(-500)})`,
       });
       process.kill(-child.pid, 'SIGKILL');
-      await child.exited;
+      await exitOf(child);
       assert.equal(child.exitStatus()?.signal, 'SIGKILL');
       const printed = committedTurns(child);
       const lastPrinted = printed.at(-1) ?? 0;
@@ -83,7 +93,7 @@ describe('SqliteThreadStore across processes', { skip }, () => {
     const threadId = 'thrd_shared';
     const names = ['one', 'two', 'three'];
     const children = names.map((name) => startWriter(path, threadId, 'keys', name, '200'));
-    await Promise.all(children.map((child) => child.exited));
+    await Promise.all(children.map(exitOf));
     for (const child of children) assert.equal(child.exitStatus()?.code, 0, child.output());
     const store = new SqliteThreadStore({ path });
     const state = (await store.load(threadId))?.state ?? {};
