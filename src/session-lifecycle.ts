@@ -5,6 +5,7 @@ import { metadataAttributes, type SensitiveMetadataCheck } from './metadata-attr
 import { getLogger, getStoreOutage } from './runtime-config.js';
 import { ATTR_SESSION_METADATA_PREFIX, ATTR_THREAD_METADATA_PREFIX } from './semconv.js';
 import { Session } from './session.js';
+import { ThreadTooLargeError } from './thread/thread-too-large-error.js';
 import { Thread } from './thread/thread.js';
 import type { ThreadStore } from './thread/thread-store.js';
 
@@ -101,7 +102,18 @@ export async function settleSession(session: Session): Promise<void> {
 async function saveThread(session: Session): Promise<void> {
   const { thread } = session;
   const changes = thread.takeChanges();
-  await getStoreOutage().attempt('save a thread', () => thread.store.save(thread.id, changes), undefined);
+  try {
+    await getStoreOutage().attempt('save a thread', () => thread.store.save(thread.id, changes), undefined);
+  } catch (error) {
+    // The store refused: sessions writing at once would have passed the thread's cap.
+    if (!(error instanceof ThreadTooLargeError)) throw error;
+    getLogger().error(`The session's thread changes were not saved: ${error.message}`, {
+      'session.id': session.id,
+      'session.thread_id': thread.id,
+      threadBytes: error.bytes,
+      maxThreadBytes: error.maxBytes,
+    });
+  }
 }
 
 /** Marks `span` as failed by `error`. Never throws. @internal */

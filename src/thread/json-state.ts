@@ -1,26 +1,64 @@
+import { ThreadTooLargeError } from './thread-too-large-error.js';
 import type { JsonValue, ThreadSnapshot } from './thread-store.js';
 
 /** One MiB: the largest a thread's state and metadata may be together, unless configured. */
 export const DEFAULT_MAX_THREAD_BYTES = 1024 * 1024;
 
+/** How deeply arrays and objects may nest in one stored value. */
+export const MAX_JSON_DEPTH = 64;
+
 /**
- * Throws a `TypeError` naming `key` (and the path inside the value) unless `value` is JSON
- * that survives `JSON.stringify` / `JSON.parse` unchanged: strings, finite numbers,
- * booleans, `null`, arrays without holes and plain objects of those. Functions, symbols,
- * `undefined`, `BigInt`, `NaN`, `±Infinity`, cycles and class instances (`Date`, `Map`,
- * …) are refused, so that nothing is silently dropped or changed on the way to the store
- * (the one exception: `-0` is accepted and comes back as `0`, as JSON has no `-0`).
+ * `value` as the JSON value `JSON.parse(JSON.stringify(value))` would give, as a fresh copy;
+ * or a `TypeError` naming `label` (e.g. `thread state "cart"`) and the path inside the value.
+ *
+ * As `JSON.stringify` does, `undefined` inside an object drops the property, and inside an
+ * array (or an empty slot) becomes `null`; `-0` becomes `0`. What JSON would change or lose
+ * silently is refused instead: functions, symbols, `BigInt`, `NaN`, `±Infinity`, cycles,
+ * class instances (`Date`, `Map`, …), symbol keys, and nesting deeper than
+ * {@link MAX_JSON_DEPTH} levels. A top-level `undefined` is refused too: callers decide what
+ * it means (`state.set(key, undefined)` deletes the key; a metadata entry is dropped).
  */
-export function assertJsonValue(key: string, value: unknown): asserts value is JsonValue {
-  const problem = findProblem(value, [], new Set());
-  if (problem)
-    throw new TypeError(`thread state "${key}" is not JSON: ${describePath(problem.path)} ${problem.reason}`);
+export function toJsonValue(label: string, value: unknown): JsonValue {
+  try {
+    return copyJson(value, [], new Set());
+  } catch (error) {
+    if (error instanceof JsonProblem)
+      throw new TypeError(`${label} is not JSON: ${describePath(error.path)} ${error.reason}`);
+    throw error;
+  }
 }
 
-/** `value` as JSON text, after {@link assertJsonValue}: the one serialization a `set` needs. */
-export function encodeJsonValue(key: string, value: unknown): string {
-  assertJsonValue(key, value);
-  return JSON.stringify(value);
+/** `value` as JSON text after {@link toJsonValue}: the one serialization a store needs. */
+export function encodeJsonValue(label: string, value: unknown): string {
+  return JSON.stringify(toJsonValue(label, value));
+}
+
+/** The label of a state key in error messages. */
+export function stateLabel(key: string): string {
+  return `thread state "${key}"`;
+}
+
+/** The label of a metadata entry in error messages. */
+export function metadataLabel(key: string): string {
+  return `thread metadata "${key}"`;
+}
+
+/**
+ * Metadata as stored: a plain object of JSON values, entries whose value is `undefined`
+ * dropped (as `JSON.stringify` drops them). Throws a `TypeError` naming the entry otherwise.
+ */
+export function toJsonMetadata(metadata: unknown): Record<string, JsonValue> {
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
+    throw new TypeError('thread metadata must be a plain object');
+  const prototype: unknown = Object.getPrototypeOf(metadata);
+  if (prototype !== Object.prototype && prototype !== null)
+    throw new TypeError('thread metadata must be a plain object');
+  const entries: Array<[string, JsonValue]> = [];
+  for (const [key, value] of Object.entries(metadata)) {
+    if (value !== undefined) entries.push([key, toJsonValue(metadataLabel(key), value)]);
+  }
+  // fromEntries defines own properties: a key named "__proto__" stays a plain key.
+  return Object.fromEntries(entries);
 }
 
 /** UTF-8 bytes of `text`. */
@@ -48,66 +86,88 @@ export function threadByteSize(snapshot: ThreadSnapshot): number {
   return bytes;
 }
 
-/** Throws a `RangeError` when a thread of `bytes` bytes would be above `maxBytes`. */
+/** Throws a {@link ThreadTooLargeError} when a thread of `bytes` bytes would be above `maxBytes`. */
 export function assertThreadSize(threadId: string, bytes: number, maxBytes: number): void {
-  if (bytes > maxBytes) {
-    throw new RangeError(`thread state of ${threadId} would be ${bytes} bytes, above the cap of ${maxBytes}`);
-  }
+  if (bytes > maxBytes) throw new ThreadTooLargeError(threadId, bytes, maxBytes);
 }
 
-interface Problem {
-  path: Array<string | number>;
-  reason: string;
+/** Where and why a value is not JSON; caught by {@link toJsonValue}. */
+class JsonProblem {
+  constructor(
+    readonly path: Array<string | number>,
+    readonly reason: string,
+  ) {}
 }
 
-/** The first non-JSON part of `value`, depth first; `ancestors` detects cycles. */
-function findProblem(value: unknown, path: Array<string | number>, ancestors: Set<object>): Problem | undefined {
+/**
+ * The JSON copy of `value`. `path` is the way down from the top (pushed and popped, copied
+ * only into a problem); `ancestors` detects cycles. Recursion stops at MAX_JSON_DEPTH, so a
+ * value nested 100,000 deep is refused without exhausting the stack.
+ */
+function copyJson(value: unknown, path: Array<string | number>, ancestors: Set<object>): JsonValue {
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return undefined;
+      return value;
     case 'number':
-      return Number.isFinite(value) ? undefined : { path, reason: `is ${value}, which JSON cannot hold` };
+      if (!Number.isFinite(value)) throw new JsonProblem([...path], `is ${value}, which JSON cannot hold`);
+      return value === 0 ? 0 : value;
     case 'undefined':
-      return { path, reason: 'is undefined' };
+      throw new JsonProblem([...path], 'is undefined');
     case 'bigint':
-      return { path, reason: 'is a BigInt (store it as a string)' };
+      throw new JsonProblem([...path], 'is a BigInt (store it as a string)');
     case 'symbol':
-      return { path, reason: 'is a symbol' };
+      throw new JsonProblem([...path], 'is a symbol');
     case 'function':
-      return { path, reason: 'is a function' };
+      throw new JsonProblem([...path], 'is a function');
   }
-  if (value === null) return undefined;
+  if (value === null) return null;
   const object = value as object;
-  if (ancestors.has(object)) return { path, reason: 'is a cycle back to one of its parents' };
+  if (ancestors.has(object)) throw new JsonProblem([...path], 'is a cycle back to one of its parents');
+  if (ancestors.size >= MAX_JSON_DEPTH)
+    throw new JsonProblem([...path], `is nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
   ancestors.add(object);
-  const problem = Array.isArray(object) ? findInArray(object, path, ancestors) : findInObject(object, path, ancestors);
+  const copy = Array.isArray(object) ? copyArray(object, path, ancestors) : copyObject(object, path, ancestors);
   ancestors.delete(object);
-  return problem;
+  return copy;
 }
 
-function findInArray(array: unknown[], path: Array<string | number>, ancestors: Set<object>): Problem | undefined {
+function copyArray(array: unknown[], path: Array<string | number>, ancestors: Set<object>): JsonValue[] {
+  const copy: JsonValue[] = new Array<JsonValue>(array.length);
   for (let index = 0; index < array.length; index++) {
-    if (!(index in array)) return { path: [...path, index], reason: 'is an empty slot of a sparse array' };
-    const problem = findProblem(array[index], [...path, index], ancestors);
-    if (problem) return problem;
+    const item = array[index];
+    if (item === undefined) {
+      copy[index] = null; // as JSON.stringify writes undefined (and empty slots) in arrays
+      continue;
+    }
+    path.push(index);
+    copy[index] = copyJson(item, path, ancestors);
+    path.pop();
   }
-  return undefined;
+  return copy;
 }
 
-function findInObject(object: object, path: Array<string | number>, ancestors: Set<object>): Problem | undefined {
+function copyObject(
+  object: object,
+  path: Array<string | number>,
+  ancestors: Set<object>,
+): { [key: string]: JsonValue } {
   const prototype: unknown = Object.getPrototypeOf(object);
   if (prototype !== Object.prototype && prototype !== null) {
     const name = (object as { constructor?: { name?: unknown } }).constructor?.name;
     const kind = typeof name === 'string' && name !== '' ? name : 'non-plain object';
-    return { path, reason: `is a ${kind}, not a plain object (convert it, e.g. a Date with toISOString())` };
+    throw new JsonProblem([...path], `is a ${kind}, not a plain object (convert it, e.g. a Date with toISOString())`);
   }
-  if (Object.getOwnPropertySymbols(object).length > 0) return { path, reason: 'has symbol keys' };
+  if (Object.getOwnPropertySymbols(object).length > 0) throw new JsonProblem([...path], 'has symbol keys');
+  const entries: Array<[string, JsonValue]> = [];
   for (const [name, child] of Object.entries(object)) {
-    const problem = findProblem(child, [...path, name], ancestors);
-    if (problem) return problem;
+    if (child === undefined) continue; // dropped, as JSON.stringify drops it
+    path.push(name);
+    entries.push([name, copyJson(child, path, ancestors)]);
+    path.pop();
   }
-  return undefined;
+  // fromEntries defines own properties: a key named "__proto__" stays a plain key.
+  return Object.fromEntries(entries);
 }
 
 /** `value.items[2].name`-style path for error messages. */

@@ -1,13 +1,9 @@
+import { createHash } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
 import type { ChainableCommander, Redis } from 'ioredis';
-import {
-  assertThreadSize,
-  byteLengthOf,
-  DEFAULT_MAX_THREAD_BYTES,
-  encodeJsonValue,
-  entryByteSize,
-} from './json-state.js';
+import { DEFAULT_MAX_THREAD_BYTES, encodeJsonValue, stateLabel } from './json-state.js';
 import { ThreadStoreUnavailableError } from './store-unavailable-error.js';
+import { ThreadTooLargeError } from './thread-too-large-error.js';
 import {
   DEFAULT_THREAD_TTL_MS,
   type JsonValue,
@@ -33,9 +29,10 @@ export interface RedisThreadStoreOptions {
   /** Prefix of every key the store writes. @default 'otel-sessions:' */
   keyPrefix?: string;
   /**
-   * Largest size of one thread (state keys and JSON texts plus metadata JSON, in UTF-8
-   * bytes). `save` refuses changes that alone exceed it; checking the whole thread at
-   * `set` time is the caller's part (see `json-state.ts`).
+   * Largest size of one stored thread (state keys and JSON texts plus metadata JSON, in
+   * UTF-8 bytes). `save` checks it against the stored thread inside the same Lua script
+   * that writes, so concurrent saves from any number of processes cannot pass it; a change
+   * that would is refused whole with a `ThreadTooLargeError`.
    * @default 1048576 (1 MiB)
    */
   maxThreadBytes?: number;
@@ -65,9 +62,11 @@ const MAX_RECONNECT_DELAY_MS = 1000;
  *
  * Both keys carry the sliding expiry (`PEXPIRE ttlMs` on every load, save and touch).
  * Round trips: `load` is one (`MULTI HGETALL GET PEXPIRE PEXPIRE EXEC`); `save` is one
- * transaction writing only the changed keys (so concurrent sessions of one thread that
- * change different keys both keep their writes; same key: the last save wins); `touch` is
- * one pipeline for any number of threads.
+ * Lua script (`EVALSHA`) writing only the changed keys (so concurrent sessions of one
+ * thread that change different keys both keep their writes; same key: the last save wins),
+ * after checking the size cap against the stored thread, atomically; a save that writes
+ * nothing to an unknown thread stores nothing. `touch` is one pipeline for any number of
+ * threads, and renews only threads that exist.
  *
  * When Redis is unreachable, every operation rejects with a
  * {@link ThreadStoreUnavailableError} at once (or after `operationTimeoutMs` at worst),
@@ -134,26 +133,24 @@ export class RedisThreadStore implements ThreadStore {
 
   async save(threadId: string, changes: ThreadChanges): Promise<void> {
     const fields: string[] = [];
-    let bytes = 0;
-    for (const [key, value] of Object.entries(changes.set)) {
-      const text = encodeJsonValue(key, value);
-      fields.push(key, text);
-      bytes += entryByteSize(key, text);
-    }
-    const metaText = changes.metadata ? encodeJsonValue('(metadata)', changes.metadata) : undefined;
-    if (metaText !== undefined) bytes += byteLengthOf(metaText);
-    assertThreadSize(threadId, bytes, this.maxThreadBytes);
-
+    for (const [key, value] of Object.entries(changes.set)) fields.push(key, encodeJsonValue(stateLabel(key), value));
+    const metaText = changes.metadata ? encodeJsonValue('thread metadata', changes.metadata) : undefined;
+    const args = [
+      String(this.ttlMs),
+      String(this.maxThreadBytes),
+      changes.cleared ? '1' : '0',
+      metaText === undefined ? '0' : '1',
+      metaText ?? '',
+      String(changes.deleted.length),
+      ...changes.deleted,
+      ...fields,
+    ];
     const { state, meta } = this.keys(threadId);
-    await this.exec('save', (client) => {
-      const transaction = client.multi();
-      if (changes.cleared) transaction.del(state);
-      if (changes.deleted.length > 0) transaction.hdel(state, ...changes.deleted);
-      if (fields.length > 0) transaction.hset(state, ...fields);
-      if (metaText !== undefined) transaction.set(meta, metaText);
-      else transaction.set(meta, '{}', 'NX');
-      return transaction.pexpire(state, this.ttlMs).pexpire(meta, this.ttlMs);
-    });
+    const [outcome, bytes] = (await this.run('save', (client) => evalSaveScript(client, [state, meta], args))) as [
+      number,
+      number,
+    ];
+    if (outcome === -1) throw new ThreadTooLargeError(threadId, bytes, this.maxThreadBytes);
   }
 
   async touch(threadIds: readonly string[]): Promise<void> {
@@ -227,14 +224,24 @@ export class RedisThreadStore implements ThreadStore {
     return client;
   }
 
-  /** Runs one round trip; rejects with {@link ThreadStoreUnavailableError} when Redis cannot be reached. */
+  /** Runs one transaction or pipeline: one round trip. */
   private async exec(what: string, build: (client: Redis) => ChainableCommander): Promise<unknown[]> {
+    const results = await this.run(what, (client) => build(client).exec());
+    if (!results) throw new Error(`otel-sessions: Redis ${what} transaction was aborted`);
+    return results.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+  }
+
+  /** Runs one operation; rejects with {@link ThreadStoreUnavailableError} when Redis cannot be reached. */
+  private async run<T>(what: string, operation: (client: Redis) => Promise<T>): Promise<T> {
     if (this.closing) throw new Error(`otel-sessions: thread store ${what} after close()`);
-    let results: Array<[Error | null, unknown]> | null;
+    let result: T;
     try {
       const client = await this.connected();
-      results = await withTimeout(
-        build(client).exec(),
+      result = await withTimeout(
+        operation(client),
         this.operationTimeoutMs,
         `Redis ${what} took over ${this.operationTimeoutMs} ms`,
       );
@@ -249,11 +256,7 @@ export class RedisThreadStore implements ThreadStore {
       );
     }
     this.markAvailable();
-    if (!results) throw new Error(`otel-sessions: Redis ${what} transaction was aborted`);
-    return results.map(([error, value]) => {
-      if (error) throw error;
-      return value;
-    });
+    return result;
   }
 
   /** The client once it is ready; waits only at start-up, and fails fast during an outage. */
@@ -280,6 +283,65 @@ export class RedisThreadStore implements ThreadStore {
     if (!recovered) return;
     diag.info('otel-sessions: Redis thread store available again');
     this.options.onAvailable?.();
+  }
+}
+
+/**
+ * One save, atomically: KEYS = state hash, metadata key; ARGV = ttl, cap, cleared (1/0),
+ * metadata given (1/0), metadata text, count of deleted keys, the deleted keys, then state
+ * key / JSON text pairs. Computes the thread's size after the change (keys plus HSTRLEN
+ * of the values kept, plus the new entries and the metadata length) and refuses with
+ * {-1, size} when it passes the cap, writing nothing; else writes and answers {1, size}.
+ * Writes to an unknown thread that set nothing store nothing ({0, 0}). Lua's `#` counts
+ * bytes, as the cap does. `unpack` is chunked: Lua's stack holds a few thousand values.
+ */
+const SAVE_SCRIPT = `
+local state, meta = KEYS[1], KEYS[2]
+local ttl, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
+local cleared, hasMeta, metaText = ARGV[3] == '1', ARGV[4] == '1', ARGV[5]
+local firstDeleted = 7
+local firstSet = firstDeleted + tonumber(ARGV[6])
+local alive = redis.call('EXISTS', meta) == 1
+if not alive then
+  if firstSet > #ARGV and not hasMeta then return {0, 0} end
+  redis.call('DEL', state)
+end
+local sizes = {}
+if alive and not cleared then
+  for _, key in ipairs(redis.call('HKEYS', state)) do
+    sizes[key] = #key + redis.call('HSTRLEN', state, key)
+  end
+end
+for i = firstDeleted, firstSet - 1 do sizes[ARGV[i]] = nil end
+for i = firstSet, #ARGV, 2 do sizes[ARGV[i]] = #ARGV[i] + #ARGV[i + 1] end
+local bytes = 0
+for _, size in pairs(sizes) do bytes = bytes + size end
+if hasMeta then bytes = bytes + #metaText
+elseif alive then bytes = bytes + redis.call('STRLEN', meta)
+else bytes = bytes + 2 end
+if bytes > cap then return {-1, bytes} end
+if cleared then redis.call('DEL', state) end
+for i = firstDeleted, firstSet - 1, 1000 do
+  redis.call('HDEL', state, unpack(ARGV, i, math.min(i + 999, firstSet - 1)))
+end
+for i = firstSet, #ARGV, 1000 do
+  redis.call('HSET', state, unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+if hasMeta then redis.call('SET', meta, metaText)
+elseif not alive then redis.call('SET', meta, '{}') end
+redis.call('PEXPIRE', state, ttl)
+redis.call('PEXPIRE', meta, ttl)
+return {1, bytes}
+`;
+const SAVE_SCRIPT_SHA = createHash('sha1').update(SAVE_SCRIPT).digest('hex');
+
+/** Runs the save script by its hash; sends it whole only when this Redis has not cached it yet. */
+async function evalSaveScript(client: Redis, keys: string[], args: string[]): Promise<unknown> {
+  try {
+    return await client.evalsha(SAVE_SCRIPT_SHA, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
+    return client.eval(SAVE_SCRIPT, keys.length, ...keys, ...args);
   }
 }
 

@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { ThreadTooLargeError } from './thread-too-large-error.js';
 
 /**
  * Tells the operator once when the thread store fails and once when it is back, however
@@ -20,16 +21,21 @@ export class StoreOutage {
 
   constructor(private readonly reporter: OutageReporter = DIAG_REPORTER) {}
 
-  /** Runs a store call; on failure reports (once per outage) and resolves `fallback`. */
+  /**
+   * Runs a store call; on failure reports (once per outage) and resolves `fallback`. A
+   * {@link ThreadTooLargeError} is no outage (the store answered, and refused): it is
+   * rethrown for the caller to report.
+   */
   async attempt<T>(what: string, call: () => Promise<T>, fallback: T): Promise<T> {
     try {
       const result = await call();
-      if (this.down) {
-        this.down = false;
-        this.reporter.back('otel-sessions: the thread store is reachable again; threads are kept as before');
-      }
+      this.markBack();
       return result;
     } catch (error) {
+      if (error instanceof ThreadTooLargeError) {
+        this.markBack();
+        throw error;
+      }
       if (!this.down) {
         this.down = true;
         const reason = (error instanceof Error ? error.message : String(error)).replace(/^otel-sessions: /, '');
@@ -40,5 +46,11 @@ export class StoreOutage {
       }
       return fallback;
     }
+  }
+
+  private markBack(): void {
+    if (!this.down) return;
+    this.down = false;
+    this.reporter.back('otel-sessions: the thread store is reachable again; threads are kept as before');
   }
 }

@@ -1,4 +1,4 @@
-import { assertJsonValue, assertThreadSize, DEFAULT_MAX_THREAD_BYTES, threadByteSize } from './json-state.js';
+import { assertThreadSize, DEFAULT_MAX_THREAD_BYTES, stateLabel, threadByteSize, toJsonValue } from './json-state.js';
 import type { JsonValue, ThreadChanges, ThreadSnapshot } from './thread-store.js';
 
 /**
@@ -25,22 +25,29 @@ export class ThreadState {
   }
 
   /**
-   * Sets `key` to a JSON value.
-   * @throws {TypeError} when the value is not JSON (functions, cycles, BigInt, …).
-   * @throws {RangeError} when the thread would grow above its size cap.
+   * Sets `key` to a JSON value, stored as `JSON.stringify` would write it (`undefined`
+   * inside objects dropped, inside arrays `null`); `set(key, undefined)` deletes the key.
+   * The store checks the size cap again when the session saves, against the stored thread.
+   * @throws {TypeError} when the value is not JSON (functions, cycles, BigInt, nesting deeper than 64, …).
+   * @throws {ThreadTooLargeError} (a `RangeError`) when the thread would grow above its size cap.
    */
   async set(key: string, value: unknown): Promise<void> {
     if (typeof key !== 'string' || key === '__proto__')
       throw new TypeError('thread state keys must be strings other than "__proto__"');
-    assertJsonValue(key, value);
+    if (value === undefined) {
+      await this.delete(key);
+      return;
+    }
+    const json = toJsonValue(stateLabel(key), value);
     const snapshot = await this.loaded();
-    const previous = Object.prototype.hasOwnProperty.call(snapshot.state, key) ? snapshot.state[key] : undefined;
-    snapshot.state[key] = value;
+    const had = Object.prototype.hasOwnProperty.call(snapshot.state, key);
+    const previous = snapshot.state[key];
+    snapshot.state[key] = json;
     try {
       assertThreadSize(this.threadId, threadByteSize(snapshot), this.maxBytes);
     } catch (error) {
-      if (previous === undefined) delete snapshot.state[key];
-      else snapshot.state[key] = previous;
+      if (had) snapshot.state[key] = previous as JsonValue;
+      else delete snapshot.state[key];
       throw error;
     }
     this.changed.add(key);
@@ -96,7 +103,6 @@ export class ThreadState {
    * `maxRecords` entries when given: for chat history and the like.
    */
   async push(key: string, value: unknown, maxRecords?: number): Promise<void> {
-    assertJsonValue(key, value);
     const current = await this.get(key);
     const list = Array.isArray(current) ? [...current, value] : [value];
     await this.set(key, maxRecords !== undefined && maxRecords >= 0 ? list.slice(-maxRecords) : list);

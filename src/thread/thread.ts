@@ -1,5 +1,5 @@
 import { Listeners } from '../internal/listeners.js';
-import { assertJsonValue } from './json-state.js';
+import { toJsonMetadata } from './json-state.js';
 import { ThreadState } from './thread-state.js';
 import type { JsonValue, ThreadChanges, ThreadSnapshot, ThreadStore } from './thread-store.js';
 
@@ -42,16 +42,14 @@ export class Thread {
   }
 
   /**
-   * Replaces the thread's metadata whole. Values must be JSON; strings, numbers and
+   * Replaces the thread's metadata whole. Values must be JSON; entries whose value is
+   * `undefined` are dropped (as `JSON.stringify` drops them). Strings, numbers and
    * booleans also appear as `session.thread_metadata.<key>` on each session's root span.
    * Keep it to non-sensitive values or opaque identifiers.
+   * @throws {TypeError} when `metadata` is not a plain object or a value is not JSON.
    */
   async setMetadata(metadata: Record<string, unknown>): Promise<void> {
-    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
-      throw new TypeError('thread.setMetadata: metadata must be a plain object');
-    }
-    for (const [key, value] of Object.entries(metadata)) assertJsonValue(key, value);
-    this.metadata = { ...(metadata as Record<string, JsonValue>) };
+    this.metadata = toJsonMetadata(metadata);
     this.metadataChanged = true;
   }
 

@@ -168,14 +168,15 @@ describe('sessions with threads in a real Redis, real app processes', () => {
   });
 
   test('concurrent sessions of one thread in two processes writing disjoint keys lose nothing (1,000 turns)', async () => {
-    const start = await send(first, 'GET', '/thread', undefined);
+    // A thread is stored once something is written to it: the first turn writes k0.
+    const start = await send(first, 'POST', '/state/k0', { index: 0 });
     assert.equal(start.status, 200);
     const { token, threadId } = start;
     const total = 1000;
     const concurrency = 20;
-    for (let base = 0; base < total; base += concurrency) {
+    for (let base = 1; base < total; base += concurrency) {
       const replies = await Promise.all(
-        Array.from({ length: concurrency }, (_, offset) => {
+        Array.from({ length: Math.min(concurrency, total - base) }, (_, offset) => {
           const index = base + offset;
           return send(index % 2 === 0 ? first : second, 'POST', `/state/k${index}`, { index }, token);
         }),

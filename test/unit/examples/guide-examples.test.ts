@@ -90,6 +90,16 @@ test('metadata: session metadata on the root span; thread metadata on each later
   assert.equal(later?.attributes['session.metadata.requestType'], undefined);
 });
 
+test('the UserContext example with an input lacking plan: 200, and the thread metadata simply has no plan', async () => {
+  const client = new ThreadClient(served.url);
+  const first = await client.post('/agents/user-context', { requestType: 'billing', userId: 'u_7' });
+  assert.equal(first.status, 200);
+  assert.deepEqual(first.json, { success: true });
+  const later = rootSpanOf((await client.post('/agents/session-example', {})).sessionId);
+  assert.equal(later?.attributes['session.thread_metadata.userId'], 'u_7');
+  assert.equal(later?.attributes['session.thread_metadata.plan'], undefined);
+});
+
 test('the guide agents: sessionId in results, error responses, external payloads and log fields', async () => {
   const client = new ThreadClient(served.url);
   const example = await client.post('/agents/session-example', {});

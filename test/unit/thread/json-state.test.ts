@@ -2,16 +2,19 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
-  assertJsonValue,
   assertThreadSize,
   byteSizeOf,
   DEFAULT_MAX_THREAD_BYTES,
   encodeJsonValue,
+  MAX_JSON_DEPTH,
   threadByteSize,
+  toJsonMetadata,
+  toJsonValue,
 } from '../../../src/thread/json-state.js';
+import { ThreadTooLargeError } from '../../../src/thread/thread-too-large-error.js';
 import type { JsonValue } from '../../../src/thread/thread-store.js';
 
-describe('assertJsonValue', () => {
+describe('toJsonValue', () => {
   test('accepts JSON values', () => {
     for (const value of [
       '',
@@ -27,7 +30,7 @@ describe('assertJsonValue', () => {
       { a: { b: [true] } },
       Object.create(null),
     ]) {
-      assert.doesNotThrow(() => assertJsonValue('k', value));
+      assert.deepEqual(toJsonValue('thread state "k"', value), JSON.parse(JSON.stringify(value)));
     }
   });
 
@@ -41,10 +44,6 @@ describe('assertJsonValue', () => {
     ['NaN', NaN, 'the value is NaN, which JSON cannot hold'],
     ['Infinity', -Infinity, 'the value is -Infinity, which JSON cannot hold'],
     ['nested function', { user: { name: 'a', greet() {} } }, 'value.user.greet is a function'],
-    ['undefined in an object', { a: undefined }, 'value.a is undefined'],
-    ['undefined in an array', [1, undefined], 'value[1] is undefined'],
-    // eslint-disable-next-line no-sparse-arrays -- the sparse array is the point
-    ['sparse array', [1, , 3], 'value[1] is an empty slot of a sparse array'],
     ['cycle', cyclic, 'value.self is a cycle back to one of its parents'],
     [
       'Date',
@@ -57,7 +56,7 @@ describe('assertJsonValue', () => {
   ];
   for (const [name, value, detail] of cases) {
     test(`refuses ${name} with a TypeError naming the key`, () => {
-      assert.throws(() => assertJsonValue('cart', value), {
+      assert.throws(() => toJsonValue('thread state "cart"', value), {
         name: 'TypeError',
         message: `thread state "cart" is not JSON: ${detail}`,
       });
@@ -66,7 +65,45 @@ describe('assertJsonValue', () => {
 
   test('a shared (non-cyclic) object reached twice is fine', () => {
     const shared = { x: 1 };
-    assert.doesNotThrow(() => assertJsonValue('k', { a: shared, b: [shared, shared] }));
+    assert.deepEqual(toJsonValue('thread state "k"', { a: shared, b: [shared, shared] }), {
+      a: { x: 1 },
+      b: [{ x: 1 }, { x: 1 }],
+    });
+  });
+
+  test('undefined is handled as JSON.stringify does: dropped in objects, null in arrays and empty slots', () => {
+    // eslint-disable-next-line no-sparse-arrays -- the sparse array is the point
+    const value = { a: undefined, b: 1, list: [1, undefined, , 3], nested: { c: undefined, d: [undefined] } };
+    const copy = toJsonValue('thread state "k"', value);
+    assert.deepEqual(copy, { b: 1, list: [1, null, null, 3], nested: { d: [null] } });
+    assert.deepEqual(copy, JSON.parse(JSON.stringify(value)));
+    assert.equal(Object.hasOwn(copy as object, 'a'), false);
+  });
+
+  test('returns a copy: changing the input afterwards does not change it', () => {
+    const input = { list: [1] };
+    const copy = toJsonValue('thread state "k"', input);
+    input.list.push(2);
+    assert.deepEqual(copy, { list: [1] });
+  });
+
+  test(`nesting up to ${MAX_JSON_DEPTH} levels passes; deeper is a clear TypeError`, () => {
+    const nest = (levels: number): unknown => {
+      let value: unknown = 'leaf';
+      for (let level = 0; level < levels; level++) value = level % 2 === 0 ? [value] : { v: value };
+      return value;
+    };
+    assert.doesNotThrow(() => toJsonValue('thread state "deep"', nest(MAX_JSON_DEPTH)));
+    assert.throws(() => toJsonValue('thread state "deep"', nest(MAX_JSON_DEPTH + 1)), {
+      name: 'TypeError',
+      message:
+        /^thread state "deep" is not JSON: value(\[0\]|\.v)+ is nested deeper than 64 levels of arrays and objects$/,
+    });
+    // 100,000 deep: refused at level 65, not a stack overflow.
+    assert.throws(() => toJsonValue('thread metadata "x"', nest(100_000)), {
+      name: 'TypeError',
+      message: /^thread metadata "x" is not JSON: .* is nested deeper than 64 levels/,
+    });
   });
 
   test('property: every JSON value passes and round-trips through its text (10,000 runs)', () => {
@@ -81,7 +118,7 @@ describe('assertJsonValue', () => {
   });
 
   test('property: a non-JSON value anywhere inside a JSON value is refused, naming the key (10,000 runs)', () => {
-    const bad = fc.constantFrom<unknown>(undefined, NaN, Infinity, 1n, Symbol('x'), () => 0, new Date(0), new Set([1]));
+    const bad = fc.constantFrom<unknown>(NaN, Infinity, 1n, Symbol('x'), () => 0, new Date(0), new Set([1]));
     fc.assert(
       fc.property(fc.jsonValue(), bad, fc.array(fc.nat()), (value, poison, steps) => {
         const poisoned = { root: structuredClone(value) as unknown };
@@ -98,7 +135,7 @@ describe('assertJsonValue', () => {
         }
         (parent as Record<string | number, unknown>)[slot] = poison;
         assert.throws(
-          () => assertJsonValue('the-key', poisoned.root),
+          () => toJsonValue('thread state "the-key"', poisoned.root),
           (error: unknown) =>
             error instanceof TypeError && error.message.startsWith('thread state "the-key" is not JSON: '),
         );
@@ -118,6 +155,21 @@ function withoutNegativeZero(value: unknown): unknown {
   return value;
 }
 
+describe('toJsonMetadata', () => {
+  test('drops entries whose value is undefined; names "thread metadata" in errors', () => {
+    assert.deepEqual(toJsonMetadata({ userId: 'u1', plan: undefined, tags: [undefined] }), {
+      userId: 'u1',
+      tags: [null],
+    });
+    assert.throws(() => toJsonMetadata({ plan: 1n }), {
+      name: 'TypeError',
+      message: 'thread metadata "plan" is not JSON: the value is a BigInt (store it as a string)',
+    });
+    assert.throws(() => toJsonMetadata([1]), { name: 'TypeError', message: 'thread metadata must be a plain object' });
+    assert.throws(() => toJsonMetadata(new Map()), TypeError);
+  });
+});
+
 describe('thread size', () => {
   test('counts state keys and JSON texts plus the metadata text, in UTF-8 bytes', () => {
     // '{}' = 2; 'a' + '1' = 2; 'é' (2 bytes) + '"€"' (5 bytes) = 7
@@ -125,11 +177,17 @@ describe('thread size', () => {
     assert.equal(DEFAULT_MAX_THREAD_BYTES, 1024 * 1024);
   });
 
-  test('the cap gives a clear RangeError, and allows exactly the cap', () => {
+  test('the cap gives a clear ThreadTooLargeError (a RangeError), and allows exactly the cap', () => {
     assert.doesNotThrow(() => assertThreadSize('thrd_abc', 100, 100));
-    assert.throws(() => assertThreadSize('thrd_abc', 101, 100), {
-      name: 'RangeError',
-      message: 'thread state of thrd_abc would be 101 bytes, above the cap of 100',
-    });
+    assert.throws(
+      () => assertThreadSize('thrd_abc', 101, 100),
+      (error: unknown) => {
+        assert.ok(error instanceof ThreadTooLargeError && error instanceof RangeError);
+        assert.equal(error.name, 'ThreadTooLargeError');
+        assert.equal(error.message, 'thread thrd_abc would be 101 bytes after this change, above its cap of 100 bytes');
+        assert.deepEqual([error.threadId, error.bytes, error.maxBytes], ['thrd_abc', 101, 100]);
+        return true;
+      },
+    );
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
-import type { ThreadChanges } from '../../../src/thread/thread-store.js';
+import { changes, threadStoreContract } from './support/thread-store-contract.js';
 
 const TTL = 1000;
 
@@ -14,11 +14,9 @@ function storeWithClock(): { store: MemoryThreadStore; advance: (ms: number) => 
   return { store, advance: (ms) => (now += ms), gone };
 }
 
-function changes(partial: Partial<ThreadChanges>): ThreadChanges {
-  return { cleared: false, set: {}, deleted: [], ...partial };
-}
-
 describe('MemoryThreadStore', () => {
+  threadStoreContract(({ maxThreadBytes }) => new MemoryThreadStore({ maxThreadBytes }));
+
   test('load of an unknown thread is undefined; save creates it', async () => {
     const { store } = storeWithClock();
     assert.equal(await store.load('thrd_a'), undefined);
@@ -73,8 +71,8 @@ describe('MemoryThreadStore', () => {
 
   test('touch extends live threads and ignores unknown ones', async () => {
     const { store, advance } = storeWithClock();
-    await store.save('thrd_a', changes({}));
-    await store.save('thrd_b', changes({}));
+    await store.save('thrd_a', changes({ set: { a: 1 } }));
+    await store.save('thrd_b', changes({ set: { b: 1 } }));
     advance(TTL - 10);
     await store.touch(['thrd_a', 'thrd_unknown']);
     advance(10);
@@ -86,14 +84,51 @@ describe('MemoryThreadStore', () => {
 
   test('destroy removes the thread, reports it, and resolves whether it existed', async () => {
     const { store, advance, gone } = storeWithClock();
-    await store.save('thrd_a', changes({}));
+    await store.save('thrd_a', changes({ set: { a: 1 } }));
     assert.equal(await store.destroy('thrd_a'), true);
     assert.equal(await store.destroy('thrd_a'), false);
     assert.equal(await store.load('thrd_a'), undefined);
-    await store.save('thrd_b', changes({}));
+    await store.save('thrd_b', changes({ metadata: { b: 1 } }));
     advance(TTL);
     assert.equal(await store.destroy('thrd_b'), false, 'an expired thread no longer exists');
     assert.deepEqual(gone, ['thrd_a destroyed', 'thrd_b expired']);
+    await store.close();
+  });
+
+  test('bounded: past maxThreads the least recently active thread is dropped and reported as expired', async () => {
+    let now = 0;
+    const store = new MemoryThreadStore({ maxThreads: 3, clock: () => now });
+    const gone: string[] = [];
+    store.onGone((threadId, reason) => gone.push(`${threadId} ${reason}`));
+    for (const id of ['thrd_1', 'thrd_2', 'thrd_3']) {
+      now++;
+      await store.save(id, changes({ set: { id } }));
+    }
+    now++;
+    await store.load('thrd_1'); // activity: thrd_2 is now the least recently active
+    now++;
+    await store.touch(['thrd_3']);
+    now++;
+    await store.save('thrd_4', changes({ set: { id: 'thrd_4' } }));
+    assert.deepEqual(gone, ['thrd_2 expired']);
+    assert.equal(store.size, 3);
+    assert.equal(await store.load('thrd_2'), undefined);
+    assert.ok(await store.load('thrd_1'));
+    now++;
+    await store.save('thrd_1', changes({ set: { more: 1 } }));
+    assert.deepEqual(gone, ['thrd_2 expired'], 'a save to an existing thread evicts nothing');
+    await store.close();
+  });
+
+  test('10,000 sessions that write nothing leave nothing behind', async () => {
+    const { store } = storeWithClock();
+    for (let n = 0; n < 10_000; n++) {
+      const id = `thrd_anon${n}`;
+      assert.equal(await store.load(id), undefined);
+      await store.touch([id]);
+      await store.save(id, changes({}));
+    }
+    assert.equal(store.size, 0);
     await store.close();
   });
 

@@ -1,0 +1,313 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { systemClock, type Clock } from '../clock.js';
+import { byteLengthOf, DEFAULT_MAX_THREAD_BYTES, encodeJsonValue, entryByteSize, stateLabel } from './json-state.js';
+import { openSqliteDatabase, type SqliteDatabase, type SqliteStatement } from './node-sqlite.js';
+import { ThreadStoreUnavailableError } from './store-unavailable-error.js';
+import { ThreadTooLargeError } from './thread-too-large-error.js';
+import {
+  DEFAULT_THREAD_TTL_MS,
+  type JsonValue,
+  type ThreadChanges,
+  type ThreadSnapshot,
+  type ThreadStore,
+} from './thread-store.js';
+
+/** Options of {@link SqliteThreadStore}. */
+export interface SqliteThreadStoreOptions {
+  /** Folder of the database file, made if missing (owner-only). @default '.otel-sessions' (the journal folder) */
+  dir?: string;
+  /** The database file; overrides `dir`. @default '<dir>/threads.sqlite' */
+  path?: string;
+  /** How long a thread lives after its last activity, in ms. @default 3600000 (one hour) */
+  ttlMs?: number;
+  /**
+   * Largest size of one stored thread (state keys and JSON texts plus metadata JSON, in
+   * UTF-8 bytes), checked inside the transaction that writes: a change that would pass it
+   * is rolled back whole with a `ThreadTooLargeError`, whatever other processes write.
+   * @default 1048576 (1 MiB)
+   */
+  maxThreadBytes?: number;
+  /** How long an operation waits for another process's write to finish, in ms. @default 5000 */
+  busyTimeoutMs?: number;
+  /** How often expired threads are purged from the file, in ms. @default 60000 */
+  purgeIntervalMs?: number;
+  /** Where time comes from. @default Date.now */
+  clock?: Clock;
+}
+
+type GoneListener = (threadId: string, reason: 'expired' | 'destroyed') => void;
+
+/** The journal folder's default name, where the database file goes unless told otherwise. */
+const DEFAULT_DIR = '.otel-sessions';
+/** Expired threads removed per purge transaction, so that the write lock is held briefly. */
+const PURGE_BATCH = 500;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS threads (
+  thread_id TEXT PRIMARY KEY,
+  metadata TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS threads_by_expiry ON threads (expires_at);
+CREATE TABLE IF NOT EXISTS thread_state (
+  thread_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  PRIMARY KEY (thread_id, key)
+) WITHOUT ROWID;
+PRAGMA user_version = 1;
+`;
+
+/**
+ * A thread store in a SQLite file on local disk, on Node's built-in `node:sqlite` (Node.js
+ * 22.13+; no native dependency): threads survive restarts, and the processes of one host
+ * that open the same file share them (WAL mode; a writer waits up to `busyTimeoutMs` for
+ * another). For several hosts, use `RedisThreadStore`.
+ *
+ * Every operation is one transaction. `save` writes only the changed keys (concurrent
+ * sessions of one thread that change different keys both keep their writes; same key: the
+ * last save wins), creates a thread only when it writes something, and checks the size cap
+ * against the stored thread before it commits. Expired threads are gone for every
+ * operation at once, and purged from the file on a timer (`unref`ed) and when met.
+ * `onGone` reports the threads this store saw expire or destroyed.
+ *
+ * The calls are synchronous underneath (node:sqlite has no asynchronous API): each holds the
+ * event loop for the time of one small transaction, longer only while another process
+ * holds the write lock. Commits are durable against a crash of the process (a SIGKILL
+ * mid-write leaves the last committed state); `synchronous = NORMAL` may lose the last
+ * commits on power loss, never corrupt the file.
+ *
+ * @example
+ * registerSessions({ threadStore: new SqliteThreadStore({ dir: '.otel-sessions' }) });
+ */
+export class SqliteThreadStore implements ThreadStore {
+  /** The database file. */
+  readonly path: string;
+  private readonly ttlMs: number;
+  private readonly maxThreadBytes: number;
+  private readonly clock: Clock;
+  private readonly db: SqliteDatabase;
+  private readonly sql: ReturnType<typeof prepareStatements>;
+  private readonly listeners: GoneListener[] = [];
+  private readonly purger: NodeJS.Timeout;
+  private closed = false;
+
+  /**
+   * Opens (or creates) the database file.
+   * @throws {Error} on a Node without node:sqlite, or when the file cannot be opened.
+   */
+  constructor(options: SqliteThreadStoreOptions = {}) {
+    this.ttlMs = positiveInteger('ttlMs', options.ttlMs ?? DEFAULT_THREAD_TTL_MS);
+    this.maxThreadBytes = positiveInteger('maxThreadBytes', options.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES);
+    const busyTimeoutMs = positiveInteger('busyTimeoutMs', options.busyTimeoutMs ?? 5000);
+    this.clock = options.clock ?? systemClock;
+    this.path = options.path ?? join(options.dir ?? DEFAULT_DIR, 'threads.sqlite');
+
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    // Made owner-only before SQLite opens it (its -wal and -shm files take the same mode).
+    closeSync(openSync(this.path, 'a', 0o600));
+    this.db = openSqliteDatabase(this.path);
+    try {
+      this.db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+      this.db.exec('PRAGMA journal_mode = WAL');
+      this.db.exec('PRAGMA synchronous = NORMAL');
+      this.db.exec(`BEGIN IMMEDIATE; ${SCHEMA} COMMIT;`);
+      this.sql = prepareStatements(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    this.purger = setInterval(() => this.purgeQuietly(), options.purgeIntervalMs ?? 60_000);
+    this.purger.unref();
+  }
+
+  async load(threadId: string): Promise<ThreadSnapshot | undefined> {
+    const { snapshot, expired } = this.transaction('load', () => {
+      const now = this.clock();
+      const row = this.sql.renew.get(now + this.ttlMs, threadId, now);
+      if (!row) return { snapshot: undefined, expired: this.removeIfExpired(threadId, now) };
+      const entries: Array<[string, JsonValue]> = this.sql.stateOf
+        .all(threadId)
+        .map((entry) => [entry['key'] as string, JSON.parse(entry['value'] as string) as JsonValue]);
+      const metadata = JSON.parse(row['metadata'] as string) as Record<string, JsonValue>;
+      // fromEntries defines own properties: a key named "__proto__" stays a plain key.
+      return { snapshot: { state: Object.fromEntries(entries), metadata }, expired: false };
+    });
+    if (expired) this.emit(threadId, 'expired');
+    return snapshot;
+  }
+
+  /**
+   * Applies the changes in one transaction. Creates the thread only when the changes write
+   * something (a state key or metadata). Rolls the whole change back with a
+   * {@link ThreadTooLargeError} when the thread would pass `maxThreadBytes`.
+   */
+  async save(threadId: string, changes: ThreadChanges): Promise<void> {
+    const texts: Array<[string, string]> = Object.entries(changes.set).map(([key, value]) => [
+      key,
+      encodeJsonValue(stateLabel(key), value),
+    ]);
+    const metadataText = changes.metadata ? encodeJsonValue('thread metadata', changes.metadata) : undefined;
+    const writes = texts.length > 0 || metadataText !== undefined;
+
+    const expired = this.transaction('save', () => {
+      const now = this.clock();
+      const row = this.sql.thread.get(threadId, now);
+      const expired = row ? false : this.removeIfExpired(threadId, now);
+      if (!row && !writes) return expired;
+      if (changes.cleared) this.sql.clearState.run(threadId);
+      for (const key of changes.deleted) this.sql.deleteKey.run(threadId, key);
+      for (const [key, text] of texts) this.sql.setKey.run(threadId, key, text, entryByteSize(key, text));
+      const metadata = metadataText ?? (row?.['metadata'] as string | undefined) ?? '{}';
+      const bytes = Number(this.sql.stateBytes.get(threadId)?.['bytes'] ?? 0) + byteLengthOf(metadata);
+      // Thrown inside the transaction: rolled back whole.
+      if (bytes > this.maxThreadBytes) throw new ThreadTooLargeError(threadId, bytes, this.maxThreadBytes);
+      this.sql.upsertThread.run(threadId, metadata, now + this.ttlMs);
+      return expired;
+    });
+    if (expired) this.emit(threadId, 'expired');
+  }
+
+  async touch(threadIds: readonly string[]): Promise<void> {
+    if (threadIds.length === 0) return;
+    this.transaction('touch', () => {
+      const now = this.clock();
+      for (const threadId of threadIds) this.sql.renew.get(now + this.ttlMs, threadId, now);
+    });
+  }
+
+  async destroy(threadId: string): Promise<boolean> {
+    const { existed, expired } = this.transaction('destroy', () => {
+      const now = this.clock();
+      const row = this.sql.removeThread.get(threadId);
+      if (row) this.sql.clearState.run(threadId);
+      const existed = row !== undefined && Number(row['expires_at']) > now;
+      return { existed, expired: row !== undefined && !existed };
+    });
+    if (existed) this.emit(threadId, 'destroyed');
+    if (expired) this.emit(threadId, 'expired');
+    return existed;
+  }
+
+  onGone(listener: GoneListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Removes every expired thread from the file now (also done on a timer); reports each to `onGone`. */
+  purge(): void {
+    for (;;) {
+      const ids = this.transaction('purge', () => {
+        const ids = this.sql.expired.all(this.clock(), PURGE_BATCH).map((row) => row['thread_id'] as string);
+        for (const threadId of ids) {
+          this.sql.removeThread.get(threadId);
+          this.sql.clearState.run(threadId);
+        }
+        return ids;
+      });
+      for (const threadId of ids) this.emit(threadId, 'expired');
+      if (ids.length < PURGE_BATCH) return;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.purger);
+    this.db.close();
+  }
+
+  private purgeQuietly(): void {
+    try {
+      this.purge();
+    } catch {
+      // The next purge or the next operation on an expired thread tries again.
+    }
+  }
+
+  /** Deletes `threadId` if it is there but expired; whether it was. Inside a transaction. */
+  private removeIfExpired(threadId: string, now: number): boolean {
+    const row = this.sql.expiredOne.get(threadId, now);
+    if (!row) return false;
+    this.sql.removeThread.get(threadId);
+    this.sql.clearState.run(threadId);
+    return true;
+  }
+
+  /**
+   * Runs `body` in one write transaction (`BEGIN IMMEDIATE`: takes the write lock first, so
+   * that two processes never deadlock upgrading a read). Any error rolls it back; SQLite's
+   * own failures (busy past the timeout, disk full, I/O) become `ThreadStoreUnavailableError`.
+   */
+  private transaction<T>(what: string, body: () => T): T {
+    if (this.closed) throw new Error(`otel-sessions: thread store ${what} after close()`);
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      throw unavailable(what, error);
+    }
+    try {
+      const result = body();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        // Already rolled back by SQLite itself (some errors end the transaction).
+      }
+      throw isSqliteError(error) ? unavailable(what, error) : error;
+    }
+  }
+
+  private emit(threadId: string, reason: 'expired' | 'destroyed'): void {
+    for (const listener of this.listeners) listener(threadId, reason);
+  }
+}
+
+function prepareStatements(db: SqliteDatabase) {
+  const prepare = (sql: string): SqliteStatement => db.prepare(sql);
+  return {
+    /** (expires_at, thread_id, now) -> metadata of a live thread, whose expiry it renews. */
+    renew: prepare('UPDATE threads SET expires_at = ? WHERE thread_id = ? AND expires_at > ? RETURNING metadata'),
+    /** (thread_id, now) -> the live thread's metadata. */
+    thread: prepare('SELECT metadata FROM threads WHERE thread_id = ? AND expires_at > ?'),
+    /** (thread_id, now) -> a row when the thread is there but expired. */
+    expiredOne: prepare('SELECT 1 FROM threads WHERE thread_id = ? AND expires_at <= ?'),
+    /** (now, limit) -> IDs of expired threads. */
+    expired: prepare('SELECT thread_id FROM threads WHERE expires_at <= ? ORDER BY expires_at LIMIT ?'),
+    stateOf: prepare('SELECT key, value FROM thread_state WHERE thread_id = ?'),
+    stateBytes: prepare('SELECT sum(bytes) AS bytes FROM thread_state WHERE thread_id = ?'),
+    clearState: prepare('DELETE FROM thread_state WHERE thread_id = ?'),
+    deleteKey: prepare('DELETE FROM thread_state WHERE thread_id = ? AND key = ?'),
+    setKey: prepare(
+      'INSERT INTO thread_state (thread_id, key, value, bytes) VALUES (?, ?, ?, ?) ' +
+        'ON CONFLICT (thread_id, key) DO UPDATE SET value = excluded.value, bytes = excluded.bytes',
+    ),
+    upsertThread: prepare(
+      'INSERT INTO threads (thread_id, metadata, expires_at) VALUES (?, ?, ?) ' +
+        'ON CONFLICT (thread_id) DO UPDATE SET metadata = excluded.metadata, expires_at = excluded.expires_at',
+    ),
+    removeThread: prepare('DELETE FROM threads WHERE thread_id = ? RETURNING expires_at'),
+  };
+}
+
+/** An error raised by SQLite itself (node:sqlite marks them with an `ERR_SQLITE_…` code). */
+function isSqliteError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_SQLITE');
+}
+
+function unavailable(what: string, error: unknown): ThreadStoreUnavailableError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new ThreadStoreUnavailableError(`otel-sessions: thread store ${what} failed: SQLite: ${message}`, {
+    cause: error,
+  });
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new RangeError(`SqliteThreadStore: ${name} must be a positive integer, got ${value}`);
+  return value;
+}

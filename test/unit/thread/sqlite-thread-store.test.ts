@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { isSqliteAvailable } from '../../../src/thread/node-sqlite.js';
+import { SqliteThreadStore, type SqliteThreadStoreOptions } from '../../../src/thread/sqlite-thread-store.js';
+import { ThreadStoreUnavailableError } from '../../../src/thread/store-unavailable-error.js';
+import { changes, threadStoreContract } from './support/thread-store-contract.js';
+
+const skip = isSqliteAvailable()
+  ? false
+  : `node:sqlite is not in Node.js ${process.versions.node} (needs 22.13+): run with Node 24`;
+const dir = mkdtempSync(join(tmpdir(), 'otel-sessions-sqlite-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+const TTL = 1000;
+
+function storeWithClock(options: SqliteThreadStoreOptions = {}): {
+  store: SqliteThreadStore;
+  advance: (ms: number) => void;
+  gone: string[];
+} {
+  let now = 1_000_000;
+  const store = new SqliteThreadStore({
+    path: join(dir, `clock${++files}.sqlite`),
+    ttlMs: TTL,
+    clock: () => now,
+    purgeIntervalMs: 3_600_000,
+    ...options,
+  });
+  const gone: string[] = [];
+  store.onGone((threadId, reason) => gone.push(`${threadId} ${reason}`));
+  return { store, advance: (ms) => (now += ms), gone };
+}
+
+describe('SqliteThreadStore', { skip }, () => {
+  threadStoreContract(
+    ({ maxThreadBytes }) => new SqliteThreadStore({ path: join(dir, `contract${++files}.sqlite`), maxThreadBytes }),
+  );
+
+  test('threads survive closing and reopening the file (a restart)', async () => {
+    const path = join(dir, 'restart.sqlite');
+    const first = new SqliteThreadStore({ path });
+    await first.save('thrd_a', changes({ set: { turn: 1, history: ['hi'] }, metadata: { user: 'u1' } }));
+    await first.close();
+    const second = new SqliteThreadStore({ path });
+    assert.deepEqual(await second.load('thrd_a'), { state: { turn: 1, history: ['hi'] }, metadata: { user: 'u1' } });
+    await second.close();
+  });
+
+  test('two stores on one file (as two processes) share threads, and the cap counts what both wrote', async () => {
+    const path = join(dir, 'shared.sqlite');
+    const one = new SqliteThreadStore({ path, maxThreadBytes: 100 });
+    const two = new SqliteThreadStore({ path, maxThreadBytes: 100 });
+    await one.save('thrd_a', changes({ set: { a: 'x'.repeat(60) } }));
+    await assert.rejects(two.save('thrd_a', changes({ set: { b: 'y'.repeat(60) } })), { name: 'ThreadTooLargeError' });
+    await two.save('thrd_a', changes({ set: { b: 'small' } }));
+    assert.deepEqual((await one.load('thrd_a'))?.state, { a: 'x'.repeat(60), b: 'small' });
+    await Promise.all([one.close(), two.close()]);
+  });
+
+  test('the file is made owner-only, in the journal folder by default, in WAL mode', async () => {
+    const journal = join(dir, 'journal');
+    const store = new SqliteThreadStore({ dir: journal });
+    assert.equal(store.path, join(journal, 'threads.sqlite'));
+    await store.save('thrd_a', changes({ set: { a: 1 } }));
+    assert.equal(statSync(store.path).mode & 0o777, 0o600);
+    assert.equal(statSync(journal).mode & 0o777, 0o700);
+    assert.ok(statSync(`${store.path}-wal`).isFile(), 'a -wal file: WAL mode');
+    await store.close();
+  });
+
+  test('a thread expires exactly ttl after its last activity; load, save and touch extend it; onGone reports it', async () => {
+    const { store, advance, gone } = storeWithClock();
+    await store.save('thrd_a', changes({ set: { x: 1 } }));
+    await store.save('thrd_b', changes({ set: { x: 2 } }));
+    await store.save('thrd_c', changes({ set: { x: 3 } }));
+    advance(TTL - 1);
+    assert.ok(await store.load('thrd_a'), 'alive 1 ms before the ttl (and the load is activity)');
+    await store.touch(['thrd_b', 'thrd_unknown']);
+    await store.save('thrd_c', changes({}));
+    advance(1);
+    store.purge();
+    assert.deepEqual(gone, []);
+    advance(TTL - 1);
+    store.purge();
+    assert.deepEqual(gone.sort(), ['thrd_a expired', 'thrd_b expired', 'thrd_c expired']);
+    assert.equal(await store.load('thrd_a'), undefined);
+    assert.equal(await store.load('thrd_unknown'), undefined, 'touch created nothing');
+    await store.close();
+  });
+
+  test('an expired thread is gone for every operation even before a purge, and a save starts it afresh', async () => {
+    const { store, advance, gone } = storeWithClock();
+    await store.save('thrd_a', changes({ set: { old: 1 }, metadata: { m: 1 } }));
+    await store.save('thrd_b', changes({ set: { old: 1 } }));
+    await store.save('thrd_c', changes({ set: { old: 1 } }));
+    advance(TTL);
+    await store.save('thrd_a', changes({ set: { new: 2 } }));
+    assert.deepEqual(await store.load('thrd_a'), { state: { new: 2 }, metadata: {} });
+    assert.equal(await store.load('thrd_b'), undefined);
+    assert.equal(await store.destroy('thrd_c'), false, 'an expired thread no longer exists');
+    assert.deepEqual(gone, ['thrd_a expired', 'thrd_b expired', 'thrd_c expired']);
+    await store.close();
+  });
+
+  test('destroy reports to onGone', async () => {
+    const { store, gone } = storeWithClock();
+    await store.save('thrd_a', changes({ set: { a: 1 } }));
+    assert.equal(await store.destroy('thrd_a'), true);
+    assert.deepEqual(gone, ['thrd_a destroyed']);
+    await store.close();
+  });
+
+  test('purge removes expired threads in batches, and their state rows with them', async () => {
+    const { store, advance, gone } = storeWithClock();
+    for (let n = 0; n < 1200; n++) await store.save(`thrd_${n}`, changes({ set: { n } }));
+    advance(TTL);
+    await store.save('thrd_live', changes({ set: { live: true } }));
+    store.purge();
+    assert.equal(gone.length, 1200);
+    assert.deepEqual(await store.load('thrd_live'), { state: { live: true }, metadata: {} });
+    const db = (store as unknown as { db: { prepare(sql: string): { get(): Record<string, unknown> } } }).db;
+    assert.deepEqual({ ...db.prepare('SELECT count(*) AS n FROM threads').get() }, { n: 1 });
+    assert.deepEqual({ ...db.prepare('SELECT count(*) AS n FROM thread_state').get() }, { n: 1 });
+    await store.close();
+  });
+
+  test('a write lock held by another connection past busyTimeoutMs: ThreadStoreUnavailableError, and it works once released', async () => {
+    const path = join(dir, 'busy.sqlite');
+    const holder = new SqliteThreadStore({ path });
+    const store = new SqliteThreadStore({ path, busyTimeoutMs: 50 });
+    const db = (holder as unknown as { db: { exec(sql: string): void } }).db;
+    db.exec('BEGIN IMMEDIATE');
+    await assert.rejects(store.save('thrd_a', changes({ set: { a: 1 } })), (error: unknown) => {
+      assert.ok(error instanceof ThreadStoreUnavailableError);
+      assert.match(error.message, /^otel-sessions: thread store save failed: SQLite: database is locked/);
+      return true;
+    });
+    db.exec('ROLLBACK');
+    await store.save('thrd_a', changes({ set: { a: 1 } }));
+    assert.deepEqual((await holder.load('thrd_a'))?.state, { a: 1 });
+    await Promise.all([holder.close(), store.close()]);
+  });
+
+  test('close is safe twice; operations after it reject', async () => {
+    const { store } = storeWithClock();
+    await store.close();
+    await store.close();
+    await assert.rejects(store.load('thrd_a'), /after close\(\)/);
+  });
+});
+
+test('on a Node without node:sqlite, making a store says which Node it needs', { skip: !skip }, () => {
+  assert.throws(
+    () => new SqliteThreadStore({ path: join(dir, 'none.sqlite') }),
+    /needs node:sqlite, built into Node\.js 22\.13/,
+  );
+});
