@@ -121,7 +121,10 @@ describe('the packed tarball in a fresh app beside current OpenTelemetry package
         },
       );
       assert.ok(trace);
-      const server = trace.spans.find((span) => spanTag(span, 'span.kind') === 'server');
+      // The session's root: the app's server span (the downstream service's own server span has no session).
+      const server = trace.spans.find(
+        (span) => spanTag(span, 'span.kind') === 'server' && span.references.length === 0,
+      );
       const client = trace.spans.find((span) => spanTag(span, 'span.kind') === 'client');
       assert.ok(server && client);
       assert.equal(server.operationName, 'POST /chat');
