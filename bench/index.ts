@@ -7,6 +7,7 @@ import { main as adopter } from './adopter.js';
 import { main as httpLoad } from './http-load.js';
 import { main as journalLogs } from './journal-logs.js';
 import { main as logs } from './logs.js';
+import { main as memory } from './memory.js';
 import { main as spans } from './spans.js';
 import { main as threadStores } from './thread-stores.js';
 
@@ -17,6 +18,7 @@ const BENCHMARKS: ReadonlyArray<readonly [name: string, main: () => Promise<void
   ['journal-logs', journalLogs],
   ['http-load', httpLoad],
   ['thread-stores', threadStores],
+  ['memory', memory],
 ];
 
 console.log(
