@@ -13,10 +13,9 @@
  *
  *   node --import tsx bench/http-load.ts      (or `npm run bench` for every benchmark)
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import type { ChildMessage, ParentMessage, SinkCounts } from './apps/protocol.js';
+import type { SinkCounts } from './apps/protocol.js';
+import { Child, childEnv, withChildren } from './support/children.js';
+import { load as runLoad, type Load } from './support/load.js';
 import { BenchCheckError, fmt, median, medianRatio, runIfMain, verdict, type RoundResults } from './support/measure.js';
 
 const ROUNDS = 5;
@@ -49,120 +48,6 @@ const SESSIONS: VariantSpec = {
   spansPerRequest: 2,
 };
 const VARIANTS = [NONE, BARE, SESSIONS] as const;
-
-// autocannon ships no types: the little used here.
-interface AutocannonResult {
-  duration: number;
-  requests: { total: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-interface AutocannonInstance extends PromiseLike<AutocannonResult> {
-  on(
-    event: 'response',
-    listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
-  ): void;
-}
-type Autocannon = (options: {
-  url: string;
-  connections: number;
-  duration: number;
-  requests: Array<{ method: string; path: string; headers: Record<string, string>; body: string }>;
-}) => AutocannonInstance;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-
-/** A forked process speaking bench/apps/protocol.ts. */
-class Child {
-  private nextId = 0;
-  private readonly waiting = new Map<number, (message: ChildMessage) => void>();
-  private exited = false;
-
-  private constructor(
-    readonly name: string,
-    private readonly proc: ChildProcess,
-    readonly port: number,
-  ) {
-    proc.on('message', (message: ChildMessage) => {
-      if (message.type === 'ready') return;
-      this.waiting.get(message.id)?.(message);
-      this.waiting.delete(message.id);
-    });
-    proc.once('exit', () => (this.exited = true));
-  }
-
-  static async start(name: string, script: string, env: NodeJS.ProcessEnv): Promise<Child> {
-    const path = fileURLToPath(new URL(`./apps/${script}`, import.meta.url));
-    const child = fork(path, [], {
-      execArgv: ['--import', 'tsx'],
-      env,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    live.add(child);
-    child.once('exit', () => live.delete(child));
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new BenchCheckError(`http-load: ${name} did not start within 30 s`)),
-        30_000,
-      );
-      child.on('message', (message: ChildMessage) => {
-        if (message.type !== 'ready') return;
-        clearTimeout(timer);
-        resolve(message.port);
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new BenchCheckError(`http-load: ${name} exited before listening (${signal ?? `code ${code}`})`));
-      });
-    });
-    return new Child(name, child, port);
-  }
-
-  /** Sends a request and waits for its answer. */
-  ask(type: 'flush' | 'counts'): Promise<ChildMessage> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new BenchCheckError(`http-load: ${this.name} did not answer ${type}`)),
-        15_000,
-      );
-      this.waiting.set(id, (message) => {
-        clearTimeout(timer);
-        resolve(message);
-      });
-      this.proc.send({ type, id } satisfies ParentMessage);
-    });
-  }
-
-  async flush(): Promise<void> {
-    const answer = await this.ask('flush');
-    if (answer.type === 'flushed' && answer.error)
-      throw new BenchCheckError(`http-load: ${this.name}: flush failed: ${answer.error}`);
-  }
-
-  async counts(): Promise<Record<string, SinkCounts>> {
-    const answer = await this.ask('counts');
-    if (answer.type !== 'counts')
-      throw new BenchCheckError(`http-load: ${this.name}: unexpected answer ${answer.type}`);
-    return answer.counts;
-  }
-
-  /** Asks the process to exit, then kills it if it has not within 2 s. */
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    const exited = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
-    if (this.proc.connected) this.proc.send({ type: 'stop' } satisfies ParentMessage);
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 2_000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
-
-/** Every child still running: killed on the way out, whatever happens. */
-const live = new Set<ChildProcess>();
-function killLive(): void {
-  for (const child of live) child.kill('SIGKILL');
-}
 
 interface Server {
   spec: VariantSpec;
@@ -208,38 +93,21 @@ async function prime(server: Server): Promise<void> {
   server.requests += THREADS + 1;
 }
 
-interface Load {
-  rps: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-}
-
-/** Runs autocannon against `server` for `seconds`; p99 from every response's time (µs resolution). */
+/** Runs autocannon against `server` for `seconds`, each connection cycling through its threads. */
 async function load(server: Server, seconds: number): Promise<Load> {
-  const times: number[] = [];
-  const instance = autocannon({
-    url: server.url,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: server.tokens.map((token) => ({
+  const result = await runLoad(
+    server.url,
+    seconds,
+    CONNECTIONS,
+    server.tokens.map((token) => ({
       method: 'POST',
       path: '/chat',
       headers: { 'content-type': 'application/json', 'x-thread-id': token },
       body: BODY,
     })),
-  });
-  instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
-  const result = await instance;
-  server.requests += times.length;
-  times.sort((a, b) => a - b);
-  const p99 = times.length === 0 ? NaN : times[Math.min(times.length - 1, Math.ceil(times.length * 0.99) - 1)]!;
-  return {
-    rps: result.requests.total / result.duration,
-    p99,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-  };
+  );
+  server.requests += result.responses;
+  return result;
 }
 
 /** Exports what each telemetry variant has ended, and returns the sink's counts. */
@@ -263,35 +131,20 @@ function checkExports(counts: Record<string, SinkCounts>): void {
 }
 
 export async function main(): Promise<void> {
-  const onSignal = (): void => {
-    killLive();
-    process.exit(130);
-  };
-  process.once('exit', killLive);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    await run();
-  } finally {
-    killLive();
-    process.removeListener('exit', killLive);
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  }
+  await withChildren(run);
 }
 
 async function run(): Promise<void> {
-  const env: NodeJS.ProcessEnv = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')),
-  );
-  Object.assign(env, { OTEL_SESSIONS_LOG_CONSOLE: 'false', OTEL_SESSIONS_SECRET: SECRET });
+  const env = childEnv({ OTEL_SESSIONS_LOG_CONSOLE: 'false', OTEL_SESSIONS_SECRET: SECRET });
 
-  const sink = await Child.start('otlp sink', 'otlp-sink.ts', env);
+  const sink = await Child.start('otlp sink', 'otlp-sink.ts', { env });
   const sinkUrl = `http://127.0.0.1:${sink.port}`;
   const servers: Server[] = [];
   try {
     for (const spec of VARIANTS) {
-      const child = await Child.start(spec.name, spec.script, spec.sink ? { ...env, BENCH_SINK_URL: sinkUrl } : env);
+      const child = await Child.start(spec.name, spec.script, {
+        env: spec.sink ? { ...env, BENCH_SINK_URL: sinkUrl } : env,
+      });
       servers.push({ spec, child, url: `http://127.0.0.1:${child.port}`, tokens: [], requests: 0 });
     }
     for (const server of servers) await prime(server);

@@ -3,18 +3,22 @@
  * Each benchmark file exports `main()`; to add one, import it and append it to BENCHMARKS.
  * Every benchmark verifies what it measures first and throws if it would measure a no-op.
  */
+import { main as adopter } from './adopter.js';
 import { main as httpLoad } from './http-load.js';
 import { main as journalLogs } from './journal-logs.js';
 import { main as logs } from './logs.js';
+import { main as memory } from './memory.js';
 import { main as spans } from './spans.js';
 import { main as threadStores } from './thread-stores.js';
 
 const BENCHMARKS: ReadonlyArray<readonly [name: string, main: () => Promise<void>]> = [
+  ['adopter', adopter],
   ['spans', spans],
   ['logs', logs],
   ['journal-logs', journalLogs],
   ['http-load', httpLoad],
   ['thread-stores', threadStores],
+  ['memory', memory],
 ];
 
 console.log(

@@ -51,7 +51,8 @@ interface Target {
   readonly tokens: string[];
 }
 
-function buildApp(store: ThreadStore): Hono<Env> {
+/** A Hono app on `store` whose `POST /chat` pushes the message onto its thread's state, as examples/app.ts's agent does. */
+export function buildApp(store: ThreadStore): Hono<Env> {
   const app = new Hono<Env>();
   app.use(sessions({ threadStore: store, secret: SECRET }));
   app.post('/chat', async (c) => {
@@ -64,7 +65,7 @@ function buildApp(store: ThreadStore): Hono<Env> {
 }
 
 /** One session: a chat turn continuing the thread of `token`. Returns the turns and the new token. */
-async function turn(app: Hono<Env>, token: string | undefined): Promise<{ turns: number; token: string }> {
+export async function turn(app: Hono<Env>, token: string | undefined): Promise<{ turns: number; token: string }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== undefined) headers['x-thread-id'] = token;
   const response = await app.request('/chat', { method: 'POST', headers, body: JSON.stringify({ message: 'hello' }) });

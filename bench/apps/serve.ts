@@ -1,6 +1,6 @@
 /**
- * Serves one variant's Hono app on 127.0.0.1 (a free port) and reports the port to the
- * parent. Imported dynamically by each variant, after its telemetry (if any) is started, so
+ * Serves one variant's Hono app on 127.0.0.1 (a free port), reports the port to the
+ * parent, and answers its `flush` and `usage` (CPU time and requests served). Imported dynamically by each variant, after its telemetry (if any) is started, so
  * that `node:http` is loaded after the http instrumentation and ESM hook are in place.
  */
 import { serve } from '@hono/node-server';
@@ -20,10 +20,16 @@ export async function serveApp(fetch: Fetch, options: ServeOptions = {}): Promis
     server.once('listening', resolve);
     server.once('error', reject);
   });
+  let requests = 0;
+  server.on('request', () => requests++);
   onParentMessage((message) => {
     if (message.type === 'stop') {
       server.close();
       process.exit(0);
+    }
+    if (message.type === 'usage') {
+      const { user, system } = process.cpuUsage();
+      tell({ type: 'usage', id: message.id, cpuMicros: user + system, requests });
     }
     if (message.type === 'flush') {
       (options.flush ?? (() => Promise.resolve()))().then(

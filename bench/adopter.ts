@@ -1,0 +1,349 @@
+/**
+ * The adopter's benchmark (issue 15): what adding otel-sessions costs a small Hono service,
+ * against what its user runs today. One route, `POST /chat {"message":"hi"}`: read the JSON
+ * body, two winston log lines, a JSON answer; served by @hono/node-server, each variant its
+ * own child process (bench/apps/adopter-*.ts):
+ *   (a) bare NodeSDK   http instrumentation, BatchSpanProcessor + the official
+ *                      OTLPTraceExporter (OTLP/JSON) to the sink; winston
+ *                      combine(timestamp(), json()) to stdout; no otel-sessions;
+ *   (b) + sessions     `--import otel-sessions/register` (endpoint: the sink, from the
+ *                      environment), `app.use(sessions())`, the route logs with `c.var.logger`;
+ *   (c) guide's shape  as (b), the work in a `createAgent` handler that pushes the message
+ *                      onto thread state and logs twice with `ctx.logger`; the route calls
+ *                      `agent.run(input)`.
+ * Every variant's stdout is a pipe that this process reads and discards (counting the bytes),
+ * as a container runtime's log collector would. All export to one OTLP/HTTP sink process
+ * (bench/apps/otlp-sink.ts) that answers 200 at once and counts what arrived, so a variant that
+ * exports nothing cannot look fast: spans and log records per request are printed and checked.
+ *
+ * Clients: autocannon, 10 connections. Each connection behaves like a browser holding a
+ * conversation of TURNS turns: it keeps the thread cookie (`otel_sessions_thread`) from each
+ * response's Set-Cookie and sends it back as `Cookie` on the next request; after TURNS turns
+ * it starts a new conversation without a cookie (autocannon clears a connection's context when
+ * it wraps around its request list). Variant (a) sets no cookie, so it gets none back.
+ *
+ * Per variant and round: req/s, p99 (from every response's time), and the server process's
+ * CPU µs per request: `process.cpuUsage()` deltas reported by the child over IPC around the
+ * load and the flush of its telemetry that follows (so the export work a round caused is
+ * counted in it, not in the next variant's round), divided by the requests it served.
+ * ROUNDS interleaved rounds (a, b, c, a, b, c, …) after a warm-up; medians, and the per-round
+ * ratios' medians against (a) with the issue's targets.
+ *
+ *   node --import tsx bench/adopter.ts      (or `npm run bench` for every benchmark; needs `npm run build`)
+ */
+import type { SinkCounts } from './apps/protocol.js';
+import { Child, childEnv, withChildren, type Usage } from './support/children.js';
+import { load, type LoadRequest } from './support/load.js';
+import { BenchCheckError, fmt, median, medianRatio, runIfMain, type RoundResults } from './support/measure.js';
+
+const ROUNDS = 4;
+const DURATION_S = 5;
+const WARMUP_S = 3;
+const CONNECTIONS = 10;
+/** Turns of each conversation a connection holds before it starts a new one. */
+const TURNS = 20;
+const BODY = JSON.stringify({ message: 'hi' });
+const SECRET = 'bench-adopter-secret-0123456789abcdef';
+const COOKIE = 'otel_sessions_thread';
+
+const TARGET_B_RPS = 0.85;
+const TARGET_B_P99 = 1.2;
+const TARGET_C_RPS = 0.8;
+
+interface VariantSpec {
+  readonly label: string;
+  readonly script: string;
+  /** The sink path segment of its exports. */
+  readonly sink: string;
+  /** Whether it runs otel-sessions (started with the register entry, threads, session IDs). */
+  readonly sessions: boolean;
+  /** Spans and log records each request should produce at the sink. */
+  readonly spansPerRequest: number;
+  readonly logRecordsPerRequest: number;
+}
+
+const A: VariantSpec = {
+  label: '(a) bare NodeSDK + winston',
+  script: 'adopter-bare.ts',
+  sink: 'adopter-bare',
+  sessions: false,
+  spansPerRequest: 1,
+  logRecordsPerRequest: 0,
+};
+const B: VariantSpec = {
+  label: '(b) + otel-sessions',
+  script: 'adopter-sessions.ts',
+  sink: 'adopter-sessions',
+  sessions: true,
+  spansPerRequest: 1,
+  logRecordsPerRequest: 2,
+};
+const C: VariantSpec = {
+  label: '(c) guide: sessions + agent',
+  script: 'adopter-agent.ts',
+  sink: 'adopter-agent',
+  sessions: true,
+  spansPerRequest: 2,
+  logRecordsPerRequest: 2,
+};
+const VARIANTS = [A, B, C] as const;
+
+interface Server {
+  spec: VariantSpec;
+  child: Child;
+  url: string;
+  requests: LoadRequest[];
+  /** Responses that set the thread cookie the request sent (the thread continued) / that set one. */
+  continued: number;
+  threaded: number;
+}
+
+/** The name=value part of the thread cookie a response sets, if any. */
+function threadCookie(headers: Record<string, string | string[]>): string | undefined {
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() !== 'set-cookie') continue;
+    for (const cookie of Array.isArray(value) ? value : [value])
+      if (cookie.startsWith(`${COOKIE}=`)) return cookie.slice(0, cookie.indexOf(';') >>> 0);
+  }
+  return undefined;
+}
+
+/** One connection's conversation: TURNS requests, each sending back the cookie the last response set. */
+function conversation(server: Pick<Server, 'continued' | 'threaded'>): LoadRequest[] {
+  const turn: LoadRequest = {
+    method: 'POST',
+    path: '/chat',
+    headers: { 'content-type': 'application/json' },
+    body: BODY,
+    // A copy: autocannon shares request objects between connections.
+    setupRequest: (request, context) =>
+      typeof context.cookie === 'string'
+        ? { ...request, headers: { ...request.headers, cookie: context.cookie } }
+        : request,
+    onResponse: (_status, _body, context, headers) => {
+      const cookie = threadCookie(headers);
+      if (cookie === undefined) return;
+      server.threaded++;
+      if (cookie === context.cookie) server.continued++;
+      context.cookie = cookie;
+    },
+  };
+  return Array.from({ length: TURNS }, () => turn);
+}
+
+/** Two turns with fetch: checks the answer, and for (b)/(c) that the second turn continues the first's thread. */
+async function prime(server: Server): Promise<void> {
+  const { spec, url } = server;
+  const fail = (what: string): never => {
+    throw new BenchCheckError(`adopter: ${spec.label}: ${what}`);
+  };
+  let cookie: string | undefined;
+  let threadId: string | null = null;
+  for (let turn = 1; turn <= 2; turn++) {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (cookie !== undefined) headers.cookie = cookie;
+    const response = await fetch(`${url}/chat`, { method: 'POST', headers, body: BODY });
+    const body = (await response.json()) as { reply?: string; turns?: number };
+    if (response.status !== 200 || body.reply !== 'You said: hi')
+      fail(`POST /chat answered ${response.status} ${JSON.stringify(body)}`);
+    if (!spec.sessions) continue;
+    const setCookie = response.headers.getSetCookie().find((value) => value.startsWith(`${COOKIE}=`));
+    if (!response.headers.get('x-session-id')?.startsWith('sess_') || setCookie === undefined)
+      fail('no x-session-id or thread cookie on the answer');
+    if (turn === 2 && response.headers.get('x-thread-id') !== threadId)
+      fail('the second turn, sending the cookie back, did not continue the thread');
+    if (spec === C && body.turns !== turn) fail(`turn ${turn} saw ${body.turns} messages in thread state`);
+    cookie = setCookie!.slice(0, setCookie!.indexOf(';') >>> 0);
+    threadId = response.headers.get('x-thread-id');
+  }
+}
+
+interface Measured {
+  rps: number;
+  p99: number;
+  cpuPerRequest: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** One load run: usage before, load, flush (its export work counted here), usage after. */
+async function measure(server: Server, seconds: number): Promise<Measured> {
+  const before: Usage = await server.child.usage();
+  const result = await load(server.url, seconds, CONNECTIONS, server.requests);
+  await server.child.flush();
+  const after: Usage = await server.child.usage();
+  return {
+    rps: result.rps,
+    p99: result.p99,
+    cpuPerRequest: (after.cpuMicros - before.cpuMicros) / Math.max(1, after.requests - before.requests),
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+interface Telemetry {
+  spans: number;
+  logRecords: number;
+  sessionIds: number;
+  stdoutBytes: number;
+}
+
+/** What each variant exported per request served so far (every child flushed). */
+async function telemetry(servers: readonly Server[], sink: Child): Promise<Map<VariantSpec, Telemetry>> {
+  for (const server of servers) await server.child.flush();
+  const counts = await sink.counts();
+  const strays = Object.keys(counts).filter((key) => !VARIANTS.some((v) => v.sink === key));
+  if (strays.length > 0)
+    throw new BenchCheckError(`adopter: the sink got exports from elsewhere: ${strays.join(', ')}`);
+  const result = new Map<VariantSpec, Telemetry>();
+  for (const server of servers) {
+    const { requests } = await server.child.usage();
+    const got: SinkCounts = counts[server.spec.sink] ?? { requests: 0, spans: 0, sessionIds: 0, logRecords: 0 };
+    result.set(server.spec, {
+      spans: got.spans / requests,
+      logRecords: got.logRecords / requests,
+      sessionIds: got.sessionIds / requests,
+      stdoutBytes: server.child.stdoutBytes / requests,
+    });
+  }
+  return result;
+}
+
+/** Throws when a variant's telemetry did not arrive (or arrived where it should not). */
+function checkTelemetry(found: Map<VariantSpec, Telemetry>): string[] {
+  const warnings: string[] = [];
+  for (const [spec, got] of found) {
+    const short = (what: string, have: number, want: number): void => {
+      if (have < want * 0.9)
+        throw new BenchCheckError(`adopter: ${spec.label} exported ${fmt(have)} ${what} per request, not ${want}`);
+      if (have < want * 0.98)
+        warnings.push(`${spec.label} exported ${fmt(have)} ${what} per request, not ${want}: some were dropped`);
+    };
+    short('spans', got.spans, spec.spansPerRequest);
+    short('log records', got.logRecords, spec.logRecordsPerRequest);
+    if (spec.logRecordsPerRequest === 0 && got.logRecords > 0)
+      throw new BenchCheckError(`adopter: ${spec.label} exported log records`);
+    if (spec.sessions) short('session.id attributes', got.sessionIds, spec.spansPerRequest);
+    if (got.stdoutBytes < 2 * 40)
+      throw new BenchCheckError(`adopter: ${spec.label} wrote ${fmt(got.stdoutBytes)} bytes per request to stdout`);
+  }
+  return warnings;
+}
+
+export async function main(): Promise<void> {
+  await withChildren(run);
+}
+
+async function run(): Promise<void> {
+  const sink = await Child.start('otlp sink', 'otlp-sink.ts', { env: childEnv({}) });
+  const sinkUrl = `http://127.0.0.1:${sink.port}`;
+  const register = import.meta.resolve('otel-sessions/register');
+  const servers: Server[] = [];
+  try {
+    for (const spec of VARIANTS) {
+      const env = spec.sessions
+        ? childEnv({
+            OTEL_SERVICE_NAME: 'bench-adopter',
+            OTEL_EXPORTER_OTLP_ENDPOINT: `${sinkUrl}/${spec.sink}`,
+            OTEL_SESSIONS_SECRET: SECRET,
+          })
+        : childEnv({ BENCH_SINK_URL: sinkUrl });
+      const execArgv = spec.sessions ? ['--import', register, '--import', 'tsx'] : ['--import', 'tsx'];
+      const child = await Child.start(spec.label, spec.script, { env, execArgv, stdout: 'drain' });
+      const server: Server = {
+        spec,
+        child,
+        url: `http://127.0.0.1:${child.port}`,
+        requests: [],
+        continued: 0,
+        threaded: 0,
+      };
+      server.requests = conversation(server);
+      servers.push(server);
+    }
+    for (const server of servers) await prime(server);
+
+    // Untimed: JIT, thread store and exporters settle; then check what reached the sink.
+    for (const server of servers) await measure(server, WARMUP_S);
+    checkTelemetry(await telemetry(servers, sink));
+    for (const server of servers) server.continued = server.threaded = 0;
+
+    const rps: RoundResults = new Map(VARIANTS.map((v) => [v.label, []]));
+    const p99: RoundResults = new Map(VARIANTS.map((v) => [v.label, []]));
+    const cpu: RoundResults = new Map(VARIANTS.map((v) => [v.label, []]));
+    let non2xx = 0;
+    let errors = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const server of servers) {
+        const result = await measure(server, DURATION_S);
+        rps.get(server.spec.label)!.push(result.rps);
+        p99.get(server.spec.label)!.push(result.p99);
+        cpu.get(server.spec.label)!.push(result.cpuPerRequest);
+        non2xx += result.non2xx;
+        errors += result.errors;
+      }
+    }
+    const found = await telemetry(servers, sink);
+    const warnings = checkTelemetry(found);
+
+    console.log(
+      `adopter: POST /chat on Hono (@hono/node-server) over loopback, autocannon ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION_S} s after a ${WARMUP_S} s warm-up (medians); conversations of ${TURNS} turns, thread cookie sent back; child stdout drained by a pipe`,
+    );
+    const width = Math.max(...VARIANTS.map((v) => v.label.length)) + 2;
+    console.log(
+      `  ${''.padEnd(width)}${'req/s'.padStart(7)}${'p99 ms'.padStart(8)}${'CPU µs/req'.padStart(12)}${'spans/req'.padStart(11)}${'logs/req'.padStart(10)}${'stdout B/req'.padStart(14)}`,
+    );
+    for (const { label } of VARIANTS) {
+      const got = found.get(VARIANTS.find((v) => v.label === label)!)!;
+      console.log(
+        `  ${label.padEnd(width)}${Math.round(median(rps.get(label)!))
+          .toString()
+          .padStart(7)}${fmt(median(p99.get(label)!)).padStart(8)}${Math.round(median(cpu.get(label)!))
+          .toString()
+          .padStart(
+            12,
+          )}${fmt(got.spans).padStart(11)}${fmt(got.logRecords).padStart(10)}${Math.round(got.stdoutBytes).toString().padStart(14)}`,
+      );
+    }
+    const ratio = (results: RoundResults, spec: VariantSpec): number => medianRatio(results, spec.label, A.label);
+    const atLeast = (value: number, target: number): string =>
+      `target ≥ ${target}: ${value >= target ? 'met' : 'MISSED'}`;
+    const atMost = (value: number, target: number): string =>
+      `target ≤ ${target}: ${value <= target ? 'met' : 'MISSED'}`;
+    const bRps = ratio(rps, B);
+    const bP99 = ratio(p99, B);
+    const cRps = ratio(rps, C);
+    console.log(
+      `  (b)/(a)  req/s ${fmt(bRps)} (${atLeast(bRps, TARGET_B_RPS)})   p99 ${fmt(bP99)} (${atMost(bP99, TARGET_B_P99)})   CPU/req ${fmt(ratio(cpu, B))}`,
+    );
+    console.log(
+      `  (c)/(a)  req/s ${fmt(cRps)} (${atLeast(cRps, TARGET_C_RPS)})   p99 ${fmt(ratio(p99, C))}   CPU/req ${fmt(ratio(cpu, C))}`,
+    );
+    const spreadOf = (label: string): string => {
+      const values = rps.get(label)!;
+      return `${Math.round(((Math.max(...values) - Math.min(...values)) / median(values)) * 100)} %`;
+    };
+    console.log(
+      `  req/s spread over rounds: ${VARIANTS.map((v) => `${v.label.slice(0, 3)} ${spreadOf(v.label)}`).join(', ')}`,
+    );
+    console.log(
+      `  threads continued (cookie sent back, same thread answered): ${servers
+        .filter((s) => s.spec.sessions)
+        .map((s) => `${s.spec.label.slice(0, 3)} ${Math.round((s.continued / Math.max(1, s.threaded)) * 100)} %`)
+        .join(
+          ', ',
+        )} of answers (a new conversation every ${TURNS} turns: ${Math.round(((TURNS - 1) / TURNS) * 100)} % expected)`,
+    );
+    console.log(`  non-2xx responses: ${non2xx}, errors and timeouts: ${errors}`);
+    for (const warning of warnings) console.log(`  warning: ${warning}`);
+    if (non2xx > 0 || errors > 0)
+      throw new BenchCheckError(`adopter: ${non2xx} non-2xx responses and ${errors} errors/timeouts under load`);
+    for (const server of servers.filter((s) => s.spec.sessions))
+      if (server.continued < server.threaded * ((TURNS - 1) / TURNS) * 0.95)
+        throw new BenchCheckError(`adopter: ${server.spec.label}: threads did not continue under load`);
+  } finally {
+    await Promise.allSettled([...servers.map((server) => server.child.stop()), sink.stop()]);
+  }
+}
+
+runIfMain(import.meta.url, main);

@@ -1,0 +1,25 @@
+/**
+ * Variant (b) of bench/adopter.ts: the route of variant (a) with otel-sessions, as the README
+ * tells an adopter to add it. Started as `node --import otel-sessions/register --import tsx`,
+ * configured by the environment alone (OTEL_EXPORTER_OTLP_ENDPOINT: the bench's sink;
+ * OTEL_SESSIONS_SECRET), so spans and log records go to the sink and the logger writes JSON
+ * lines to stdout (the default); `sessions()` on the app, `c.var.logger` in the route.
+ */
+import { Hono } from 'hono';
+import { registerSessions, type Env } from 'otel-sessions';
+import { sessions } from 'otel-sessions/hono';
+import { serveApp } from './serve.js';
+
+// The register entry has run already: this returns its handle.
+const otel = registerSessions();
+
+const app = new Hono<Env>();
+app.use(sessions());
+app.post('/chat', async (c) => {
+  const { message } = await c.req.json<{ message: string }>();
+  c.var.logger.info('Message received', { length: message.length });
+  const reply = `You said: ${message}`;
+  c.var.logger.info('Reply ready', { length: reply.length });
+  return c.json({ reply });
+});
+await serveApp(app.fetch, { flush: () => otel.forceFlush() });
