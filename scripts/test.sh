@@ -11,6 +11,11 @@ echo "test: Node $(node --version) (and $("$node22/node" --version) for the unit
 bash scripts/ensure-deps.sh
 bash scripts/setup-redis.sh
 bash scripts/setup-jaeger.sh
+bash scripts/setup-compose-check.sh
+# The shipped configuration files, through their own tools' loaders (no Docker engine needed).
+.cache/bin/compose-check docker-compose.yml
+.cache/bin/jaeger validate --config file:collector-config.yaml
+echo "collector-config.yaml is valid (jaeger validate)"
 npm run --silent build
 npm run --silent typecheck
 npm run --silent lint

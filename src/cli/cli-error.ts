@@ -17,3 +17,18 @@ export class CliError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/** No such session or thread in the source read: `main` adds where else it may be. */
+export class NotFoundError extends CliError {
+  /** What was looked for. */
+  readonly kind: 'session' | 'thread';
+  /** Its ID. */
+  readonly id: string;
+
+  constructor(kind: 'session' | 'thread', id: string, where: string) {
+    super(`no ${kind} ${id} in ${where}`, EXIT_FAILURE);
+    this.name = 'NotFoundError';
+    this.kind = kind;
+    this.id = id;
+  }
+}

@@ -7,9 +7,11 @@ Usage:
   otel-sessions thread thrd_…    the sessions of a thread, oldest first
   otel-sessions list             recent sessions, newest first
 
-Where to read from (the journal unless told otherwise):
-  --journal DIR     the local journal folder (env OTEL_SESSIONS_JOURNAL_DIR; default .otel-sessions)
-  --jaeger URL      Jaeger's query API, e.g. http://localhost:16686 (env OTEL_SESSIONS_JAEGER_URL)
+Where to read from (the local journal, then the Jaeger of OTEL_SESSIONS_JAEGER_URL if set):
+  --journal DIR     only this journal folder (env OTEL_SESSIONS_JOURNAL_DIR; default .otel-sessions)
+  --jaeger URL      only Jaeger's query API, e.g. http://localhost:16686
+  env OTEL_SESSIONS_JAEGER_URL   Jaeger's query API, for what the journal does not have (an app
+                    exporting to a collector keeps no journal)
 
 Options:
   --json            machine-readable output (with logs --follow: one JSON object per line)

@@ -1,6 +1,6 @@
 import { DEFAULT_JOURNAL_DIR } from '../export/journal-writer.js';
 import { parseCliArgs, type CliArgs } from './args.js';
-import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error.js';
+import { CliError, EXIT_FAILURE, EXIT_USAGE, NotFoundError } from './cli-error.js';
 import { processIo, type CliIo } from './cli-io.js';
 import type { CommandContext } from './commands/command-context.js';
 import { listCommand } from './commands/list.js';
@@ -9,6 +9,7 @@ import { showCommand } from './commands/show.js';
 import { threadCommand } from './commands/thread.js';
 import { createPalette, shouldColor } from './format/palette.js';
 import { HELP } from './help.js';
+import { FallbackSource } from './sources/fallback.js';
 import { JaegerSource } from './sources/jaeger.js';
 import { JournalSource } from './sources/journal.js';
 import type { SessionSource } from './sources/session-source.js';
@@ -25,8 +26,9 @@ import type { SessionSource } from './sources/session-source.js';
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let source: SessionSource | undefined;
   let stopOnSigint: (() => void) | undefined;
+  let args: CliArgs | undefined;
   try {
-    const args = parseCliArgs(argv);
+    args = parseCliArgs(argv);
     if (args.command === 'help') {
       io.stdout.write(HELP);
       return 0;
@@ -50,6 +52,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   } catch (error) {
     if (error instanceof CliError) {
       io.stderr.write(`otel-sessions: ${error.message}\n`);
+      if (error instanceof NotFoundError && source instanceof JournalSource && args !== undefined) {
+        io.stderr.write(elsewhereHint(args, error));
+      }
       return error.exitCode;
     }
     // A bug, not a user error: say so in one line; the stack only when asked for.
@@ -92,20 +97,40 @@ function requireId(args: CliArgs): string {
   return args.id;
 }
 
-/** The command line's source, then the environment's, then the journal in its default folder. */
+/**
+ * The source named on the command line (`--jaeger` or `--journal`), alone; otherwise the
+ * journal (OTEL_SESSIONS_JOURNAL_DIR, else its default folder), followed by the Jaeger of
+ * OTEL_SESSIONS_JAEGER_URL when that is set: an app that exported to a collector kept no
+ * journal, and its sessions are found there.
+ */
 function openSource(args: CliArgs, env: Record<string, string | undefined>): SessionSource {
-  const jaeger = args.jaeger ?? (args.journal === undefined ? env.OTEL_SESSIONS_JAEGER_URL || undefined : undefined);
-  if (jaeger !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(jaeger);
-    } catch {
-      throw new CliError(`"${jaeger}" is not a URL (expected e.g. http://localhost:16686)`, EXIT_USAGE);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new CliError(`"${jaeger}" is not an http(s) URL (expected e.g. http://localhost:16686)`, EXIT_USAGE);
-    }
-    return new JaegerSource(jaeger.replace(/\/+$/, ''));
+  if (args.jaeger !== undefined) return openJaeger(args.jaeger);
+  const journal = new JournalSource(args.journal ?? (env.OTEL_SESSIONS_JOURNAL_DIR || DEFAULT_JOURNAL_DIR));
+  const jaeger = args.journal === undefined ? env.OTEL_SESSIONS_JAEGER_URL || undefined : undefined;
+  return jaeger === undefined ? journal : new FallbackSource([journal, openJaeger(jaeger)]);
+}
+
+function openJaeger(jaeger: string): JaegerSource {
+  let url: URL;
+  try {
+    url = new URL(jaeger);
+  } catch {
+    throw new CliError(`"${jaeger}" is not a URL (expected e.g. http://localhost:16686)`, EXIT_USAGE);
   }
-  return new JournalSource(args.journal ?? (env.OTEL_SESSIONS_JOURNAL_DIR || DEFAULT_JOURNAL_DIR));
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CliError(`"${jaeger}" is not an http(s) URL (expected e.g. http://localhost:16686)`, EXIT_USAGE);
+  }
+  return new JaegerSource(jaeger.replace(/\/+$/, ''));
+}
+
+/**
+ * Where a session or thread missing from the journal may be: an app that exports to a
+ * collector keeps no journal (unless OTEL_SESSIONS_JOURNAL=true), so it is in Jaeger.
+ */
+function elsewhereHint(args: CliArgs, error: NotFoundError): string {
+  return (
+    `  An app that exports to a collector (OTEL_EXPORTER_OTLP_ENDPOINT set) keeps no journal; look in Jaeger:\n` +
+    `    npx otel-sessions ${args.command} ${error.id} --jaeger http://localhost:16686\n` +
+    `  (the URL of your Jaeger's query API), or set OTEL_SESSIONS_JAEGER_URL to look there whenever the journal has no such ${error.kind}.\n`
+  );
 }

@@ -1,5 +1,5 @@
 import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID, LOG_SPAN_ID, LOG_TRACE_ID } from '../../semconv.js';
-import { CliError } from '../cli-error.js';
+import { NotFoundError } from '../cli-error.js';
 import { describeError, errorToJson, renderHeader } from '../format/session-view.js';
 import { columnWidths, renderRow, type Cell } from '../format/table.js';
 import { formatFields, formatTime } from '../format/values.js';
@@ -20,7 +20,7 @@ const HEADER: Cell[] = [{ text: 'TIME' }, { text: 'LEVEL' }, { text: 'MESSAGE' }
 export async function logsCommand(ctx: CommandContext, sessionId: string, follow: boolean): Promise<number> {
   const { source, palette } = ctx;
   const [logs, spans] = await Promise.all([source.sessionLogs(sessionId), source.sessionSpans(sessionId)]);
-  if (logs.length === 0 && spans.length === 0) throw new CliError(`no session ${sessionId} in ${source.description}`);
+  if (logs.length === 0 && spans.length === 0) throw new NotFoundError('session', sessionId, source.description);
   sortByTime(logs);
   const error = findSessionError(spans, logs);
   const threadId = [

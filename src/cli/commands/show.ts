@@ -1,5 +1,5 @@
 import { ATTR_SESSION_ID, ATTR_SESSION_METADATA_PREFIX, ATTR_SESSION_THREAD_ID } from '../../semconv.js';
-import { CliError } from '../cli-error.js';
+import { NotFoundError } from '../cli-error.js';
 import type { Palette } from '../format/palette.js';
 import { describeError, errorToJson, renderHeader, statusCell, summaryToJson } from '../format/session-view.js';
 import { renderTable, type Cell } from '../format/table.js';
@@ -19,7 +19,7 @@ interface SpanNode {
 export async function showCommand(ctx: CommandContext, sessionId: string): Promise<number> {
   const { source, palette } = ctx;
   const [spans, logs] = await Promise.all([source.sessionSpans(sessionId), source.sessionLogs(sessionId)]);
-  if (spans.length === 0 && logs.length === 0) throw new CliError(`no session ${sessionId} in ${source.description}`);
+  if (spans.length === 0 && logs.length === 0) throw new NotFoundError('session', sessionId, source.description);
   const summary = summarizeSession(sessionId, spans);
   const error = findSessionError(spans, logs);
   if (error !== undefined) summary.error = error;

@@ -1,4 +1,4 @@
-import { CliError } from '../cli-error.js';
+import { NotFoundError } from '../cli-error.js';
 import { renderHeader, statusCell, summaryToJson } from '../format/session-view.js';
 import { renderTable, type Cell } from '../format/table.js';
 import { formatDuration, formatTime } from '../format/values.js';
@@ -9,7 +9,7 @@ import type { CommandContext } from './command-context.js';
 export async function threadCommand(ctx: CommandContext, threadId: string): Promise<number> {
   const { source, palette } = ctx;
   const sessions = summarizeSessions(await source.threadSpans(threadId)).sort((a, b) => a.startMs - b.startMs);
-  if (sessions.length === 0) throw new CliError(`no thread ${threadId} in ${source.description}`);
+  if (sessions.length === 0) throw new NotFoundError('thread', threadId, source.description);
 
   if (ctx.json) {
     ctx.print(JSON.stringify({ source: source.description, threadId, sessions: sessions.map(summaryToJson) }, null, 2));

@@ -76,27 +76,27 @@ describe('other bad command lines exit 2 with one line', () => {
   });
 });
 
-describe('unknown IDs exit 1 naming the source', () => {
+describe('unknown IDs exit 1 naming the source (then where else to look)', () => {
   it('logs and show', async () => {
     for (const command of ['logs', 'show']) {
       const { code, out, err } = await runCli([command, UNKNOWN_SESSION, '--journal', fixture.dir]);
       assert.equal(code, 1);
       assert.equal(out, '');
-      assert.equal(err, `otel-sessions: no session ${UNKNOWN_SESSION} in ${fixture.dir}\n`);
+      assert.equal(err.split('\n')[0], `otel-sessions: no session ${UNKNOWN_SESSION} in ${fixture.dir}`);
     }
   });
 
   it('thread', async () => {
     const { code, err } = await runCli(['thread', UNKNOWN_THREAD, '--journal', fixture.dir]);
     assert.equal(code, 1);
-    assert.equal(err, `otel-sessions: no thread ${UNKNOWN_THREAD} in ${fixture.dir}\n`);
+    assert.equal(err.split('\n')[0], `otel-sessions: no thread ${UNKNOWN_THREAD} in ${fixture.dir}`);
   });
 
   it('a journal folder that does not exist', async () => {
     const missing = join(fixture.dir, 'missing');
     const { code, err } = await runCli(['show', UNKNOWN_SESSION, '--journal', missing]);
     assert.equal(code, 1);
-    assert.equal(err, `otel-sessions: no session ${UNKNOWN_SESSION} in ${missing}\n`);
+    assert.equal(err.split('\n')[0], `otel-sessions: no session ${UNKNOWN_SESSION} in ${missing}`);
   });
 });
 
@@ -141,15 +141,77 @@ describe('Jaeger', () => {
     }
   });
 
-  it('comes from OTEL_SESSIONS_JAEGER_URL, unless --journal is given', async () => {
+  it('OTEL_SESSIONS_JAEGER_URL is asked only for what the journal does not have', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
-    const fromEnv = await runCli(['show', FAILING_SESSION], { env: { OTEL_SESSIONS_JAEGER_URL: url } });
-    assert.equal(fromEnv.code, 1);
-    assert.match(fromEnv.err, new RegExp(url));
-    const journal = await runCli(['show', FAILING_SESSION, '--journal', fixture.dir], {
-      env: { OTEL_SESSIONS_JAEGER_URL: url },
+    const env = { OTEL_SESSIONS_JAEGER_URL: url, OTEL_SESSIONS_JOURNAL_DIR: fixture.dir };
+    // In the journal: Jaeger (unreachable here) is not asked.
+    const inJournal = await runCli(['show', FAILING_SESSION], { env });
+    assert.equal(inJournal.code, 0, inJournal.err);
+    assert.match(inJournal.out, /tool failed/);
+    // Not in the journal: Jaeger is asked, and the message says where it looked.
+    for (const argv of [
+      ['show', UNKNOWN_SESSION],
+      ['logs', UNKNOWN_SESSION],
+      ['thread', UNKNOWN_THREAD],
+    ]) {
+      const missing = await runCli(argv, { env });
+      assert.equal(missing.code, 1);
+      assert.equal(
+        missing.err,
+        `otel-sessions: not found in ${fixture.dir}, and cannot reach Jaeger at ${url} (ECONNREFUSED)\n`,
+      );
+    }
+    // list reads both.
+    const list = await runCli(['list'], { env });
+    assert.equal(list.code, 1);
+    assert.match(list.err, new RegExp(`cannot reach Jaeger at ${url}`));
+  });
+
+  it('--journal reads the journal only, whatever OTEL_SESSIONS_JAEGER_URL says', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const env = { OTEL_SESSIONS_JAEGER_URL: url };
+    const found = await runCli(['show', FAILING_SESSION, '--journal', fixture.dir], { env });
+    assert.equal(found.code, 0);
+    const missing = await runCli(['show', UNKNOWN_SESSION, '--journal', fixture.dir], { env });
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, new RegExp(`^otel-sessions: no session ${UNKNOWN_SESSION} in ${fixture.dir}\n`));
+  });
+
+  it('an invalid OTEL_SESSIONS_JAEGER_URL is a usage error', async () => {
+    const { code, err } = await runCli(['show', FAILING_SESSION], {
+      env: { OTEL_SESSIONS_JAEGER_URL: 'localhost:16686x', OTEL_SESSIONS_JOURNAL_DIR: fixture.dir },
     });
-    assert.equal(journal.code, 0);
+    assert.equal(code, 2);
+    assert.match(err, /is not an http\(s\) URL|is not a URL/);
+  });
+});
+
+describe('not in the journal, and no Jaeger configured', () => {
+  it('says where an exported session is, with the exact command', async () => {
+    for (const [command, id, kind] of [
+      ['show', UNKNOWN_SESSION, 'session'],
+      ['logs', UNKNOWN_SESSION, 'session'],
+      ['thread', UNKNOWN_THREAD, 'thread'],
+    ] as const) {
+      const { code, out, err } = await runCli([command, id, '--journal', fixture.dir]);
+      assert.equal(code, 1);
+      assert.equal(out, '');
+      const [first, ...hint] = err.trimEnd().split('\n');
+      assert.equal(first, `otel-sessions: no ${kind} ${id} in ${fixture.dir}`);
+      const text = hint.join('\n');
+      assert.match(text, /exports to a collector \(OTEL_EXPORTER_OTLP_ENDPOINT set\) keeps no journal/);
+      assert.ok(text.includes(`    npx otel-sessions ${command} ${id} --jaeger http://localhost:16686\n`), text);
+      assert.match(
+        text,
+        new RegExp(`set OTEL_SESSIONS_JAEGER_URL to look there whenever the journal has no such ${kind}`),
+      );
+    }
+  });
+
+  it('gives no such hint when Jaeger was read', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const { err } = await runCli(['show', UNKNOWN_SESSION, '--jaeger', url]);
+    assert.doesNotMatch(err, /--jaeger/);
   });
 });
 

@@ -43,13 +43,16 @@ describe('as a process', () => {
     assert.ok(!out.includes(`${String.fromCharCode(27)}[`));
   });
 
-  it('exits with the code of a user error, one line on stderr', async () => {
+  it('exits with the code of a user error: one line on stderr, then where else to look', async () => {
     const malformed = await spawnCli(['logs', 'sess_x']);
     assert.equal(malformed.code, 2);
     assert.equal(malformed.err.split('\n').length, 2);
     const unknown = await spawnCli(['logs', UNKNOWN_SESSION, '--journal', fixture.dir]);
     assert.equal(unknown.code, 1);
-    assert.equal(unknown.err, `otel-sessions: no session ${UNKNOWN_SESSION} in ${fixture.dir}\n`);
+    const [first, ...hint] = unknown.err.trimEnd().split('\n');
+    assert.equal(first, `otel-sessions: no session ${UNKNOWN_SESSION} in ${fixture.dir}`);
+    assert.ok(hint.some((line) => line.includes(`otel-sessions logs ${UNKNOWN_SESSION} --jaeger`)));
+    assert.doesNotMatch(unknown.err, /\n\s+at /);
   });
 });
 

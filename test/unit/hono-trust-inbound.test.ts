@@ -1,0 +1,67 @@
+// The trustInbound rules as the README states them: a trusted request continues its caller
+// only when its baggage carries both IDs, each well formed; otherwise it is an outside one.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Hono } from 'hono';
+import { MemoryThreadStore, newSessionId, newThreadId, type Env } from '../../src/index.js';
+import { sessions } from '../../src/hono.js';
+import { installTestTelemetry } from '../support/otel.js';
+
+const telemetry = installTestTelemetry();
+const SECRET = 'trust-rules-secret-trust-rules-secret-0123';
+const store = new MemoryThreadStore();
+
+const app = new Hono<Env>();
+app.use(sessions({ threadStore: store, secret: SECRET, trustInbound: () => true }));
+app.all('/', (c) => c.json({ sessionId: c.var.sessionId, threadId: c.var.thread.id }));
+
+async function call(headers: Record<string, string>): Promise<{ sessionId: string; threadId: string; token: string }> {
+  const response = await app.request('/', { headers });
+  assert.equal(response.status, 200);
+  const body = (await response.json()) as { sessionId: string; threadId: string };
+  return { ...body, token: response.headers.get('x-thread-id') ?? '' };
+}
+
+/** The `session.rejected_id` on the root span of that session. */
+function rejectedId(sessionId: string): unknown {
+  return telemetry.spans.getFinishedSpans().find((span) => span.attributes['session.id'] === sessionId)?.attributes[
+    'session.rejected_id'
+  ];
+}
+
+test('trusted, both IDs well formed: the caller session and thread go on, even a thread this store has not seen', async () => {
+  const caller = { sessionId: newSessionId(), threadId: newThreadId() };
+  const own = await call({});
+  const hop = await call({
+    baggage: `session.id=${caller.sessionId},session.thread_id=${caller.threadId}`,
+    // The signed thread of another conversation is not consulted.
+    'x-thread-id': own.token,
+  });
+  assert.equal(hop.sessionId, caller.sessionId);
+  assert.equal(hop.threadId, caller.threadId);
+});
+
+test('trusted, but one ID missing or malformed: an outside request, the claim recorded', async () => {
+  const sessionId = newSessionId();
+  const threadId = newThreadId();
+  const cases: [string, unknown][] = [
+    [`session.id=${sessionId}`, sessionId],
+    [`session.thread_id=${threadId}`, undefined],
+    [`session.id=${sessionId},session.thread_id=thrd_short`, sessionId],
+    [`session.id=sess_short,session.thread_id=${threadId}`, 'malformed'],
+  ];
+  for (const [baggage, recorded] of cases) {
+    telemetry.spans.reset();
+    const answer = await call({ baggage });
+    assert.notEqual(answer.sessionId, sessionId, baggage);
+    assert.notEqual(answer.threadId, threadId, baggage);
+    assert.equal(rejectedId(answer.sessionId), recorded, baggage);
+  }
+});
+
+test('not continued: the thread still comes from a valid signed header', async () => {
+  const first = await call({});
+  const next = await call({ 'x-thread-id': first.token, baggage: `session.id=${newSessionId()}` });
+  assert.equal(next.threadId, first.threadId);
+  assert.notEqual(next.sessionId, first.sessionId);
+});
