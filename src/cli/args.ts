@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isSessionId, isThreadId } from '../ids.js';
+import { isSessionId, isThreadId } from '../session/ids.js';
 import { CliError, EXIT_USAGE } from './cli-error.js';
 
 /** The parsed command line. */

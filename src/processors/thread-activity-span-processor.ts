@@ -1,8 +1,8 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { getSessionScope } from '../context.js';
-import { getStoreOutage, getThreadStore } from '../runtime-config.js';
-import { ATTR_SESSION_THREAD_ID } from '../semconv.js';
+import { getSessionScope } from '../session/context.js';
+import { getStoreOutage, getThreadStore } from '../runtime/runtime-config.js';
+import { ATTR_SESSION_THREAD_ID } from '../session/semconv.js';
 import type { ThreadStore } from '../thread/thread-store.js';
 
 /** Options of {@link ThreadActivitySpanProcessor}. */

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../internal/clock.js';
 import {
   DEFAULT_THREAD_TTL_MS,
   type JsonValue,

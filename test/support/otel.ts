@@ -9,7 +9,7 @@ import { SessionSpanProcessor } from '../../src/processors/session-span-processo
 import { ThreadActivitySpanProcessor } from '../../src/processors/thread-activity-span-processor.js';
 import type { ThreadStore } from '../../src/thread/thread-store.js';
 import { createLogger } from '../../src/logging/create-logger.js';
-import { setLogger } from '../../src/runtime-config.js';
+import { setLogger } from '../../src/runtime/runtime-config.js';
 
 /** An in-memory OpenTelemetry set-up with the session processors, for unit tests. */
 export interface TestTelemetry {

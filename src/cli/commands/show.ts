@@ -1,4 +1,4 @@
-import { ATTR_SESSION_ID, ATTR_SESSION_METADATA_PREFIX, ATTR_SESSION_THREAD_ID } from '../../semconv.js';
+import { ATTR_SESSION_ID, ATTR_SESSION_METADATA_PREFIX, ATTR_SESSION_THREAD_ID } from '../../session/semconv.js';
 import { CliError } from '../cli-error.js';
 import type { Palette } from '../format/palette.js';
 import { describeError, errorToJson, renderHeader, statusCell, summaryToJson } from '../format/session-view.js';

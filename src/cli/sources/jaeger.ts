@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from '../../semconv.js';
+import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from '../../session/semconv.js';
 import { CliError, EXIT_FAILURE } from '../cli-error.js';
 import type { FieldValue, Fields, LogEntry, SpanEntry, SpanStatus } from '../model.js';
 import type { RecentQuery, SessionSource } from './session-source.js';

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from '../../semconv.js';
+import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from '../../session/semconv.js';
 import type { LogEntry, SpanEntry } from '../model.js';
 import { decodeOtlpLine, type DecodedLine, type RecordFilter } from './otlp-json.js';
 import type { RecentQuery, SessionSource } from './session-source.js';

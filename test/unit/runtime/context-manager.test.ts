@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Hono } from 'hono';
-import { createAgent } from '../../src/agent.js';
-import { sessions } from '../../src/hono.js';
-import type { Env } from '../../src/hono-env.js';
-import { createLogger } from '../../src/logging/create-logger.js';
-import { setLogger } from '../../src/runtime-config.js';
+import { createAgent } from '../../../src/agent/create-agent.js';
+import { sessions } from '../../../src/hono/sessions-middleware.js';
+import type { Env } from '../../../src/hono/env.js';
+import { createLogger } from '../../../src/logging/create-logger.js';
+import { setLogger } from '../../../src/runtime/runtime-config.js';
 
 // No OpenTelemetry SDK in this file: the API's context manager is the no-op one.
 setLogger(createLogger({ console: false }));

@@ -2,12 +2,12 @@ import { context, SpanKind, trace } from '@opentelemetry/api';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { MiddlewareHandler } from 'hono';
 import type { AgentContext } from './agent-context.js';
-import { contextWithSession, getSessionScope } from './context.js';
-import { ensureContextPropagation } from './context-propagation.js';
-import { getLogger, getThreadStore } from './runtime-config.js';
-import { Session } from './session.js';
-import { closeSession, openSession, recordFailure, settleSession } from './session-lifecycle.js';
-import type { Env } from './hono-env.js';
+import { contextWithSession, getSessionScope } from '../session/context.js';
+import { ensureContextPropagation } from '../runtime/context-manager.js';
+import { getLogger, getThreadStore } from '../runtime/runtime-config.js';
+import { Session } from '../session/session.js';
+import { closeSession, openSession, recordFailure, settleSession } from '../session/session-lifecycle.js';
+import type { Env } from '../hono/env.js';
 
 const tracer = trace.getTracer('otel-sessions');
 

@@ -7,17 +7,17 @@ import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { installEsmLoaderHook } from './esm-loader-hook.js';
-import { chooseExporters } from './export/choose-exporters.js';
-import { DEFAULT_JOURNAL_DIR } from './export/journal-writer.js';
-import { SessionLogRecordProcessor } from './processors/session-log-record-processor.js';
-import { SessionSpanProcessor } from './processors/session-span-processor.js';
-import { ThreadActivitySpanProcessor } from './processors/thread-activity-span-processor.js';
-import { createLogger } from './logging/create-logger.js';
+import { chooseExporters } from '../export/choose-exporters.js';
+import { DEFAULT_JOURNAL_DIR } from '../export/journal-writer.js';
+import { SessionLogRecordProcessor } from '../processors/session-log-record-processor.js';
+import { SessionSpanProcessor } from '../processors/session-span-processor.js';
+import { ThreadActivitySpanProcessor } from '../processors/thread-activity-span-processor.js';
+import { createLogger } from '../logging/create-logger.js';
 import { getThreadStore, sessionsRunningNow, setLogger, setThreadStore } from './runtime-config.js';
-import { readEnvSettings } from './settings.js';
-import { MemoryThreadStore } from './thread/memory-thread-store.js';
-import { RedisThreadStore } from './thread/redis-thread-store.js';
-import type { ThreadStore } from './thread/thread-store.js';
+import { readEnvSettings } from './env-settings.js';
+import { MemoryThreadStore } from '../thread/memory-thread-store.js';
+import { RedisThreadStore } from '../thread/redis-thread-store.js';
+import type { ThreadStore } from '../thread/thread-store.js';
 
 /** Options of {@link registerSessions}. Each falls back to its environment variable, then its default. */
 export interface RegisterOptions {

@@ -1,9 +1,9 @@
 import type winston from 'winston';
-import { createLogger } from './logging/create-logger.js';
-import { readEnvSettings } from './settings.js';
-import { StoreOutage } from './thread/store-outage.js';
-import { MemoryThreadStore } from './thread/memory-thread-store.js';
-import type { ThreadStore } from './thread/thread-store.js';
+import { createLogger } from '../logging/create-logger.js';
+import { readEnvSettings } from './env-settings.js';
+import { StoreOutage } from '../thread/store-outage.js';
+import { MemoryThreadStore } from '../thread/memory-thread-store.js';
+import type { ThreadStore } from '../thread/thread-store.js';
 
 // Process-wide, shared by the ESM and CommonJS builds through a global symbol.
 const CONFIG_KEY = Symbol.for('otel-sessions.runtime-config');

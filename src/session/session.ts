@@ -1,5 +1,5 @@
-import { Listeners } from './internal/listeners.js';
-import type { Thread } from './thread/thread.js';
+import { Listeners } from '../internal/listeners.js';
+import type { Thread } from '../thread/thread.js';
 
 /** The event of a session's `completed` listeners. */
 export interface SessionCompletedEvent {

@@ -1,12 +1,12 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import { guard } from './internal/guard.js';
+import { guard } from '../internal/guard.js';
 import { newSessionId, newThreadId } from './ids.js';
 import { metadataAttributes } from './metadata-attributes.js';
-import { getLogger, getStoreOutage } from './runtime-config.js';
+import { getLogger, getStoreOutage } from '../runtime/runtime-config.js';
 import { ATTR_SESSION_METADATA_PREFIX, ATTR_THREAD_METADATA_PREFIX } from './semconv.js';
 import { Session } from './session.js';
-import { Thread } from './thread/thread.js';
-import type { ThreadStore } from './thread/thread-store.js';
+import { Thread } from '../thread/thread.js';
+import type { ThreadStore } from '../thread/thread-store.js';
 
 /** How a session starts. @internal */
 export interface OpenSessionOptions {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Hono } from 'hono';
-import { sessions } from '../../src/hono.js';
-import type { Env } from '../../src/hono-env.js';
-import { sessionsRunningNow } from '../../src/runtime-config.js';
-import { installTestTelemetry } from '../support/otel.js';
+import { sessions } from '../../../src/hono/sessions-middleware.js';
+import type { Env } from '../../../src/hono/env.js';
+import { sessionsRunningNow } from '../../../src/runtime/runtime-config.js';
+import { installTestTelemetry } from '../../support/otel.js';
 
 installTestTelemetry();
 

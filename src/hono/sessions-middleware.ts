@@ -1,0 +1,212 @@
+import { context, propagation, SpanKind, trace, type Context as OtelContext, type Span } from '@opentelemetry/api';
+import type { Context as HonoContext, MiddlewareHandler, Next } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { contextWithSession, getSessionScope } from '../session/context.js';
+import { ensureContextPropagation } from '../runtime/context-manager.js';
+import type { Env } from './env.js';
+import { isSessionId, isThreadId } from '../session/ids.js';
+import { guard } from '../internal/guard.js';
+import { getLogger, getThreadStore, trackRunningSession } from '../runtime/runtime-config.js';
+import { ATTR_SESSION_REJECTED_ID, BAGGAGE_SESSION_ID, BAGGAGE_THREAD_ID } from '../session/semconv.js';
+import { closeSession, openSession, recordFailure, settleSession } from '../session/session-lifecycle.js';
+import { readEnvSettings } from '../runtime/env-settings.js';
+import { ThreadTokenCodec } from './thread-token.js';
+import type { ThreadStore } from '../thread/thread-store.js';
+
+/** Options of {@link sessions}. */
+export interface SessionsOptions {
+  /** Where threads live. @default the store configured by `registerSessions` (in memory unless set) */
+  threadStore?: ThreadStore;
+  /**
+   * Secret that signs thread cookies and headers (at least 32 characters; the same in every
+   * process of the service). @default OTEL_SESSIONS_SECRET, else a random per-process secret (with a warning)
+   */
+  secret?: string;
+  /** Name of the thread cookie. @default 'otel_sessions_thread' */
+  cookieName?: string;
+  /** Name of the request and response header carrying the signed thread. @default 'x-thread-id' */
+  threadHeader?: string;
+  /** Name of the response header carrying the session ID. @default 'x-session-id' */
+  sessionHeader?: string;
+  /**
+   * Decides whether a request comes from a trusted internal caller whose `session.id` and
+   * `session.thread_id` baggage this request continues. Anyone else gets a session of its own.
+   * @default () => false (trust no one)
+   */
+  trustInbound?: (request: Request) => boolean;
+  /** Refuse metadata values that look like tokens, API keys or e-mail addresses. @default true */
+  refuseSensitiveMetadata?: boolean;
+  /** Answer a failed request with `{ success: false, error: 'Internal error', sessionId }`. @default true */
+  errorResponse?: boolean;
+  /** Largest thread (state and metadata) in bytes. @default 1048576 */
+  maxThreadBytes?: number;
+}
+
+const tracer = trace.getTracer('otel-sessions');
+let warnedAboutSecret = false;
+
+/**
+ * Hono middleware that makes every request a session: `c.var.sessionId`, `c.var.logger`,
+ * `c.var.session` and `c.var.thread` are set, a server span covers the request, the
+ * response carries `x-session-id`, and the thread continues through a signed cookie or
+ * `x-thread-id` header until one hour after its last activity.
+ *
+ * @example
+ * const app = new Hono<Env>();
+ * app.use(sessions());
+ */
+export function sessions({
+  threadStore,
+  secret,
+  cookieName = 'otel_sessions_thread',
+  threadHeader = 'x-thread-id',
+  sessionHeader = 'x-session-id',
+  trustInbound = () => false,
+  refuseSensitiveMetadata = true,
+  errorResponse = true,
+  maxThreadBytes,
+}: SessionsOptions = {}): MiddlewareHandler<Env> {
+  const codec = new ThreadTokenCodec(secret ?? readEnvSettings().secret ?? randomSecretWithWarning());
+
+  return async function sessionsMiddleware(c, next) {
+    ensureContextPropagation();
+    let ended!: () => void;
+    trackRunningSession(new Promise<void>((resolve) => (ended = resolve)));
+    try {
+      await handle(c, next);
+    } finally {
+      ended();
+    }
+  };
+
+  async function handle(c: HonoContext<Env>, next: Next): Promise<void> {
+    const store = threadStore ?? getThreadStore();
+    const request = c.req.raw;
+    const inbound = guard('reading trace context and baggage', () => inboundContext(request), context.active());
+    const trusted = guard('trustInbound', () => trustInbound(request), false) ? trustedIds(inbound) : undefined;
+    const token = c.req.header(threadHeader) ?? getCookie(c, cookieName);
+    const candidate = token === undefined ? undefined : codec.verify(token);
+    const session = await openSession({ store, threadId: candidate, trusted, maxThreadBytes });
+    const ids = { sessionId: session.id, threadId: session.thread.id };
+
+    // The http instrumentation's server span, when there is one, is the session's root span.
+    const activeSpan = trace.getSpan(inbound);
+    const base = contextWithSession(inbound, ids, session);
+    const ownSpan = activeSpan?.isRecording() ? undefined : startServerSpan(c.req.method, c.req.path, base);
+    const rootSpan = (ownSpan ?? activeSpan) as Span | undefined;
+    const sessionContext = rootSpan ? trace.setSpan(base, rootSpan) : base;
+    guard(
+      'tagging the root span',
+      () => {
+        rootSpan?.setAttributes(getSessionScope(base)?.attributes ?? {});
+        if (token !== undefined && candidate === undefined) {
+          getLogger().warn('A thread cookie or header was malformed or badly signed; a new thread was started', {
+            'session.id': session.id,
+          });
+        }
+        const claimed = propagation.getBaggage(inbound)?.getEntry(BAGGAGE_SESSION_ID)?.value;
+        if (!trusted && claimed !== undefined)
+          rootSpan?.setAttribute(ATTR_SESSION_REJECTED_ID, isSessionId(claimed) ? claimed : 'malformed');
+      },
+      undefined,
+    );
+
+    c.set('sessionId', session.id);
+    c.set('threadId', session.thread.id);
+    c.set('session', session);
+    c.set('thread', session.thread);
+    c.set('logger', getLogger());
+
+    // A verified token is reused as it is: one HMAC per request, not two.
+    const signed = candidate === session.thread.id && token !== undefined ? token : codec.sign(session.thread.id);
+    const writeHeaders = (): void =>
+      guard(
+        'writing session headers',
+        () => {
+          c.header(sessionHeader, session.id);
+          c.header(threadHeader, signed);
+          setCookie(c, cookieName, signed, {
+            httpOnly: true,
+            sameSite: 'Lax',
+            secure: c.req.url.startsWith('https:'),
+            path: '/',
+            maxAge: 60 * 60 * 24,
+          });
+        },
+        undefined,
+      );
+    // Before the handler: headers set after it make Hono rebuild the response, a slow path.
+    writeHeaders();
+
+    try {
+      await context.with(sessionContext, next);
+    } catch (error) {
+      // Hono turns a handler's error into `c.error`; this catches what escapes other middleware.
+      c.error = error instanceof Error ? error : new Error(String(error));
+    }
+    if (c.error) {
+      const error = c.error;
+      recordFailure(rootSpan, error);
+      context.with(sessionContext, () =>
+        getLogger().error('Request failed', { error: error.message, 'session.id': session.id }),
+      );
+      if (errorResponse) c.res = c.json({ success: false, error: 'Internal error', sessionId: session.id }, 500);
+    }
+    // A handler that returned its own Response dropped them: write them again.
+    if (guard('reading response headers', () => c.res.headers.get(sessionHeader) !== session.id, false)) writeHeaders();
+
+    await closeSession(session, rootSpan, { refuseSensitiveMetadata });
+    guard(
+      'naming the root span',
+      () => {
+        if (!rootSpan?.isRecording()) return;
+        rootSpan.setAttribute('http.response.status_code', c.res.status);
+        // The route, known only now: `POST /chat` names the span better than `POST`.
+        const route = c.req.matchedRoutes.at(-1)?.path;
+        if (route !== undefined && route !== '/*' && route !== '*') {
+          rootSpan.setAttribute('http.route', route);
+          rootSpan.updateName(`${c.req.method} ${route}`);
+        }
+      },
+      undefined,
+    );
+    ownSpan?.end();
+    void context.with(sessionContext, () => settleSession(session));
+  }
+}
+
+/** The request's context: the active one (http instrumentation already extracted it), else extracted here. */
+function inboundContext(request: Request): OtelContext {
+  const active = context.active();
+  if (trace.getSpan(active) !== undefined || propagation.getBaggage(active) !== undefined) return active;
+  return propagation.extract(active, request.headers, {
+    get: (headers, key) => headers.get(key) ?? undefined,
+    keys: (headers) => [...headers.keys()],
+  });
+}
+
+/** The session and thread a trusted caller sent in baggage, if both are well formed. */
+function trustedIds(inbound: OtelContext): { sessionId: string; threadId: string } | undefined {
+  const baggage = propagation.getBaggage(inbound);
+  const sessionId = baggage?.getEntry(BAGGAGE_SESSION_ID)?.value;
+  const threadId = baggage?.getEntry(BAGGAGE_THREAD_ID)?.value;
+  return isSessionId(sessionId) && isThreadId(threadId) ? { sessionId, threadId } : undefined;
+}
+
+function startServerSpan(method: string, path: string, sessionContext: OtelContext): Span {
+  return tracer.startSpan(
+    `${method} ${path}`,
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
+    sessionContext,
+  );
+}
+
+function randomSecretWithWarning(): string {
+  if (!warnedAboutSecret) {
+    warnedAboutSecret = true;
+    getLogger().warn(
+      'OTEL_SESSIONS_SECRET is not set: thread cookies are signed with a random per-process secret, so threads do not survive a restart or span several processes',
+    );
+  }
+  return ThreadTokenCodec.randomSecret();
+}
