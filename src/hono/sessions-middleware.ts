@@ -1,17 +1,21 @@
-import { context, propagation, SpanKind, trace, type Context as OtelContext, type Span } from '@opentelemetry/api';
-import type { Context as HonoContext, MiddlewareHandler, Next } from 'hono';
+import { context, propagation, SpanKind, trace, type Context as OtelContext } from '@opentelemetry/api';
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_URL_PATH,
+} from '@opentelemetry/semantic-conventions';
+import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { contextWithSession, getSessionScope } from '../session/context.js';
-import { ensureContextPropagation } from '../runtime/context-manager.js';
-import type { Env } from './env.js';
-import { isSessionId, isThreadId } from '../session/ids.js';
+import { routePath } from 'hono/route';
 import { guard } from '../internal/guard.js';
-import { getLogger, getThreadStore, trackRunningSession } from '../runtime/runtime-config.js';
+import { currentRuntime } from '../runtime/current-runtime.js';
+import { isSessionId, isThreadId } from '../session/ids.js';
 import { ATTR_SESSION_REJECTED_ID, BAGGAGE_SESSION_ID, BAGGAGE_THREAD_ID } from '../session/semconv.js';
-import { closeSession, openSession, recordFailure, settleSession } from '../session/session-lifecycle.js';
-import { readEnvSettings } from '../runtime/env-settings.js';
-import { ThreadTokenCodec } from './thread-token.js';
+import { runSession } from '../session/session-runner.js';
 import type { ThreadStore } from '../thread/thread-store.js';
+import type { Env } from './env.js';
+import { ThreadTokenCodec } from './thread-token.js';
 
 /** Options of {@link sessions}. */
 export interface SessionsOptions {
@@ -42,7 +46,6 @@ export interface SessionsOptions {
   maxThreadBytes?: number;
 }
 
-const tracer = trace.getTracer('otel-sessions');
 let warnedAboutSecret = false;
 
 /**
@@ -66,113 +69,104 @@ export function sessions({
   errorResponse = true,
   maxThreadBytes,
 }: SessionsOptions = {}): MiddlewareHandler<Env> {
-  const codec = new ThreadTokenCodec(secret ?? readEnvSettings().secret ?? randomSecretWithWarning());
+  const codec = new ThreadTokenCodec(secret ?? currentRuntime().secret ?? randomSecretWithWarning());
 
   return async function sessionsMiddleware(c, next) {
-    ensureContextPropagation();
-    let ended!: () => void;
-    trackRunningSession(new Promise<void>((resolve) => (ended = resolve)));
-    try {
-      await handle(c, next);
-    } finally {
-      ended();
-    }
-  };
-
-  async function handle(c: HonoContext<Env>, next: Next): Promise<void> {
-    const store = threadStore ?? getThreadStore();
+    const runtime = currentRuntime();
+    const { logger } = runtime;
     const request = c.req.raw;
     const inbound = guard('reading trace context and baggage', () => inboundContext(request), context.active());
     const trusted = guard('trustInbound', () => trustInbound(request), false) ? trustedIds(inbound) : undefined;
     const token = c.req.header(threadHeader) ?? getCookie(c, cookieName);
     const candidate = token === undefined ? undefined : codec.verify(token);
-    const session = await openSession({ store, threadId: candidate, trusted, maxThreadBytes });
-    const ids = { sessionId: session.id, threadId: session.thread.id };
 
-    // The http instrumentation's server span, when there is one, is the session's root span.
-    const activeSpan = trace.getSpan(inbound);
-    const base = contextWithSession(inbound, ids, session);
-    const ownSpan = activeSpan?.isRecording() ? undefined : startServerSpan(c.req.method, c.req.path, base);
-    const rootSpan = (ownSpan ?? activeSpan) as Span | undefined;
-    const sessionContext = rootSpan ? trace.setSpan(base, rootSpan) : base;
-    guard(
-      'tagging the root span',
-      () => {
-        rootSpan?.setAttributes(getSessionScope(base)?.attributes ?? {});
-        if (token !== undefined && candidate === undefined) {
-          getLogger().warn('A thread cookie or header was malformed or badly signed; a new thread was started', {
-            'session.id': session.id,
-          });
-        }
-        const claimed = propagation.getBaggage(inbound)?.getEntry(BAGGAGE_SESSION_ID)?.value;
-        if (!trusted && claimed !== undefined)
-          rootSpan?.setAttribute(ATTR_SESSION_REJECTED_ID, isSessionId(claimed) ? claimed : 'malformed');
-      },
-      undefined,
-    );
-
-    c.set('sessionId', session.id);
-    c.set('threadId', session.thread.id);
-    c.set('session', session);
-    c.set('thread', session.thread);
-    c.set('logger', getLogger());
-
-    // A verified token is reused as it is: one HMAC per request, not two.
-    const signed = candidate === session.thread.id && token !== undefined ? token : codec.sign(session.thread.id);
-    const writeHeaders = (): void =>
-      guard(
-        'writing session headers',
-        () => {
-          c.header(sessionHeader, session.id);
-          c.header(threadHeader, signed);
-          setCookie(c, cookieName, signed, {
-            httpOnly: true,
-            sameSite: 'Lax',
-            secure: c.req.url.startsWith('https:'),
-            path: '/',
-            maxAge: 60 * 60 * 24,
-          });
+    await runSession({
+      runtime,
+      store: threadStore,
+      parentContext: inbound,
+      threadId: candidate,
+      trusted,
+      maxThreadBytes,
+      refuseSensitiveMetadata,
+      // The http instrumentation's server span, when there is one, is the session's root span.
+      adoptSpan: trace.getSpan(inbound),
+      rootSpan: {
+        name: `${c.req.method} ${c.req.path}`,
+        options: {
+          kind: SpanKind.SERVER,
+          attributes: { [ATTR_HTTP_REQUEST_METHOD]: c.req.method, [ATTR_URL_PATH]: c.req.path },
         },
-        undefined,
-      );
-    // Before the handler: headers set after it make Hono rebuild the response, a slow path.
-    writeHeaders();
-
-    try {
-      await context.with(sessionContext, next);
-    } catch (error) {
-      // Hono turns a handler's error into `c.error`; this catches what escapes other middleware.
-      c.error = error instanceof Error ? error : new Error(String(error));
-    }
-    if (c.error) {
-      const error = c.error;
-      recordFailure(rootSpan, error);
-      context.with(sessionContext, () =>
-        getLogger().error('Request failed', { error: error.message, 'session.id': session.id }),
-      );
-      if (errorResponse) c.res = c.json({ success: false, error: 'Internal error', sessionId: session.id }, 500);
-    }
-    // A handler that returned its own Response dropped them: write them again.
-    if (guard('reading response headers', () => c.res.headers.get(sessionHeader) !== session.id, false)) writeHeaders();
-
-    await closeSession(session, rootSpan, { refuseSensitiveMetadata });
-    guard(
-      'naming the root span',
-      () => {
-        if (!rootSpan?.isRecording()) return;
-        rootSpan.setAttribute('http.response.status_code', c.res.status);
+      },
+      failure: () => c.error,
+      beforeClose: (rootSpan) => {
+        rootSpan.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, c.res.status);
         // The route, known only now: `POST /chat` names the span better than `POST`.
-        const route = c.req.matchedRoutes.at(-1)?.path;
-        if (route !== undefined && route !== '/*' && route !== '*') {
-          rootSpan.setAttribute('http.route', route);
+        const route = routePath(c, -1);
+        if (route !== '' && route !== '/*' && route !== '*') {
+          rootSpan.setAttribute(ATTR_HTTP_ROUTE, route);
           rootSpan.updateName(`${c.req.method} ${route}`);
         }
       },
-      undefined,
-    );
-    ownSpan?.end();
-    void context.with(sessionContext, () => settleSession(session));
-  }
+      work: async (session, rootSpan) => {
+        guard(
+          'tagging the root span',
+          () => {
+            if (token !== undefined && candidate === undefined) {
+              logger.warn('A thread cookie or header was malformed or badly signed; a new thread was started', {
+                'session.id': session.id,
+              });
+            }
+            const claimed = propagation.getBaggage(inbound)?.getEntry(BAGGAGE_SESSION_ID)?.value;
+            if (!trusted && claimed !== undefined)
+              rootSpan.setAttribute(ATTR_SESSION_REJECTED_ID, isSessionId(claimed) ? claimed : 'malformed');
+          },
+          undefined,
+        );
+
+        c.set('sessionId', session.id);
+        c.set('threadId', session.thread.id);
+        c.set('session', session);
+        c.set('thread', session.thread);
+        c.set('logger', logger);
+
+        // A verified token is reused as it is: one HMAC per request, not two.
+        const signed = candidate === session.thread.id && token !== undefined ? token : codec.sign(session.thread.id);
+        const writeHeaders = (): void =>
+          guard(
+            'writing session headers',
+            () => {
+              c.header(sessionHeader, session.id);
+              c.header(threadHeader, signed);
+              setCookie(c, cookieName, signed, {
+                httpOnly: true,
+                sameSite: 'Lax',
+                secure: c.req.url.startsWith('https:'),
+                path: '/',
+                // The cookie lives as long as the thread it carries can.
+                maxAge: Math.ceil(runtime.threadTtlMs / 1000),
+              });
+            },
+            undefined,
+          );
+        // Before the handler: headers set after it make Hono rebuild the response, a slow path.
+        writeHeaders();
+
+        try {
+          await next();
+        } catch (error) {
+          // Hono turns a handler's error into `c.error`; this catches what escapes other middleware.
+          c.error = error instanceof Error ? error : new Error(String(error));
+        }
+        if (c.error) {
+          logger.error('Request failed', { error: c.error.message, 'session.id': session.id });
+          if (errorResponse) c.res = c.json({ success: false, error: 'Internal error', sessionId: session.id }, 500);
+        }
+        // A handler that returned its own Response dropped them: write them again.
+        if (guard('reading response headers', () => c.res.headers.get(sessionHeader) !== session.id, false))
+          writeHeaders();
+      },
+    });
+  };
 }
 
 /** The request's context: the active one (http instrumentation already extracted it), else extracted here. */
@@ -193,18 +187,10 @@ function trustedIds(inbound: OtelContext): { sessionId: string; threadId: string
   return isSessionId(sessionId) && isThreadId(threadId) ? { sessionId, threadId } : undefined;
 }
 
-function startServerSpan(method: string, path: string, sessionContext: OtelContext): Span {
-  return tracer.startSpan(
-    `${method} ${path}`,
-    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
-    sessionContext,
-  );
-}
-
 function randomSecretWithWarning(): string {
   if (!warnedAboutSecret) {
     warnedAboutSecret = true;
-    getLogger().warn(
+    currentRuntime().logger.warn(
       'OTEL_SESSIONS_SECRET is not set: thread cookies are signed with a random per-process secret, so threads do not survive a restart or span several processes',
     );
   }

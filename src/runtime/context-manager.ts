@@ -5,16 +5,16 @@ const PROBE = createContextKey('otel-sessions.probe');
 let checked = false;
 
 /**
- * Makes sure the active context follows async work. Sessions live in the context, so with
- * OpenTelemetry's no-op context manager (no SDK registered yet) every `await` would lose
- * them. Checked once, at the first session; an AsyncLocalStorage context manager is
- * installed if none is.
+ * Makes sure a context manager that follows async work is installed. Sessions live in the
+ * context, so with OpenTelemetry's no-op context manager (no SDK registered yet) every
+ * `await` would lose them. Checked once, at the first session; an AsyncLocalStorage
+ * context manager is installed if none is.
  */
-export function ensureContextPropagation(): void {
+export function ensureContextManager(): void {
   if (checked) return;
   checked = true;
-  const propagates = context.with(ROOT_CONTEXT.setValue(PROBE, true), () => context.active().getValue(PROBE) === true);
-  if (propagates) return;
+  const follows = context.with(ROOT_CONTEXT.setValue(PROBE, true), () => context.active().getValue(PROBE) === true);
+  if (follows) return;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   diag.debug('otel-sessions: no context manager was registered; installed an AsyncLocalStorage one');
 }

@@ -1,64 +1,14 @@
 import { diag, DiagConsoleLogger, DiagLogLevel, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { BindOnceFuture } from '@opentelemetry/core';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { installEsmLoaderHook } from './esm-loader-hook.js';
-import { chooseExporters } from '../export/choose-exporters.js';
-import { DEFAULT_JOURNAL_DIR } from '../export/journal-writer.js';
-import { SessionLogRecordProcessor } from '../processors/session-log-record-processor.js';
-import { SessionSpanProcessor } from '../processors/session-span-processor.js';
-import { ThreadActivitySpanProcessor } from '../processors/thread-activity-span-processor.js';
-import { createLogger } from '../logging/create-logger.js';
-import { getThreadStore, sessionsRunningNow, setLogger, setThreadStore } from './runtime-config.js';
-import { readEnvSettings } from './env-settings.js';
-import { MemoryThreadStore } from '../thread/memory-thread-store.js';
-import { RedisThreadStore } from '../thread/redis-thread-store.js';
 import type { ThreadStore } from '../thread/thread-store.js';
+import { installEsmLoaderHook } from './esm-loader-hook.js';
+import { flushOnExit } from './flush-on-exit.js';
+import type { RegisterOptions } from './register-options.js';
+import { sessionsConfiguration } from './sessions-configuration.js';
 
-/** Options of {@link registerSessions}. Each falls back to its environment variable, then its default. */
-export interface RegisterOptions {
-  /** The service name on every span. @default OTEL_SERVICE_NAME, else the SDK's default */
-  serviceName?: string;
-  /**
-   * The OTLP/HTTP base URL of a collector (e.g. `http://localhost:4318`). Without one,
-   * spans and logs go to the local journal instead.
-   * @default OTEL_EXPORTER_OTLP_ENDPOINT, else none
-   */
-  endpoint?: string;
-  /** Folder of the local journal. @default OTEL_SESSIONS_JOURNAL_DIR, else '.otel-sessions' */
-  journalDir?: string;
-  /**
-   * Most bytes of telemetry kept per signal while the collector cannot be reached (sent
-   * once it answers again; past it the oldest is dropped). @default 67108864 (64 MiB)
-   */
-  maxSpoolBytes?: number;
-  /** Also keep the local journal when exporting to an endpoint. @default OTEL_SESSIONS_JOURNAL, else false */
-  journal?: boolean;
-  /** Where threads live. @default a Redis store when OTEL_SESSIONS_REDIS_URL is set, else in memory */
-  threadStore?: ThreadStore;
-  /** How long a thread lives after its last activity, in ms. @default OTEL_SESSIONS_THREAD_TTL_MS, else 3600000 */
-  threadTtlMs?: number;
-  /** Also write the thread ID as `gen_ai.conversation.id` on every span. @default false */
-  conversationIdAlias?: boolean;
-  /** More instrumentations, beside http and undici (fetch). @default [] */
-  instrumentations?: Instrumentation[];
-  /** More span processors, after the session processors (e.g. an in-memory exporter's). @default [] */
-  spanProcessors?: SpanProcessor[];
-  /** More log record processors, after the session processor. @default [] */
-  logRecordProcessors?: LogRecordProcessor[];
-  /** The level of the logger agents and routes get. @default OTEL_SESSIONS_LOG_LEVEL, else 'info' */
-  logLevel?: string;
-  /** Whether that logger also writes JSON lines to stdout. @default OTEL_SESSIONS_LOG_CONSOLE, else true */
-  logToConsole?: boolean;
-  /** Flush on SIGTERM, SIGINT and before exit. @default true */
-  flushOnExit?: boolean;
-  /** Print OpenTelemetry warnings and errors to stderr. @default true */
-  diagnostics?: boolean;
-}
+export type { RegisterOptions } from './register-options.js';
 
 /** What `registerSessions` returns. */
 export interface SessionsHandle {
@@ -75,19 +25,11 @@ export interface SessionsHandle {
 const HANDLE_KEY = Symbol.for('otel-sessions.handle');
 
 /**
- * Spans or log records per export: a quarter of the SDK's 512, so that encoding one batch
- * never holds the event loop long enough to show in request latency (measured: p99 under
- * load fell from 1.2x to 0.8x bare OTel's). OTEL_BSP_MAX_EXPORT_BATCH_SIZE and
- * OTEL_BLRP_MAX_EXPORT_BATCH_SIZE override it.
- */
-const EXPORT_BATCH_SIZE = 128;
-
-/**
  * Starts OpenTelemetry with sessions: the AsyncLocalStorage context manager, W3C trace
  * context and baggage propagation, the session and thread-activity span processors ahead
  * of a batch exporter (OTLP/HTTP, or the local journal when no endpoint is configured),
  * logs through the same path, and http and fetch instrumentation. Calling it again
- * returns the first handle.
+ * returns the first handle. With an SDK of your own, use `sessionsConfiguration` instead.
  *
  * @example
  * const otel = registerSessions({ serviceName: 'support-agent' });
@@ -98,95 +40,44 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
   const existing = holder[HANDLE_KEY];
   if (existing) return existing;
 
-  const env = readEnvSettings();
   if (options.diagnostics ?? true) {
     diag.setLogger(new DiagConsoleLogger(), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   }
   installEsmLoaderHook();
 
-  const threadTtlMs = options.threadTtlMs ?? env.threadTtlMs;
-  const threadStore =
-    options.threadStore ??
-    (env.redisUrl
-      ? new RedisThreadStore({ url: env.redisUrl, ttlMs: threadTtlMs })
-      : new MemoryThreadStore({ ttlMs: threadTtlMs }));
-  setThreadStore(threadStore);
-  setLogger(
-    createLogger({ level: options.logLevel ?? env.logLevel, console: options.logToConsole ?? env.logToConsole }),
-  );
-
-  const { spanExporters, logExporters, description } = chooseExporters({
-    endpoint: options.endpoint ?? env.endpoint,
-    tracesUrl: options.endpoint ? undefined : env.tracesEndpoint,
-    logsUrl: options.endpoint ? undefined : env.logsEndpoint,
-    headers: env.headers,
-    journalDir: options.journalDir ?? env.journalDir ?? DEFAULT_JOURNAL_DIR,
-    keepJournal: options.journal ?? env.keepJournal ?? false,
-    maxSpoolBytes: options.maxSpoolBytes,
-  });
-
+  const configuration = sessionsConfiguration(options);
+  const { runtime } = configuration;
   const sdk = new NodeSDK({
-    serviceName: options.serviceName ?? env.serviceName,
-    spanProcessors: [
-      new SessionSpanProcessor({ conversationIdAlias: options.conversationIdAlias }),
-      new ThreadActivitySpanProcessor({ store: threadStore }),
-      ...spanExporters.map(
-        (exporter) => new BatchSpanProcessor({ maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.spanBatch, exporter }),
-      ),
-      ...(options.spanProcessors ?? []),
-    ],
-    logRecordProcessors: [
-      new SessionLogRecordProcessor(),
-      ...logExporters.map(
-        (exporter) => new BatchLogRecordProcessor({ maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.logBatch, exporter }),
-      ),
-      ...(options.logRecordProcessors ?? []),
-    ],
+    serviceName: configuration.serviceName,
+    spanProcessors: configuration.spanProcessors,
+    logRecordProcessors: configuration.logRecordProcessors,
     metricReaders: [],
-    instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), ...(options.instrumentations ?? [])],
+    instrumentations: configuration.instrumentations,
   });
   sdk.start();
 
-  let stopping: Promise<void> | undefined;
+  const stopping = new BindOnceFuture<void>(async () => {
+    try {
+      await sdk.shutdown();
+      await runtime.threadStore.close();
+    } catch (error) {
+      diag.error('otel-sessions: shutdown failed', error);
+    }
+  }, undefined);
   const handle: SessionsHandle = {
-    destination: description,
-    threadStore,
+    destination: configuration.destination,
+    threadStore: runtime.threadStore,
     forceFlush: async () => {
       await Promise.all([flushProvider(trace.getTracerProvider()), flushProvider(logs.getLoggerProvider())]);
     },
-    shutdown: () =>
-      (stopping ??= sdk
-        .shutdown()
-        .then(() => getThreadStore().close())
-        .catch((error: unknown) => diag.error('otel-sessions: shutdown failed', error))),
+    shutdown: () => stopping.call(),
   };
   holder[HANDLE_KEY] = handle;
-  if (options.flushOnExit ?? true) flushOnExit(handle);
+  if (configuration.settings.flushOnExit) flushOnExit(runtime.running, handle.shutdown);
   return handle;
 }
 
 async function flushProvider(provider: unknown): Promise<void> {
   const delegate = (provider as { getDelegate?: () => unknown }).getDelegate?.() ?? provider;
   await (delegate as { forceFlush?: () => Promise<unknown> }).forceFlush?.();
-}
-
-/** How long a SIGTERM or SIGINT waits for the sessions then running to end. */
-const SESSION_DRAIN_MS = 5000;
-
-/**
- * On SIGTERM and SIGINT: lets the sessions running at the signal end (up to 5 s), flushes,
- * then lets the signal do what it would have done. Before exit: flushes.
- */
-function flushOnExit(handle: SessionsHandle): void {
-  const onSignal = (signal: NodeJS.Signals): void => {
-    void sessionsRunningNow(SESSION_DRAIN_MS)
-      .then(() => handle.shutdown())
-      .finally(() => {
-        // Without other listeners, the signal's default action was to end the process: keep it so.
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-      });
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-  process.once('beforeExit', () => void handle.shutdown());
 }

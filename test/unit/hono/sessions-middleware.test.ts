@@ -180,3 +180,20 @@ test('looksSensitive: tokens, keys and e-mail addresses yes; ordinary values no'
 });
 
 after(() => store.close());
+
+test('the root span is named by the matched route, with its status; the cookie lives as long as a thread', async () => {
+  const hono = new Hono<Env>();
+  hono.use(sessions({ threadStore: store, secret: SECRET }));
+  hono.get('/items/:id', (c) => c.json({ id: c.req.param('id') }, 201));
+  const response = await hono.request('/items/42');
+  assert.equal(response.status, 201);
+  const sessionId = response.headers.get('x-session-id');
+  const root = telemetry.spans.getFinishedSpans().find((span) => span.attributes['session.id'] === sessionId);
+  assert.ok(root, 'the root span was exported');
+  assert.equal(root.name, 'GET /items/:id');
+  assert.equal(root.attributes['http.route'], '/items/:id');
+  assert.equal(root.attributes['http.response.status_code'], 201);
+  assert.equal(root.attributes['url.path'], '/items/42');
+  const maxAge = /Max-Age=(\d+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
+  assert.equal(Number(maxAge), telemetry.runtime.threadTtlMs / 1000);
+});
