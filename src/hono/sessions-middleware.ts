@@ -7,7 +7,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { routePath } from 'hono/route';
+import { matchedRoutes } from 'hono/route';
 import { guard } from '../internal/guard.js';
 import { currentRuntime } from '../runtime/current-runtime.js';
 import { isSessionId, isThreadId } from '../session/ids.js';
@@ -52,7 +52,7 @@ let warnedAboutSecret = false;
  * Hono middleware that makes every request a session: `c.var.sessionId`, `c.var.logger`,
  * `c.var.session` and `c.var.thread` are set, a server span covers the request, the
  * response carries `x-session-id`, and the thread continues through a signed cookie or
- * `x-thread-id` header until one hour after its last activity.
+ * `x-thread-id` header until the thread TTL (one hour unless set) after its last activity.
  *
  * @example
  * const app = new Hono<Env>();
@@ -101,8 +101,8 @@ export function sessions({
       beforeClose: (rootSpan) => {
         rootSpan.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, c.res.status);
         // The route, known only now: `POST /chat` names the span better than `POST`.
-        const route = routePath(c, -1);
-        if (route !== '' && route !== '/*' && route !== '*') {
+        const route = matchedRoutes(c).at(-1)?.path;
+        if (route !== undefined && route !== '/*' && route !== '*') {
           rootSpan.setAttribute(ATTR_HTTP_ROUTE, route);
           rootSpan.updateName(`${c.req.method} ${route}`);
         }
