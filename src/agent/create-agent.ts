@@ -81,7 +81,7 @@ export function createAgent<Input = any, Output = any>(
     return tracer.startActiveSpan(`agent.run ${name}`, { attributes: { 'agent.name': name } }, async (span) => {
       try {
         const ctx = agentContext(name, session);
-        let output: Output = (await config.handler(ctx, validated.value)) as Output;
+        let output: Output = await config.handler(ctx, validated.value);
         if (config.schema?.output) {
           const checked = await config.schema.output['~standard'].validate(output);
           if (checked.issues)

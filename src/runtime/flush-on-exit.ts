@@ -20,5 +20,7 @@ export function flushOnExit(running: RunningSessions, shutdown: () => Promise<vo
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
-  process.once('beforeExit', () => void shutdown());
+  process.once('beforeExit', () => {
+    void shutdown();
+  });
 }

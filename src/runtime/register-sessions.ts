@@ -56,14 +56,15 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
   });
   sdk.start();
 
-  const stopping = new BindOnceFuture<void>(async () => {
+  const stopAll = async (): Promise<void> => {
     try {
       await sdk.shutdown();
       await runtime.threadStore.close();
     } catch (error) {
       diag.error('otel-sessions: shutdown failed', error);
     }
-  }, undefined);
+  };
+  const stopping = new BindOnceFuture<void, undefined, () => Promise<void>>(stopAll, undefined);
   const handle: SessionsHandle = {
     destination: configuration.destination,
     threadStore: runtime.threadStore,
@@ -73,7 +74,7 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
     shutdown: () => stopping.call(),
   };
   holder[HANDLE_KEY] = handle;
-  if (configuration.settings.flushOnExit) flushOnExit(runtime.running, handle.shutdown);
+  if (configuration.settings.flushOnExit) flushOnExit(runtime.running, () => stopping.call());
   return handle;
 }
 

@@ -60,10 +60,9 @@ export async function runSession<T>(run: SessionRun<T>): Promise<T> {
     throw error;
   }
   const base = contextWithSession(run.parentContext, { sessionId: session.id, threadId: session.thread.id }, session);
-  const ownSpan = run.adoptSpan?.isRecording()
-    ? undefined
-    : tracer.startSpan(run.rootSpan.name, run.rootSpan.options, base);
-  const rootSpan = ownSpan ?? (run.adoptSpan as Span);
+  const adopted = run.adoptSpan?.isRecording() ? run.adoptSpan : undefined;
+  const rootSpan = adopted ?? tracer.startSpan(run.rootSpan.name, run.rootSpan.options, base);
+  const ownSpan = adopted ? undefined : rootSpan;
   const sessionContext = trace.setSpan(base, rootSpan);
   guard('tagging the root span', () => rootSpan.setAttributes(getSessionScope(base)?.attributes ?? {}), undefined);
 
@@ -101,7 +100,7 @@ async function openSession<T>(run: SessionRun<T>): Promise<Session> {
       ? undefined
       : await runtime.storeOutage.attempt('load a thread', () => store.load(continued), undefined);
   // A trusted caller's thread is kept even when this service's store has not seen it yet.
-  const threadId = trusted?.threadId ?? (snapshot === undefined ? newThreadId() : (continued as string));
+  const threadId = trusted?.threadId ?? (snapshot === undefined || continued === undefined ? newThreadId() : continued);
   return new Session(trusted?.sessionId ?? newSessionId(), new Thread(threadId, store, snapshot, maxThreadBytes));
 }
 

@@ -1,3 +1,4 @@
+import { fieldText } from '../format/values.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ATTR_LOG_MESSAGE,
@@ -239,8 +240,8 @@ function logsOf(spans: SpanEntry[]): LogEntry[] {
       const { [ATTR_LOG_SEVERITY]: level, [ATTR_LOG_MESSAGE]: message, ...fields } = event.attributes;
       const log: LogEntry = {
         timeMs: event.timeMs,
-        level: level === undefined || level === null ? '' : String(level),
-        message: message === undefined || message === null ? '' : String(message),
+        level: level === undefined || level === null ? '' : fieldText(level),
+        message: message === undefined || message === null ? '' : fieldText(message),
         fields,
         traceId: span.traceId,
         spanId: span.spanId,
