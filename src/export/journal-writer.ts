@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { BindOnceFuture, ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { journalFileName, journalStem, JOURNAL_FILE_PATTERN, type JournalSignal } from './journal-files.js';
@@ -66,6 +66,12 @@ export class JournalWriter {
   private handle: FileHandle | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly closing = new BindOnceFuture<void, undefined, () => Promise<void>>(() => {
+    this.closed = true;
+    return this.enqueue(() => this.closeFile()).catch((error: unknown) => {
+      diag.error('otel-sessions: journal could not close its file', error);
+    });
+  }, undefined);
 
   constructor(signal: JournalSignal, options: JournalOptions = {}) {
     this.dir = options.dir ?? DEFAULT_JOURNAL_DIR;
@@ -122,11 +128,7 @@ export class JournalWriter {
 
   /** Writes what is pending and closes the file. Safe to call more than once. */
   close(): Promise<void> {
-    if (this.closed) return this.queue;
-    this.closed = true;
-    return this.enqueue(() => this.closeFile()).catch((error: unknown) => {
-      diag.error('otel-sessions: journal could not close its file', error);
-    });
+    return this.closing.call();
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
