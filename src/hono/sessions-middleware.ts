@@ -19,7 +19,11 @@ import { ThreadTokenCodec } from './thread-token.js';
 
 /** Options of {@link sessions}. */
 export interface SessionsOptions {
-  /** Where threads live. @default the store configured by `registerSessions` (in memory unless set) */
+  /**
+   * Where threads live. Prefer giving the store to `registerSessions` (or `sessionsConfiguration`):
+   * span activity keeps threads alive in that store only, so a different one here is warned about once.
+   * @default the store configured by `registerSessions` (in memory unless set)
+   */
   threadStore?: ThreadStore;
   /**
    * Secret that signs thread cookies and headers (at least 32 characters; the same in every
@@ -71,9 +75,17 @@ export function sessions({
 }: SessionsOptions = {}): MiddlewareHandler<Env> {
   const codec = new ThreadTokenCodec(secret ?? currentRuntime().secret ?? randomSecretWithWarning());
 
+  let warnedAboutStore = false;
+
   return async function sessionsMiddleware(c, next) {
     const runtime = currentRuntime();
     const { logger } = runtime;
+    if (threadStore !== undefined && threadStore !== runtime.threadStore && !warnedAboutStore) {
+      warnedAboutStore = true;
+      logger.warn(
+        'sessions({ threadStore }) is not the store registerSessions configured: span activity keeps threads alive only in that one; give the store to registerSessions({ threadStore }) instead',
+      );
+    }
     const request = c.req.raw;
     const inbound = guard('reading trace context and baggage', () => inboundContext(request), context.active());
     const trusted = guard('trustInbound', () => trustInbound(request), false) ? trustedIds(inbound) : undefined;

@@ -197,3 +197,20 @@ test('the root span is named by the matched route, with its status; the cookie l
   const maxAge = /Max-Age=(\d+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
   assert.equal(Number(maxAge), telemetry.runtime.threadTtlMs / 1000);
 });
+
+test('a threadStore given to sessions() that is not the runtime one is warned about once', async () => {
+  const warnedAbout = (): number =>
+    telemetry.logs
+      .getFinishedLogRecords()
+      .filter((record) => String(record.body).includes('is not the store registerSessions configured')).length;
+  telemetry.logs.reset();
+  const ownStore = app({ threadStore: new MemoryThreadStore() });
+  await ownStore.request('/');
+  await ownStore.request('/');
+  assert.equal(warnedAbout(), 1);
+
+  telemetry.logs.reset();
+  const runtimeStore = app({ threadStore: telemetry.runtime.threadStore });
+  await runtimeStore.request('/');
+  assert.equal(warnedAbout(), 0, 'the runtime store itself is not warned about');
+});
