@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { main as cli } from '../src/cli/main.js';
 import { JournalLogExporter } from '../src/export/journal-log-exporter.js';
 import { JournalSpanExporter } from '../src/export/journal-span-exporter.js';
-import { newSessionId, newThreadId } from '../src/ids.js';
+import { newSessionId, newThreadId } from '../src/session/ids.js';
 
 const SESSIONS = 100_000;
 const RUNS = 5;

@@ -8,8 +8,8 @@ import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import winston from 'winston';
 import TransportStream from 'winston-transport';
-import { withSession } from '../src/context.js';
-import { newSessionId, newThreadId } from '../src/ids.js';
+import { withSession } from '../src/session/context.js';
+import { newSessionId, newThreadId } from '../src/session/ids.js';
 import { sessionFormat } from '../src/logging/session-format.js';
 import {
   BenchCheckError,

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
-import type { Env } from '../src/hono-env.js';
+import type { Env } from '../src/hono/env.js';
 import { BenchCheckError, runIfMain } from './support/measure.js';
 
 const N = 10_000;
@@ -151,11 +151,13 @@ async function bytesInFlight(withSessions: boolean): Promise<number> {
     const { app, entered, open } = await gatedApp(withSessions);
     const before = await heapAfterGc();
     const pending = Array.from({ length: n }, () =>
-      app.request('/chat', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ message: 'hi' }),
-      }),
+      Promise.resolve(
+        app.request('/chat', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ message: 'hi' }),
+        }),
+      ),
     );
     while (entered() < n) await sleep(5);
     bytes = ((await heapAfterGc()) - before) / n;
@@ -181,7 +183,7 @@ async function inFlightSessions(): Promise<Figure[]> {
 
 /** In the child: registers the runtime, measures, and sends the figures to the parent. */
 async function child(): Promise<void> {
-  const { registerSessions } = await import('../src/register.js');
+  const { registerSessions } = await import('../src/runtime/register-sessions.js');
   const journalDir = mkdtempSync(join(tmpdir(), 'otel-sessions-bench-memory-'));
   const otel = registerSessions({ journalDir, logToConsole: false, flushOnExit: false });
   settle = () => otel.forceFlush();

@@ -16,8 +16,8 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { getSessionScope, withSession } from '../src/context.js';
-import { newSessionId, newThreadId } from '../src/ids.js';
+import { getSessionScope, withSession } from '../src/session/context.js';
+import { newSessionId, newThreadId } from '../src/session/ids.js';
 import { SessionSpanProcessor } from '../src/processors/session-span-processor.js';
 import { ThreadActivitySpanProcessor } from '../src/processors/thread-activity-span-processor.js';
 import { MemoryThreadStore } from '../src/thread/memory-thread-store.js';

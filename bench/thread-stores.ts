@@ -18,8 +18,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { Hono } from 'hono';
-import type { Env } from '../src/hono-env.js';
-import { sessions } from '../src/hono.js';
+import type { Env } from '../src/hono/env.js';
+import { sessions } from '../src/hono/sessions-middleware.js';
 import { MemoryThreadStore } from '../src/thread/memory-thread-store.js';
 import { RedisThreadStore } from '../src/thread/redis-thread-store.js';
 import type { ThreadStore } from '../src/thread/thread-store.js';

@@ -2,6 +2,6 @@
  * `node --import otel-sessions/register app.js` (or `--require` for CommonJS): starts
  * OpenTelemetry with sessions before the app loads, configured from the environment.
  */
-import { registerSessions } from './register.js';
+import { registerSessions } from './runtime/register-sessions.js';
 
 registerSessions();

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isSessionId, isThreadId } from '../ids.js';
+import { isSessionId, isThreadId } from '../session/ids.js';
 import { CliError, EXIT_USAGE } from './cli-error.js';
 
 /** The parsed command line. */
@@ -108,8 +108,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
 
 /** Points at the other command when the ID is of the other kind. */
 function hint(id: string): string {
-  if (isThreadId(id)) return `; for a thread, use: otel-sessions thread ${id}`;
-  if (isSessionId(id)) return `; for a session, use: otel-sessions show ${id}`;
+  const given: unknown = id;
+  if (isThreadId(given)) return `; for a thread, use: otel-sessions thread ${given}`;
+  if (isSessionId(given)) return `; for a session, use: otel-sessions show ${given}`;
   return '';
 }
 

@@ -1,4 +1,5 @@
-import type { LogEntry, SpanEntry } from './model.js';
+import { fieldText } from './format/values.js';
+import type { FieldValue, LogEntry, SpanEntry } from './model.js';
 
 /** The error a session ran into, shown before anything else. */
 export interface SessionError {
@@ -29,7 +30,10 @@ export function findSessionError(spans: readonly SpanEntry[], logs: readonly Log
       if (event.name !== 'exception') continue;
       const type = event.attributes['exception.type'];
       const message = event.attributes['exception.message'];
-      const text = [type, message].filter((part) => part !== undefined && part !== null && part !== '').join(': ');
+      const text = [type, message]
+        .filter((part): part is FieldValue => part !== undefined && part !== null && part !== '')
+        .map(fieldText)
+        .join(': ');
       candidates.push({ kind: 'exception', timeMs: event.timeMs, message: text || 'exception', spanName: span.name });
     }
     if (span.status === 'ERROR') {

@@ -1,4 +1,4 @@
-import { ATTR_SESSION_ID, ATTR_SESSION_METADATA_PREFIX, ATTR_SESSION_THREAD_ID } from '../semconv.js';
+import { ATTR_SESSION_ID, ATTR_SESSION_METADATA_PREFIX, ATTR_SESSION_THREAD_ID } from '../session/semconv.js';
 import type { Fields, SpanEntry, SpanStatus } from './model.js';
 import { findSessionError, type SessionError } from './session-error.js';
 

@@ -1,7 +1,8 @@
 import { diag } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { BindOnceFuture, ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { journalFileName, journalStem, JOURNAL_FILE_PATTERN, type JournalSignal } from './journal-files.js';
 
 /** Options of the journal exporters (`JournalSpanExporter`, `JournalLogExporter`). */
 export interface JournalOptions {
@@ -25,7 +26,6 @@ export interface JournalOptions {
 }
 
 /** The kinds of record a journal file holds; the first part of its name. */
-export type JournalSignal = 'spans' | 'logs';
 
 /** The default journal folder, relative to the working directory. */
 export const DEFAULT_JOURNAL_DIR = '.otel-sessions';
@@ -34,12 +34,7 @@ export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
 /** The default size cap of the whole journal folder. */
 export const DEFAULT_MAX_TOTAL_BYTES = 256 * 1024 * 1024;
 
-/**
- * Journal file names: `<signal>-<pid>-<start>-<seq>.jsonl`, where `start` is the time in
- * milliseconds at which the writer was created (unique per writer within a process) and
- * `seq` counts the writer's rotations from 1.
- */
-export const JOURNAL_FILE_PATTERN = /^(spans|logs)-(\d+)-(\d+)-(\d+)\.jsonl$/;
+export { JOURNAL_FILE_PATTERN, type JournalSignal } from './journal-files.js';
 
 const NEWLINE = Buffer.from('\n');
 let lastStart = 0;
@@ -71,6 +66,12 @@ export class JournalWriter {
   private handle: FileHandle | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly closing = new BindOnceFuture<void, undefined, () => Promise<void>>(() => {
+    this.closed = true;
+    return this.enqueue(() => this.closeFile()).catch((error: unknown) => {
+      diag.error('otel-sessions: journal could not close its file', error);
+    });
+  }, undefined);
 
   constructor(signal: JournalSignal, options: JournalOptions = {}) {
     this.dir = options.dir ?? DEFAULT_JOURNAL_DIR;
@@ -81,7 +82,7 @@ export class JournalWriter {
       maxTotalBytes = this.maxFileBytes;
     }
     this.maxTotalBytes = maxTotalBytes;
-    this.stem = `${signal}-${process.pid}-${nextStart()}`;
+    this.stem = journalStem(signal, process.pid, nextStart());
   }
 
   /** The path of the file currently written to, if one is open. */
@@ -127,11 +128,7 @@ export class JournalWriter {
 
   /** Writes what is pending and closes the file. Safe to call more than once. */
   close(): Promise<void> {
-    if (this.closed) return this.queue;
-    this.closed = true;
-    return this.enqueue(() => this.closeFile()).catch((error: unknown) => {
-      diag.error('otel-sessions: journal could not close its file', error);
-    });
+    return this.closing.call();
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
@@ -171,7 +168,7 @@ export class JournalWriter {
   }
 
   private fileName(seq: number): string {
-    return `${this.stem}-${String(seq).padStart(4, '0')}.jsonl`;
+    return journalFileName(this.stem, seq);
   }
 
   /** Deletes the oldest files nobody writes to any more while the folder is over its cap. */
@@ -217,7 +214,7 @@ async function listJournalFiles(dir: string): Promise<JournalFile[]> {
       const [, signal, pid, start, seq] = match;
       files.push({
         name,
-        stem: `${signal}-${pid}-${start}`,
+        stem: journalStem(signal as JournalSignal, Number(pid), Number(start)),
         pid: Number(pid),
         seq: Number(seq),
         size: info.size,

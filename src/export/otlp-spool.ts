@@ -1,5 +1,5 @@
 import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { BindOnceFuture, suppressTracing } from '@opentelemetry/core';
 import { httpPost } from './http-post.js';
 
 /** Options of {@link OtlpSpool}. */
@@ -47,6 +47,7 @@ export class OtlpSpool {
   private outageStarted: number | undefined;
   private droppedInOutage = 0;
   private closed = false;
+  private readonly stopping = new BindOnceFuture<void, undefined, () => Promise<void>>(() => this.stop(), undefined);
 
   private readonly target: URL;
   private readonly headers: Record<string, string>;
@@ -104,8 +105,11 @@ export class OtlpSpool {
   }
 
   /** Sends what it can within `shutdownTimeoutMs`, hands the rest to `keepUnsent`, and stops. Safe to call twice. */
-  async shutdown(): Promise<void> {
-    if (this.closed) return;
+  shutdown(): Promise<void> {
+    return this.stopping.call();
+  }
+
+  private async stop(): Promise<void> {
     await this.flush(this.options.shutdownTimeoutMs ?? 5000);
     this.closed = true;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);

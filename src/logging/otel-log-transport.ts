@@ -1,5 +1,6 @@
 import { trace, type AttributeValue, type Attributes, logs, SeverityNumber, type Logger } from '@opentelemetry/api';
 import TransportStream from 'winston-transport';
+import { ATTR_LOG_MESSAGE, ATTR_LOG_SEVERITY, LOG_EVENT_NAME } from '../session/semconv.js';
 import { LOG_CONTEXT, type SessionLogEntry } from './session-format.js';
 
 const SEVERITY: Record<string, SeverityNumber> = {
@@ -11,9 +12,6 @@ const SEVERITY: Record<string, SeverityNumber> = {
   debug: SeverityNumber.DEBUG,
   silly: SeverityNumber.TRACE,
 };
-
-/** Name of the span event each log record becomes on the span it was written in. */
-export const LOG_EVENT_NAME = 'log';
 
 /**
  * A winston transport that sends each record to OpenTelemetry twice over: as a log record
@@ -40,7 +38,7 @@ export class OtelLogTransport extends TransportStream {
       });
       const span = ctx === undefined ? undefined : trace.getSpan(ctx);
       if (span?.isRecording()) {
-        span.addEvent(LOG_EVENT_NAME, { ...attributes, 'log.severity': level, 'log.message': body });
+        span.addEvent(LOG_EVENT_NAME, { ...attributes, [ATTR_LOG_SEVERITY]: level, [ATTR_LOG_MESSAGE]: body });
       }
     } catch {
       // Telemetry never breaks logging.

@@ -1,7 +1,7 @@
 import { context, trace, type Context } from '@opentelemetry/api';
 import { format, type Logform } from 'winston';
-import { getSessionScope } from '../context.js';
-import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID, LOG_SPAN_ID, LOG_TRACE_ID } from '../semconv.js';
+import { getSessionScope } from '../session/context.js';
+import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID, LOG_SPAN_ID, LOG_TRACE_ID } from '../session/semconv.js';
 
 /** Where the format leaves the log call's context for the transport (never serialized). */
 export const LOG_CONTEXT = Symbol.for('otel-sessions.log-context');

@@ -1,6 +1,6 @@
 import { context, type Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { getSessionScope } from '../context.js';
+import { getSessionScope } from '../session/context.js';
 
 /**
  * Puts `session.id` and `session.thread_id` on every OpenTelemetry log record emitted

@@ -1,7 +1,7 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { getSessionScope } from '../context.js';
-import { ATTR_GEN_AI_CONVERSATION_ID, ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from '../semconv.js';
+import { getSessionScope } from '../session/context.js';
+import { ATTR_GEN_AI_CONVERSATION_ID, ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from '../session/semconv.js';
 
 /** Options of {@link SessionSpanProcessor}. */
 export interface SessionSpanProcessorOptions {

@@ -1,13 +1,14 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { getSessionScope } from '../context.js';
-import { getStoreOutage, getThreadStore } from '../runtime-config.js';
-import { ATTR_SESSION_THREAD_ID } from '../semconv.js';
+import { getSessionScope } from '../session/context.js';
+import { peekRuntime } from '../runtime/runtime-holder.js';
+import { ATTR_SESSION_THREAD_ID } from '../session/semconv.js';
+import { StoreOutage } from '../thread/store-outage.js';
 import type { ThreadStore } from '../thread/thread-store.js';
 
 /** Options of {@link ThreadActivitySpanProcessor}. */
 export interface ThreadActivitySpanProcessorOptions {
-  /** The store whose threads are kept alive. @default the store configured by `registerSessions` */
+  /** The store whose threads are kept alive. @default the runtime's (configured by `registerSessions`) */
   store?: ThreadStore;
   /**
    * How long activity is gathered before the store hears of it, in ms: the store gets one
@@ -15,6 +16,8 @@ export interface ThreadActivitySpanProcessorOptions {
    * @default 1000
    */
   flushIntervalMs?: number;
+  /** Reports a store outage once per outage. @default the runtime's, else one reporting to `diag` @internal */
+  outage?: StoreOutage;
 }
 
 /**
@@ -26,6 +29,8 @@ export interface ThreadActivitySpanProcessorOptions {
 export class ThreadActivitySpanProcessor implements SpanProcessor {
   private readonly store: ThreadStore | undefined;
   private readonly flushIntervalMs: number;
+  private readonly outage: StoreOutage | undefined;
+  private ownOutage: StoreOutage | undefined;
   private pending = new Set<string>();
   private lastMarked: string | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -34,6 +39,7 @@ export class ThreadActivitySpanProcessor implements SpanProcessor {
   constructor(options: ThreadActivitySpanProcessorOptions = {}) {
     this.store = options.store;
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.outage = options.outage;
   }
 
   onStart(_span: Span, parentContext: Context): void {
@@ -73,10 +79,13 @@ export class ThreadActivitySpanProcessor implements SpanProcessor {
     const threadIds = [...this.pending];
     this.pending = new Set();
     this.lastMarked = undefined;
-    const store = this.store ?? getThreadStore();
+    const runtime = peekRuntime();
+    const store = this.store ?? runtime?.threadStore;
+    if (store === undefined) return; // no store anywhere yet: no thread can be alive in one
     // A store outage is reported once for the whole runtime, not once per flush.
+    const outage = this.outage ?? runtime?.storeOutage ?? (this.ownOutage ??= new StoreOutage());
     this.inFlight = this.inFlight.then(() =>
-      getStoreOutage().attempt('mark thread activity', () => store.touch(threadIds), undefined),
+      outage.attempt('mark thread activity', () => store.touch(threadIds), undefined),
     );
   }
 }

@@ -92,11 +92,13 @@ export function assertThreadSize(threadId: string, bytes: number, maxBytes: numb
 }
 
 /** Where and why a value is not JSON; caught by {@link toJsonValue}. */
-class JsonProblem {
+class JsonProblem extends Error {
   constructor(
     readonly path: Array<string | number>,
     readonly reason: string,
-  ) {}
+  ) {
+    super(reason);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../internal/clock.js';
 import { byteLengthOf, DEFAULT_MAX_THREAD_BYTES, encodeJsonValue, entryByteSize, stateLabel } from './json-state.js';
 import { ThreadTooLargeError } from './thread-too-large-error.js';
 import {

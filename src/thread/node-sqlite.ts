@@ -51,18 +51,20 @@ export function isSqliteAvailable(): boolean {
  */
 function loadSqlite(): SqliteModule | undefined {
   if (typeof process.getBuiltinModule !== 'function') return undefined;
-  const emitWarning = process.emitWarning;
-  process.emitWarning = function filtered(this: unknown, warning: string | Error, ...rest: unknown[]): void {
+  const descriptor = Object.getOwnPropertyDescriptor(process, 'emitWarning');
+  const emitWarning = process.emitWarning.bind(process);
+  const filtered = (warning: string | Error, ...rest: unknown[]): void => {
     const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: unknown } | undefined)?.type;
     const text = typeof warning === 'string' ? warning : warning.message;
     if (type === 'ExperimentalWarning' && /SQLite/i.test(text)) return;
-    Reflect.apply(emitWarning, this, [warning, ...rest]);
-  } as typeof process.emitWarning;
+    Reflect.apply(emitWarning, undefined, [warning, ...rest]);
+  };
+  Object.defineProperty(process, 'emitWarning', { value: filtered, configurable: true, writable: true });
   try {
-    return process.getBuiltinModule('node:sqlite') as SqliteModule | undefined;
+    return process.getBuiltinModule('node:sqlite');
   } catch {
     return undefined;
   } finally {
-    process.emitWarning = emitWarning;
+    if (descriptor) Object.defineProperty(process, 'emitWarning', descriptor);
   }
 }

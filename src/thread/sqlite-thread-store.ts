@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../internal/clock.js';
 import { byteLengthOf, DEFAULT_MAX_THREAD_BYTES, encodeJsonValue, entryByteSize, stateLabel } from './json-state.js';
 import { openSqliteDatabase, type SqliteDatabase, type SqliteStatement } from './node-sqlite.js';
 import { ThreadStoreUnavailableError } from './store-unavailable-error.js';

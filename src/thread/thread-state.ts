@@ -2,8 +2,9 @@ import { assertThreadSize, DEFAULT_MAX_THREAD_BYTES, stateLabel, threadByteSize,
 import type { JsonValue, ThreadChanges, ThreadSnapshot } from './thread-store.js';
 
 /**
- * A thread's state as one session sees it: loaded at most once, only when first touched,
- * and written back at the end of the session as the keys that changed.
+ * A thread's state as one session sees it: read through `load` at most once (today the
+ * session opens with the snapshot already loaded, so `load` only hands it over), and
+ * written back at the end of the session as the keys that changed.
  */
 export class ThreadState {
   private snapshot: ThreadSnapshot | undefined;

@@ -8,7 +8,10 @@ import { SessionSpanProcessor } from '../../src/processors/session-span-processo
 import { ThreadActivitySpanProcessor } from '../../src/processors/thread-activity-span-processor.js';
 import type { ThreadStore } from '../../src/thread/thread-store.js';
 import { createLogger } from '../../src/logging/create-logger.js';
-import { setLogger } from '../../src/runtime-config.js';
+import { setRuntime } from '../../src/runtime/runtime-holder.js';
+import { createRuntime, type SessionsRuntime } from '../../src/runtime/sessions-runtime.js';
+import { MemoryThreadStore } from '../../src/thread/memory-thread-store.js';
+import { DEFAULT_THREAD_TTL_MS } from '../../src/thread/thread-store.js';
 
 /** An in-memory OpenTelemetry set-up with the session processors, for unit tests. */
 export interface TestTelemetry {
@@ -16,9 +19,11 @@ export interface TestTelemetry {
   logs: InMemoryLogRecordExporter;
   activity: ThreadActivitySpanProcessor;
   tracerProvider: TracerProvider;
+  /** The runtime the middleware and agents use: `options.store` (else one in memory), a quiet logger. */
+  runtime: SessionsRuntime;
 }
 
-/** Installs global providers (once per test file): context manager, propagators, tracer and logger providers. */
+/** Installs global providers (once per test file): context manager, propagators, tracer and logger providers, and the runtime. */
 export function installTestTelemetry(options: { store?: ThreadStore } = {}): TestTelemetry {
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
@@ -36,6 +41,11 @@ export function installTestTelemetry(options: { store?: ThreadStore } = {}): Tes
     processors: [new SessionLogRecordProcessor(), new SimpleLogRecordProcessor({ exporter: logExporter })],
   });
   logs.setGlobalLoggerProvider(loggerProvider);
-  setLogger(createLogger({ console: false }));
-  return { spans, logs: logExporter, activity, tracerProvider };
+  const runtime = createRuntime({
+    threadStore: options.store ?? new MemoryThreadStore(),
+    logger: createLogger({ console: false }),
+    threadTtlMs: DEFAULT_THREAD_TTL_MS,
+  });
+  setRuntime(runtime);
+  return { spans, logs: logExporter, activity, tracerProvider, runtime };
 }

@@ -1,4 +1,4 @@
-import { formatValue } from '../format/values.js';
+import { fieldText, formatValue } from '../format/values.js';
 import { renderTable, type Cell } from '../format/table.js';
 import { formatDuration, formatTime } from '../format/values.js';
 import { statusCell, summaryToJson } from '../format/session-view.js';
@@ -69,6 +69,6 @@ export async function listCommand(ctx: CommandContext, options: ListOptions): Pr
 function hasMetadata(session: SessionSummary, wanted: [string, string][]): boolean {
   return wanted.every(([key, value]) => {
     const actual = session.metadata[key];
-    return actual !== undefined && (actual === value || formatValue(actual) === value || String(actual) === value);
+    return actual !== undefined && (actual === value || formatValue(actual) === value || fieldText(actual) === value);
   });
 }

@@ -1,4 +1,4 @@
-import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID, LOG_SPAN_ID, LOG_TRACE_ID } from '../../semconv.js';
+import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID, LOG_SPAN_ID, LOG_TRACE_ID } from '../../session/semconv.js';
 import { NotFoundError } from '../cli-error.js';
 import { describeError, errorToJson, renderHeader } from '../format/session-view.js';
 import { columnWidths, renderRow, type Cell } from '../format/table.js';

@@ -1,9 +1,9 @@
-import { ATTR_SESSION_ID, ATTR_SESSION_METADATA_PREFIX, ATTR_SESSION_THREAD_ID } from '../../semconv.js';
+import { ATTR_SESSION_ID, ATTR_SESSION_METADATA_PREFIX, ATTR_SESSION_THREAD_ID } from '../../session/semconv.js';
 import { NotFoundError } from '../cli-error.js';
 import type { Palette } from '../format/palette.js';
 import { describeError, errorToJson, renderHeader, statusCell, summaryToJson } from '../format/session-view.js';
 import { renderTable, type Cell } from '../format/table.js';
-import { formatDuration, formatFields, formatTime } from '../format/values.js';
+import { fieldText, formatDuration, formatFields, formatTime } from '../format/values.js';
 import type { SpanEntry } from '../model.js';
 import { findSessionError } from '../session-error.js';
 import { summarizeSession } from '../session-summary.js';
@@ -88,7 +88,10 @@ function spanRow(span: SpanEntry, prefix: string, sessionStartMs: number, palett
     if (event.name !== 'exception') continue;
     const type = event.attributes['exception.type'];
     const message = event.attributes['exception.message'];
-    const text = [type, message].filter((part) => part !== undefined && part !== null).join(': ');
+    const text = [type, message]
+      .filter((part) => part !== undefined && part !== null)
+      .map(fieldText)
+      .join(': ');
     // A status message that only repeats the exception's says nothing new.
     if (details[0] === span.statusMessage && text.includes(span.statusMessage ?? '')) details.shift();
     details.push(`exception: ${text}`);

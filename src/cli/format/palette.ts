@@ -1,12 +1,12 @@
 /** Text styles for terminal output; each returns its input unchanged when colour is off. */
 export interface Palette {
   readonly enabled: boolean;
-  red(text: string): string;
-  yellow(text: string): string;
-  green(text: string): string;
-  cyan(text: string): string;
-  dim(text: string): string;
-  bold(text: string): string;
+  readonly red: (text: string) => string;
+  readonly yellow: (text: string) => string;
+  readonly green: (text: string) => string;
+  readonly cyan: (text: string) => string;
+  readonly dim: (text: string) => string;
+  readonly bold: (text: string) => string;
 }
 
 const style =

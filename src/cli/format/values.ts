@@ -18,6 +18,11 @@ export function formatDuration(ms: number): string {
 
 const MAX_VALUE_LENGTH = 120;
 
+/** A field's value as plain text: a string as it is, anything else as JSON. */
+export function fieldText(value: FieldValue): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 /** A field value as it appears in `key=value`: bare when it reads unambiguously, else JSON. */
 export function formatValue(value: FieldValue): string {
   let text = typeof value === 'string' && /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);

@@ -1,5 +1,12 @@
+import { fieldText } from '../format/values.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from '../../semconv.js';
+import {
+  ATTR_LOG_MESSAGE,
+  ATTR_LOG_SEVERITY,
+  ATTR_SESSION_ID,
+  ATTR_SESSION_THREAD_ID,
+  LOG_EVENT_NAME,
+} from '../../session/semconv.js';
 import { CliError, EXIT_FAILURE } from '../cli-error.js';
 import type { FieldValue, Fields, LogEntry, SpanEntry, SpanStatus } from '../model.js';
 import type { RecentQuery, SessionSource } from './session-source.js';
@@ -33,10 +40,6 @@ export interface JaegerSourceOptions {
   limit?: number;
 }
 
-/** Name of the span event a winston record becomes (see `OtelLogTransport`). */
-const LOG_EVENT = 'log';
-const LOG_SEVERITY = 'log.severity';
-const LOG_MESSAGE = 'log.message';
 /** Tags Jaeger derives from OTLP fields; they are shown as status, kind, … rather than attributes. */
 const JAEGER_INTERNAL_TAGS = new Set([
   'otel.status_code',
@@ -233,12 +236,12 @@ function logsOf(spans: SpanEntry[]): LogEntry[] {
   const logs: LogEntry[] = [];
   for (const span of spans) {
     for (const event of span.events) {
-      if (event.name !== LOG_EVENT) continue;
-      const { [LOG_SEVERITY]: level, [LOG_MESSAGE]: message, ...fields } = event.attributes;
+      if (event.name !== LOG_EVENT_NAME) continue;
+      const { [ATTR_LOG_SEVERITY]: level, [ATTR_LOG_MESSAGE]: message, ...fields } = event.attributes;
       const log: LogEntry = {
         timeMs: event.timeMs,
-        level: level === undefined || level === null ? '' : String(level),
-        message: message === undefined || message === null ? '' : String(message),
+        level: level === undefined || level === null ? '' : fieldText(level),
+        message: message === undefined || message === null ? '' : fieldText(message),
         fields,
         traceId: span.traceId,
         spanId: span.spanId,

@@ -1,7 +1,8 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from '../../semconv.js';
+import { mayHoldSignal, type JournalSignal } from '../../export/journal-files.js';
+import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from '../../session/semconv.js';
 import type { LogEntry, SpanEntry } from '../model.js';
 import { decodeOtlpLine, type DecodedLine, type RecordFilter } from './otlp-json.js';
 import type { RecentQuery, SessionSource } from './session-source.js';
@@ -15,7 +16,7 @@ export interface JournalSourceOptions {
   pollIntervalMs?: number;
 }
 
-type Kind = 'spans' | 'logs';
+type Kind = JournalSignal;
 const NEWLINE = 0x0a;
 
 /**
@@ -111,9 +112,8 @@ export class JournalSource implements SessionSource {
     } catch {
       return [];
     }
-    const other: Kind = kind === 'spans' ? 'logs' : 'spans';
     return names
-      .filter((name) => name.endsWith('.jsonl') && !name.startsWith(`${other}-`))
+      .filter((name) => mayHoldSignal(name, kind))
       .sort()
       .map((name) => join(this.dir, name));
   }

@@ -99,3 +99,25 @@ test('a slow collector does not hold up enqueue', async () => {
     [1, 2],
   );
 });
+
+test('two shutdowns at once hand what is unsent to keepUnsent once, and both wait until it is kept', async () => {
+  const events: string[] = [];
+  const spool = new OtlpSpool({
+    url: 'http://127.0.0.1:9/v1/traces',
+    retryDelayMs: 10,
+    shutdownTimeoutMs: 100,
+    keepUnsent: async (batches) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      events.push(`kept ${batches.length}`);
+      return 'the test';
+    },
+  });
+  for (let n = 0; n < 3; n++) spool.enqueue(encode(n));
+  await Promise.all([
+    spool.shutdown().then(() => events.push('done')),
+    spool.shutdown().then(() => events.push('done')),
+  ]);
+  assert.deepEqual(events, ['kept 3', 'done', 'done']);
+  await spool.shutdown();
+  assert.deepEqual(events, ['kept 3', 'done', 'done'], 'a later call does nothing more');
+});

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { logs } from '@opentelemetry/api';
-import { withSession } from '../../../src/context.js';
-import { newSessionId, newThreadId } from '../../../src/ids.js';
+import { withSession } from '../../../src/session/context.js';
+import { newSessionId, newThreadId } from '../../../src/session/ids.js';
 import { installTestTelemetry } from '../../support/otel.js';
 
 const telemetry = installTestTelemetry();

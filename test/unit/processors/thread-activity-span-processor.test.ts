@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { context, trace } from '@opentelemetry/api';
-import { withSession } from '../../../src/context.js';
-import { newSessionId, newThreadId } from '../../../src/ids.js';
+import { withSession } from '../../../src/session/context.js';
+import { newSessionId, newThreadId } from '../../../src/session/ids.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 import type { ThreadStore } from '../../../src/thread/thread-store.js';
 import { installTestTelemetry } from '../../support/otel.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { newSessionId, newThreadId } from '../../../src/ids.js';
-import { looksSensitive, metadataAttributes } from '../../../src/metadata-attributes.js';
+import { newSessionId, newThreadId } from '../../../src/session/ids.js';
+import { looksSensitive, metadataAttributes } from '../../../src/session/metadata-attributes.js';
 import { sensitiveReason } from '../../../src/session/sensitive-metadata.js';
 
 // Every secret below is built at test time from parts or from random bytes, so that no

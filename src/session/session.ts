@@ -1,5 +1,5 @@
-import { Listeners } from './internal/listeners.js';
-import type { Thread } from './thread/thread.js';
+import { Listeners } from '../internal/listeners.js';
+import type { Thread } from '../thread/thread.js';
 
 /** The event of a session's `completed` listeners. */
 export interface SessionCompletedEvent {
@@ -36,13 +36,22 @@ export class Session {
    */
   readonly metadata: Record<string, unknown> = {};
   private readonly listeners = new Listeners<'completed', SessionCompletedEvent>();
-  /** @internal */
+  /** Background work handed to `waitUntil`, settled by the session runner. @internal */
   readonly pending: Array<Promise<unknown>> = [];
 
   /** @internal */
   constructor(id: string, thread: Thread) {
     this.id = id;
     this.thread = thread;
+  }
+
+  /**
+   * Keeps work going after the response: the session ends (its `completed` event, the thread
+   * saved again, a shutdown waiting for it) only once `work` has settled. A function is
+   * called now, inside the current context, so that what it does still belongs to the session.
+   */
+  waitUntil(work: Promise<unknown> | (() => Promise<unknown>)): void {
+    this.pending.push(typeof work === 'function' ? work() : work);
   }
 
   /** Calls `listener` when the session has ended, background work included. */

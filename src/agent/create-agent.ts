@@ -1,13 +1,13 @@
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { MiddlewareHandler } from 'hono';
+import type { Env } from '../hono/env.js';
+import { currentRuntime } from '../runtime/current-runtime.js';
+import { getSessionScope } from '../session/context.js';
+import { Session } from '../session/session.js';
+import { recordFailure, runSession } from '../session/session-runner.js';
 import type { AgentContext } from './agent-context.js';
-import { contextWithSession, getSessionScope } from './context.js';
-import { ensureContextPropagation } from './context-propagation.js';
-import { getLogger, getThreadStore } from './runtime-config.js';
-import { Session } from './session.js';
-import { closeSession, openSession, recordFailure, settleSession } from './session-lifecycle.js';
-import type { Env } from './hono-env.js';
+import { agentValidator } from './validator.js';
 
 const tracer = trace.getTracer('otel-sessions');
 
@@ -81,7 +81,7 @@ export function createAgent<Input = any, Output = any>(
     return tracer.startActiveSpan(`agent.run ${name}`, { attributes: { 'agent.name': name } }, async (span) => {
       try {
         const ctx = agentContext(name, session);
-        let output: Output = (await config.handler(ctx, validated.value)) as Output;
+        let output: Output = await config.handler(ctx, validated.value);
         if (config.schema?.output) {
           const checked = await config.schema.output['~standard'].validate(output);
           if (checked.issues)
@@ -100,53 +100,24 @@ export function createAgent<Input = any, Output = any>(
     });
   }
 
-  async function runStandalone(input: Input): Promise<Output> {
-    const session = await openSession({ store: getThreadStore() });
-    const ids = { sessionId: session.id, threadId: session.thread.id };
-    const base = contextWithSession(context.active(), ids, session);
-    const root = tracer.startSpan(`session ${name}`, { kind: SpanKind.INTERNAL }, base);
-    const sessionContext = trace.setSpan(base, root);
-    try {
-      return await context.with(sessionContext, () => runInSession(session, input));
-    } catch (error) {
-      recordFailure(root, error);
-      throw error;
-    } finally {
-      await closeSession(session, root, { refuseSensitiveMetadata: true });
-      root.end();
-      void context.with(sessionContext, () => settleSession(session));
-    }
+  function runStandalone(input: Input): Promise<Output> {
+    return runSession({
+      runtime: currentRuntime(),
+      parentContext: context.active(),
+      refuseSensitiveMetadata: true,
+      rootSpan: { name: `session ${name}`, options: { kind: SpanKind.INTERNAL } },
+      work: (session) => runInSession(session, input),
+    });
   }
 
   return {
     name,
     run(input: Input): Promise<Output> {
-      ensureContextPropagation();
       const owner = getSessionScope()?.owner;
       return owner instanceof Session ? runInSession(owner, input) : runStandalone(input);
     },
     validator() {
-      return async function agentValidator(c, next) {
-        let body: unknown;
-        try {
-          body = await c.req.json();
-        } catch {
-          return c.json(
-            { success: false, error: 'Request body must be JSON', issues: [], sessionId: c.var.sessionId },
-            400,
-          );
-        }
-        const result = await validateInput(body);
-        if (result.issues) {
-          const issues = result.issues.map((issue) => ({
-            message: issue.message,
-            path: issue.path?.map((part) => (typeof part === 'object' ? part.key : part)) ?? [],
-          }));
-          return c.json({ success: false, error: 'Invalid input', issues, sessionId: c.var.sessionId }, 400);
-        }
-        c.req.addValidatedData('json', result.value as object);
-        await next();
-      };
+      return agentValidator(validateInput);
     },
   };
 }
@@ -157,10 +128,7 @@ function agentContext(agentName: string, session: Session): AgentContext {
     sessionId: session.id,
     session,
     thread: session.thread,
-    logger: getLogger(),
-    waitUntil(work) {
-      const active = context.active();
-      session.pending.push(context.with(active, () => (typeof work === 'function' ? work() : work)));
-    },
+    logger: currentRuntime().logger,
+    waitUntil: (work) => session.waitUntil(work),
   };
 }

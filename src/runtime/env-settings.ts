@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 
 /** Batch processor settings (OTEL_BSP_* for spans, OTEL_BLRP_* for logs); absent ones keep the SDK default. @internal */
 export interface BatchSettings {
@@ -27,7 +28,7 @@ export interface EnvSettings {
 }
 
 /** Reads the `OTEL_*` and `OTEL_SESSIONS_*` variables; a bad value is warned about and ignored. @internal */
-export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettings {
+export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
   return {
     serviceName: text(env.OTEL_SERVICE_NAME),
     endpoint: text(env.OTEL_EXPORTER_OTLP_ENDPOINT),
@@ -61,20 +62,15 @@ function batch(prefix: 'OTEL_BSP' | 'OTEL_BLRP', env: NodeJS.ProcessEnv): BatchS
 
 /** `k1=v1,k2=v2` with URL-encoded values, as OTEL_EXPORTER_OTLP_HEADERS has them. */
 function headerList(value: string | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const pair of text(value)?.split(',') ?? []) {
-    const at = pair.indexOf('=');
-    if (at <= 0) {
-      diag.warn(
-        'otel-sessions: OTEL_EXPORTER_OTLP_HEADERS has an entry without a name=value form; ignoring that entry',
-      );
-      continue;
-    }
-    try {
-      headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
-    } catch {
-      diag.warn('otel-sessions: OTEL_EXPORTER_OTLP_HEADERS has a badly encoded value; ignoring that entry');
-    }
+  const headers = parseKeyPairsIntoRecord(text(value));
+  const entries =
+    text(value)
+      ?.split(',')
+      .filter((entry) => entry.trim() !== '').length ?? 0;
+  if (Object.keys(headers).length < entries) {
+    diag.warn(
+      'otel-sessions: OTEL_EXPORTER_OTLP_HEADERS has entries that are not name=value (URL-encoded); ignoring them',
+    );
   }
   return headers;
 }

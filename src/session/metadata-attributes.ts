@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import { sensitiveReason } from './session/sensitive-metadata.js';
+import { sensitiveReason } from './sensitive-metadata.js';
 
 const MAX_KEY_LENGTH = 128;
 const MAX_STRING_LENGTH = 1024;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { readEnvSettings } from '../../src/settings.js';
+import { readEnvSettings } from '../../../src/runtime/env-settings.js';
 
 const warnings: string[] = [];
 diag.setLogger(

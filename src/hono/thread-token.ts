@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ID_LENGTH, isThreadId } from './ids.js';
+import { ID_LENGTH, isThreadId } from '../session/ids.js';
 
 const SIGNATURE_LENGTH = 43; // base64url of 32 bytes (HMAC-SHA256)
 /** The length of every thread token: `thrd_…` + `.` + signature. */

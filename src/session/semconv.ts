@@ -26,3 +26,10 @@ export const BAGGAGE_THREAD_ID = ATTR_SESSION_THREAD_ID;
 /** Log record fields added by the winston format. */
 export const LOG_TRACE_ID = 'trace_id';
 export const LOG_SPAN_ID = 'span_id';
+
+/** Name of the span event each winston record becomes on the span it was written in. */
+export const LOG_EVENT_NAME = 'log';
+/** The record's level, on a log span event. */
+export const ATTR_LOG_SEVERITY = 'log.severity';
+/** The record's message, on a log span event. */
+export const ATTR_LOG_MESSAGE = 'log.message';

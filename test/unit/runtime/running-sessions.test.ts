@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Hono } from 'hono';
-import { sessions } from '../../src/hono.js';
-import type { Env } from '../../src/hono-env.js';
-import { sessionsRunningNow } from '../../src/runtime-config.js';
-import { installTestTelemetry } from '../support/otel.js';
+import { createAgent } from '../../../src/agent/create-agent.js';
+import { sessions } from '../../../src/hono/sessions-middleware.js';
+import type { Env } from '../../../src/hono/env.js';
+import { installTestTelemetry } from '../../support/otel.js';
 
-installTestTelemetry();
+const { runtime } = installTestTelemetry();
 
 test('a shutdown waits for the sessions running at the signal (up to its limit), not for later ones', async () => {
   let release!: () => void;
@@ -21,7 +21,7 @@ test('a shutdown waits for the sessions running at the signal (up to its limit),
   await new Promise((resolve) => setTimeout(resolve, 10)); // the request is inside the middleware now
 
   let drained = false;
-  const draining = sessionsRunningNow(5000).then(() => (drained = true));
+  const draining = runtime.running.waitForRunningSessions(5000).then(() => (drained = true));
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.equal(drained, false, 'still waiting for the running session');
   release();
@@ -30,8 +30,36 @@ test('a shutdown waits for the sessions running at the signal (up to its limit),
   assert.equal(drained, true);
 
   const started = Date.now();
-  await sessionsRunningNow(5000); // nothing running: no wait beyond the short settle pause
+  await runtime.running.waitForRunningSessions(5000); // nothing running: no wait beyond the short settle pause
   assert.ok(Date.now() - started < 1000);
+});
+
+test('a standalone agent.run counts as running until its waitUntil work has settled', async () => {
+  let releaseWork!: () => void;
+  let releaseBackground!: () => void;
+  const work = new Promise<void>((resolve) => (releaseWork = resolve));
+  const background = new Promise<void>((resolve) => (releaseBackground = resolve));
+  const agent = createAgent('Job', {
+    handler: async (ctx) => {
+      ctx.waitUntil(() => background);
+      await work;
+      return 'done';
+    },
+  });
+  const before = runtime.running.size;
+  const result = agent.run({});
+  assert.equal(runtime.running.size, before + 1, 'counted from the start');
+
+  let drained = false;
+  const draining = runtime.running.waitForRunningSessions(5000).then(() => (drained = true));
+  releaseWork();
+  assert.equal(await result, 'done');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(drained, false, 'still waiting for the waitUntil work');
+  releaseBackground();
+  await draining;
+  assert.equal(drained, true);
+  assert.equal(runtime.running.size, before);
 });
 
 test('the wait is bounded: a session that never ends holds a shutdown only up to the limit', async () => {
@@ -42,7 +70,7 @@ test('the wait is bounded: a session that never ends holds a shutdown only up to
   await new Promise((resolve) => setTimeout(resolve, 10));
   const keepAlive = setInterval(() => {}, 1000); // the drain's own timer does not hold the process
   const started = Date.now();
-  await sessionsRunningNow(200);
+  await runtime.running.waitForRunningSessions(200);
   const waited = Date.now() - started;
   clearInterval(keepAlive);
   assert.ok(waited >= 200 && waited < 2000, `waited ${waited} ms`);

@@ -1,6 +1,6 @@
 import type winston from 'winston';
-import type { Session } from './session.js';
-import type { Thread } from './thread/thread.js';
+import type { Session } from '../session/session.js';
+import type { Thread } from '../thread/thread.js';
 
 /** What an agent's handler gets as `ctx`. */
 export interface AgentContext {

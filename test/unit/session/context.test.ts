@@ -3,9 +3,9 @@ import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { context, propagation } from '@opentelemetry/api';
-import { getSessionId, getThreadId, withSession } from '../../src/context.js';
-import { newSessionId, newThreadId } from '../../src/ids.js';
-import { installTestTelemetry } from '../support/otel.js';
+import { getSessionId, getThreadId, withSession } from '../../../src/session/context.js';
+import { newSessionId, newThreadId } from '../../../src/session/ids.js';
+import { installTestTelemetry } from '../../support/otel.js';
 
 installTestTelemetry();
 

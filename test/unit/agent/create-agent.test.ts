@@ -2,16 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
-import { AgentInputError, createAgent } from '../../src/agent.js';
-import { getSessionId } from '../../src/context.js';
-import { setThreadStore } from '../../src/runtime-config.js';
-import { MemoryThreadStore } from '../../src/thread/memory-thread-store.js';
-import type { ThreadDestroyedEvent } from '../../src/thread/thread.js';
-import { installTestTelemetry } from '../support/otel.js';
+import { AgentInputError, createAgent } from '../../../src/agent/create-agent.js';
+import { getSessionId } from '../../../src/session/context.js';
+import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
+import type { ThreadDestroyedEvent } from '../../../src/thread/thread.js';
+import { installTestTelemetry } from '../../support/otel.js';
 
 let now = 1_000_000;
 const store = new MemoryThreadStore({ ttlMs: 1000, clock: () => now });
-setThreadStore(store);
 const telemetry = installTestTelemetry({ store });
 
 test('waitUntil work runs inside the session after run() returns; completed fires after it', async () => {

@@ -3,14 +3,14 @@ import { connect } from 'node:net';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { Hono } from 'hono';
-import { newSessionId, newThreadId, isSessionId, isThreadId } from '../../src/ids.js';
-import { sessions } from '../../src/hono.js';
-import type { Env } from '../../src/hono-env.js';
-import { MemoryThreadStore } from '../../src/thread/memory-thread-store.js';
-import { ThreadTokenCodec } from '../../src/thread-token.js';
-import { installTestTelemetry } from '../support/otel.js';
-import { serveOnLoopback, type ServedApp } from '../support/http.js';
-import { looksSensitive } from '../../src/metadata-attributes.js';
+import { newSessionId, newThreadId, isSessionId, isThreadId } from '../../../src/session/ids.js';
+import { sessions } from '../../../src/hono/sessions-middleware.js';
+import type { Env } from '../../../src/hono/env.js';
+import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
+import { ThreadTokenCodec } from '../../../src/hono/thread-token.js';
+import { installTestTelemetry } from '../../support/otel.js';
+import { serveOnLoopback, type ServedApp } from '../../support/http.js';
+import { looksSensitive } from '../../../src/session/metadata-attributes.js';
 
 const telemetry = installTestTelemetry();
 const SECRET = 'boundary-secret-boundary-secret-0123456789';
@@ -209,3 +209,37 @@ test('looksSensitive: tokens, keys and e-mail addresses yes; ordinary values no'
 });
 
 after(() => store.close());
+
+test('the root span is named by the matched route, with its status; the cookie lives as long as a thread', async () => {
+  const hono = new Hono<Env>();
+  hono.use(sessions({ threadStore: store, secret: SECRET }));
+  hono.get('/items/:id', (c) => c.json({ id: c.req.param('id') }, 201));
+  const response = await hono.request('/items/42');
+  assert.equal(response.status, 201);
+  const sessionId = response.headers.get('x-session-id');
+  const root = telemetry.spans.getFinishedSpans().find((span) => span.attributes['session.id'] === sessionId);
+  assert.ok(root, 'the root span was exported');
+  assert.equal(root.name, 'GET /items/:id');
+  assert.equal(root.attributes['http.route'], '/items/:id');
+  assert.equal(root.attributes['http.response.status_code'], 201);
+  assert.equal(root.attributes['url.path'], '/items/42');
+  const maxAge = /Max-Age=(\d+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
+  assert.equal(Number(maxAge), telemetry.runtime.threadTtlMs / 1000);
+});
+
+test('a threadStore given to sessions() that is not the runtime one is warned about once', async () => {
+  const warnedAbout = (): number =>
+    telemetry.logs
+      .getFinishedLogRecords()
+      .filter((record) => String(record.body).includes('is not the store registerSessions configured')).length;
+  telemetry.logs.reset();
+  const ownStore = app({ threadStore: new MemoryThreadStore() });
+  await ownStore.request('/');
+  await ownStore.request('/');
+  assert.equal(warnedAbout(), 1);
+
+  telemetry.logs.reset();
+  const runtimeStore = app({ threadStore: telemetry.runtime.threadStore });
+  await runtimeStore.request('/');
+  assert.equal(warnedAbout(), 0, 'the runtime store itself is not warned about');
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { ID_LENGTH, isSessionId, isThreadId, newSessionId, newThreadId } from '../../src/ids.js';
+import { ID_LENGTH, isSessionId, isThreadId, newSessionId, newThreadId } from '../../../src/session/ids.js';
 
 test('new IDs have their prefix, a fixed length and a URL-safe alphabet', () => {
   const session = newSessionId();

@@ -1,14 +1,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Hono } from 'hono';
-import { createAgent } from '../../src/agent.js';
-import { sessions } from '../../src/hono.js';
-import type { Env } from '../../src/hono-env.js';
-import { createLogger } from '../../src/logging/create-logger.js';
-import { setLogger } from '../../src/runtime-config.js';
+import { createAgent } from '../../../src/agent/create-agent.js';
+import { sessions } from '../../../src/hono/sessions-middleware.js';
+import type { Env } from '../../../src/hono/env.js';
+import { createLogger } from '../../../src/logging/create-logger.js';
+import { setRuntime } from '../../../src/runtime/runtime-holder.js';
+import { createRuntime } from '../../../src/runtime/sessions-runtime.js';
+import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 
 // No OpenTelemetry SDK in this file: the API's context manager is the no-op one.
-setLogger(createLogger({ console: false }));
+setRuntime(
+  createRuntime({
+    threadStore: new MemoryThreadStore(),
+    logger: createLogger({ console: false }),
+    threadTtlMs: 3_600_000,
+  }),
+);
 
 test('without any SDK registered, agent.run inside a route still joins the route session', async () => {
   const agent = createAgent('Probe', {

@@ -1,0 +1,220 @@
+import { context, propagation, SpanKind, trace, type Context as OtelContext } from '@opentelemetry/api';
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_URL_PATH,
+} from '@opentelemetry/semantic-conventions';
+import type { MiddlewareHandler } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { matchedRoutes } from 'hono/route';
+import { guard } from '../internal/guard.js';
+import { currentRuntime } from '../runtime/current-runtime.js';
+import { isSessionId, isThreadId } from '../session/ids.js';
+import { ATTR_SESSION_REJECTED_ID, BAGGAGE_SESSION_ID, BAGGAGE_THREAD_ID } from '../session/semconv.js';
+import { runSession } from '../session/session-runner.js';
+import type { ThreadStore } from '../thread/thread-store.js';
+import type { Env } from './env.js';
+import { ThreadTokenCodec } from './thread-token.js';
+
+/** Options of {@link sessions}. */
+export interface SessionsOptions {
+  /**
+   * Where threads live. Prefer giving the store to `registerSessions` (or `sessionsConfiguration`):
+   * span activity keeps threads alive in that store only, so a different one here is warned about once.
+   * @default the store configured by `registerSessions` (in memory unless set)
+   */
+  threadStore?: ThreadStore;
+  /**
+   * Secret that signs thread cookies and headers (at least 32 characters; the same in every
+   * process of the service). @default OTEL_SESSIONS_SECRET, else a random per-process secret (with a warning)
+   */
+  secret?: string;
+  /** Name of the thread cookie. @default 'otel_sessions_thread' */
+  cookieName?: string;
+  /** Name of the request and response header carrying the signed thread. @default 'x-thread-id' */
+  threadHeader?: string;
+  /** Name of the response header carrying the session ID. @default 'x-session-id' */
+  sessionHeader?: string;
+  /**
+   * Decides whether a request comes from a trusted internal caller whose `session.id` and
+   * `session.thread_id` baggage this request continues. Anyone else gets a session of its own.
+   * @default () => false (trust no one)
+   */
+  trustInbound?: (request: Request) => boolean;
+  /**
+   * Refuse metadata entries that look like secrets or personal data (tokens, API keys,
+   * high-entropy strings, credentials in URLs, e-mail addresses; keys as well as values),
+   * with a warning that names the key and the reason. `false` records everything; a
+   * function decides instead: it returns the reason to refuse, or `undefined` to record
+   * (numbers and booleans are given as strings; a function that throws refuses).
+   * @default true
+   * @example
+   * // The built-in check, except for one key whose values are known to be safe.
+   * refuseSensitiveMetadata: (key, value) => (key === 'buildHash' ? undefined : sensitiveReason(key, value))
+   */
+  refuseSensitiveMetadata?: boolean | ((key: string, value: string) => string | undefined);
+  /** Answer a failed request with `{ success: false, error: 'Internal error', sessionId }`. @default true */
+  errorResponse?: boolean;
+  /** Largest thread (state and metadata) in bytes. @default 1048576 */
+  maxThreadBytes?: number;
+}
+
+let warnedAboutSecret = false;
+
+/**
+ * Hono middleware that makes every request a session: `c.var.sessionId`, `c.var.logger`,
+ * `c.var.session` and `c.var.thread` are set, a server span covers the request, the
+ * response carries `x-session-id`, and the thread continues through a signed cookie or
+ * `x-thread-id` header until the thread TTL (one hour unless set) after its last activity.
+ *
+ * @example
+ * const app = new Hono<Env>();
+ * app.use(sessions());
+ */
+export function sessions({
+  threadStore,
+  secret,
+  cookieName = 'otel_sessions_thread',
+  threadHeader = 'x-thread-id',
+  sessionHeader = 'x-session-id',
+  trustInbound = () => false,
+  refuseSensitiveMetadata = true,
+  errorResponse = true,
+  maxThreadBytes,
+}: SessionsOptions = {}): MiddlewareHandler<Env> {
+  const codec = new ThreadTokenCodec(secret ?? currentRuntime().secret ?? randomSecretWithWarning());
+
+  let warnedAboutStore = false;
+
+  return async function sessionsMiddleware(c, next) {
+    const runtime = currentRuntime();
+    const { logger } = runtime;
+    if (threadStore !== undefined && threadStore !== runtime.threadStore && !warnedAboutStore) {
+      warnedAboutStore = true;
+      logger.warn(
+        'sessions({ threadStore }) is not the store registerSessions configured: span activity keeps threads alive only in that one; give the store to registerSessions({ threadStore }) instead',
+      );
+    }
+    const request = c.req.raw;
+    const inbound = guard('reading trace context and baggage', () => inboundContext(request), context.active());
+    const trusted = guard('trustInbound', () => trustInbound(request), false) ? trustedIds(inbound) : undefined;
+    const token = c.req.header(threadHeader) ?? getCookie(c, cookieName);
+    const candidate = token === undefined ? undefined : codec.verify(token);
+
+    await runSession({
+      runtime,
+      store: threadStore,
+      parentContext: inbound,
+      threadId: candidate,
+      trusted,
+      maxThreadBytes,
+      refuseSensitiveMetadata,
+      // The http instrumentation's server span, when there is one, is the session's root span.
+      adoptSpan: trace.getSpan(inbound),
+      rootSpan: {
+        name: `${c.req.method} ${c.req.path}`,
+        options: {
+          kind: SpanKind.SERVER,
+          attributes: { [ATTR_HTTP_REQUEST_METHOD]: c.req.method, [ATTR_URL_PATH]: c.req.path },
+        },
+      },
+      failure: () => c.error,
+      beforeClose: (rootSpan) => {
+        rootSpan.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, c.res.status);
+        // The route, known only now: `POST /chat` names the span better than `POST`.
+        const route = matchedRoutes(c).at(-1)?.path;
+        if (route !== undefined && route !== '/*' && route !== '*') {
+          rootSpan.setAttribute(ATTR_HTTP_ROUTE, route);
+          rootSpan.updateName(`${c.req.method} ${route}`);
+        }
+      },
+      work: async (session, rootSpan) => {
+        guard(
+          'tagging the root span',
+          () => {
+            if (token !== undefined && candidate === undefined) {
+              logger.warn('A thread cookie or header was malformed or badly signed; a new thread was started', {
+                'session.id': session.id,
+              });
+            }
+            const claimed = propagation.getBaggage(inbound)?.getEntry(BAGGAGE_SESSION_ID)?.value;
+            if (!trusted && claimed !== undefined)
+              rootSpan.setAttribute(ATTR_SESSION_REJECTED_ID, isSessionId(claimed) ? claimed : 'malformed');
+          },
+          undefined,
+        );
+
+        c.set('sessionId', session.id);
+        c.set('threadId', session.thread.id);
+        c.set('session', session);
+        c.set('thread', session.thread);
+        c.set('logger', logger);
+
+        // A verified token is reused as it is: one HMAC per request, not two.
+        const signed = candidate === session.thread.id && token !== undefined ? token : codec.sign(session.thread.id);
+        const writeHeaders = (): void =>
+          guard(
+            'writing session headers',
+            () => {
+              c.header(sessionHeader, session.id);
+              c.header(threadHeader, signed);
+              setCookie(c, cookieName, signed, {
+                httpOnly: true,
+                sameSite: 'Lax',
+                secure: c.req.url.startsWith('https:'),
+                path: '/',
+                // The cookie lives as long as the thread it carries can.
+                maxAge: Math.ceil(runtime.threadTtlMs / 1000),
+              });
+            },
+            undefined,
+          );
+        // Before the handler: headers set after it make Hono rebuild the response, a slow path.
+        writeHeaders();
+
+        try {
+          await next();
+        } catch (error) {
+          // Hono turns a handler's error into `c.error`; this catches what escapes other middleware.
+          c.error = error instanceof Error ? error : new Error(String(error));
+        }
+        if (c.error) {
+          logger.error('Request failed', { error: c.error.message, 'session.id': session.id });
+          if (errorResponse) c.res = c.json({ success: false, error: 'Internal error', sessionId: session.id }, 500);
+        }
+        // A handler that returned its own Response dropped them: write them again.
+        if (guard('reading response headers', () => c.res.headers.get(sessionHeader) !== session.id, false))
+          writeHeaders();
+      },
+    });
+  };
+}
+
+/** The request's context: the active one (http instrumentation already extracted it), else extracted here. */
+function inboundContext(request: Request): OtelContext {
+  const active = context.active();
+  if (trace.getSpan(active) !== undefined || propagation.getBaggage(active) !== undefined) return active;
+  return propagation.extract(active, request.headers, {
+    get: (headers, key) => headers.get(key) ?? undefined,
+    keys: (headers) => [...headers.keys()],
+  });
+}
+
+/** The session and thread a trusted caller sent in baggage, if both are well formed. */
+function trustedIds(inbound: OtelContext): { sessionId: string; threadId: string } | undefined {
+  const baggage = propagation.getBaggage(inbound);
+  const sessionId = baggage?.getEntry(BAGGAGE_SESSION_ID)?.value;
+  const threadId = baggage?.getEntry(BAGGAGE_THREAD_ID)?.value;
+  return isSessionId(sessionId) && isThreadId(threadId) ? { sessionId, threadId } : undefined;
+}
+
+function randomSecretWithWarning(): string {
+  if (!warnedAboutSecret) {
+    warnedAboutSecret = true;
+    currentRuntime().logger.warn(
+      'OTEL_SESSIONS_SECRET is not set: thread cookies are signed with a random per-process secret, so threads do not survive a restart or span several processes',
+    );
+  }
+  return ThreadTokenCodec.randomSecret();
+}

@@ -1,0 +1,45 @@
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ThreadStore } from '../thread/thread-store.js';
+
+/** Options of {@link registerSessions}. Each falls back to its environment variable, then its default. */
+export interface RegisterOptions {
+  /** The service name on every span. @default OTEL_SERVICE_NAME, else the SDK's default */
+  serviceName?: string;
+  /**
+   * The OTLP/HTTP base URL of a collector (e.g. `http://localhost:4318`). Without one,
+   * spans and logs go to the local journal instead.
+   * @default OTEL_EXPORTER_OTLP_ENDPOINT, else none
+   */
+  endpoint?: string;
+  /** Folder of the local journal. @default OTEL_SESSIONS_JOURNAL_DIR, else '.otel-sessions' */
+  journalDir?: string;
+  /**
+   * Most bytes of telemetry kept per signal while the collector cannot be reached (sent
+   * once it answers again; past it the oldest is dropped). @default 67108864 (64 MiB)
+   */
+  maxSpoolBytes?: number;
+  /** Also keep the local journal when exporting to an endpoint. @default OTEL_SESSIONS_JOURNAL, else false */
+  journal?: boolean;
+  /** Where threads live. @default a Redis store when OTEL_SESSIONS_REDIS_URL is set, else in memory */
+  threadStore?: ThreadStore;
+  /** How long a thread lives after its last activity, in ms. @default OTEL_SESSIONS_THREAD_TTL_MS, else 3600000 */
+  threadTtlMs?: number;
+  /** Also write the thread ID as `gen_ai.conversation.id` on every span. @default false */
+  conversationIdAlias?: boolean;
+  /** More instrumentations, beside http and undici (fetch). @default [] */
+  instrumentations?: Instrumentation[];
+  /** More span processors, after the session processors (e.g. an in-memory exporter's). @default [] */
+  spanProcessors?: SpanProcessor[];
+  /** More log record processors, after the session processor. @default [] */
+  logRecordProcessors?: LogRecordProcessor[];
+  /** The level of the logger agents and routes get. @default OTEL_SESSIONS_LOG_LEVEL, else 'info' */
+  logLevel?: string;
+  /** Whether that logger also writes JSON lines to stdout. @default OTEL_SESSIONS_LOG_CONSOLE, else true */
+  logToConsole?: boolean;
+  /** Flush on SIGTERM, SIGINT and before exit. @default true */
+  flushOnExit?: boolean;
+  /** Print OpenTelemetry warnings and errors to stderr. @default true */
+  diagnostics?: boolean;
+}

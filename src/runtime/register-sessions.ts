@@ -1,0 +1,83 @@
+import { diag, DiagConsoleLogger, DiagLogLevel, logs, trace } from '@opentelemetry/api';
+import { BindOnceFuture } from '@opentelemetry/core';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { ThreadStore } from '../thread/thread-store.js';
+import { installEsmLoaderHook } from './esm-loader-hook.js';
+import { flushOnExit } from './flush-on-exit.js';
+import type { RegisterOptions } from './register-options.js';
+import { sessionsConfiguration } from './sessions-configuration.js';
+
+export type { RegisterOptions } from './register-options.js';
+
+/** What `registerSessions` returns. */
+export interface SessionsHandle {
+  /** Where spans and logs go: an OTLP endpoint or the journal folder. */
+  readonly destination: string;
+  /** The thread store in use. */
+  readonly threadStore: ThreadStore;
+  /** Exports everything ended so far. */
+  forceFlush(): Promise<void>;
+  /** Flushes and stops exporting. Safe to call twice. */
+  shutdown(): Promise<void>;
+}
+
+const HANDLE_KEY = Symbol.for('otel-sessions.handle');
+
+/**
+ * Starts OpenTelemetry with sessions: the AsyncLocalStorage context manager, W3C trace
+ * context and baggage propagation, the session and thread-activity span processors ahead
+ * of a batch exporter (OTLP/HTTP, or the local journal when no endpoint is configured),
+ * logs through the same path, and http and fetch instrumentation. Calling it again
+ * returns the first handle. With an SDK of your own, use `sessionsConfiguration` instead.
+ *
+ * @example
+ * const otel = registerSessions({ serviceName: 'support-agent' });
+ * process.on('SIGTERM', () => otel.shutdown());
+ */
+export function registerSessions(options: RegisterOptions = {}): SessionsHandle {
+  const holder = globalThis as { [HANDLE_KEY]?: SessionsHandle };
+  const existing = holder[HANDLE_KEY];
+  if (existing) return existing;
+
+  if (options.diagnostics ?? true) {
+    diag.setLogger(new DiagConsoleLogger(), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  }
+  installEsmLoaderHook();
+
+  const configuration = sessionsConfiguration(options);
+  const { runtime } = configuration;
+  const sdk = new NodeSDK({
+    serviceName: configuration.serviceName,
+    spanProcessors: configuration.spanProcessors,
+    logRecordProcessors: configuration.logRecordProcessors,
+    metricReaders: [],
+    instrumentations: configuration.instrumentations,
+  });
+  sdk.start();
+
+  const stopAll = async (): Promise<void> => {
+    try {
+      await sdk.shutdown();
+      await runtime.threadStore.close();
+    } catch (error) {
+      diag.error('otel-sessions: shutdown failed', error);
+    }
+  };
+  const stopping = new BindOnceFuture<void, undefined, () => Promise<void>>(stopAll, undefined);
+  const handle: SessionsHandle = {
+    destination: configuration.destination,
+    threadStore: runtime.threadStore,
+    forceFlush: async () => {
+      await Promise.all([flushProvider(trace.getTracerProvider()), flushProvider(logs.getLoggerProvider())]);
+    },
+    shutdown: () => stopping.call(),
+  };
+  holder[HANDLE_KEY] = handle;
+  if (configuration.settings.flushOnExit) flushOnExit(runtime.running, () => stopping.call());
+  return handle;
+}
+
+async function flushProvider(provider: unknown): Promise<void> {
+  const delegate = (provider as { getDelegate?: () => unknown }).getDelegate?.() ?? provider;
+  await (delegate as { forceFlush?: () => Promise<unknown> }).forceFlush?.();
+}

@@ -1,0 +1,73 @@
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { chooseExporters } from '../export/choose-exporters.js';
+import { SessionLogRecordProcessor } from '../processors/session-log-record-processor.js';
+import { SessionSpanProcessor } from '../processors/session-span-processor.js';
+import { ThreadActivitySpanProcessor } from '../processors/thread-activity-span-processor.js';
+import { processEnvSettings } from './current-runtime.js';
+import type { RegisterOptions } from './register-options.js';
+import { resolveSettings, type ResolvedSettings } from './resolve-settings.js';
+import { runtimeFromSettings } from './runtime-from-settings.js';
+import { setRuntime } from './runtime-holder.js';
+import type { SessionsRuntime } from './sessions-runtime.js';
+
+/** What an OpenTelemetry SDK needs to run with sessions: see {@link sessionsConfiguration}. */
+export interface SessionsConfiguration {
+  /** The service name configured (option, else OTEL_SERVICE_NAME), if any. */
+  readonly serviceName: string | undefined;
+  /** The session and thread-activity processors, then the batch exporters', then `options.spanProcessors`. */
+  readonly spanProcessors: SpanProcessor[];
+  /** The session log record processor, then the batch exporters', then `options.logRecordProcessors`. */
+  readonly logRecordProcessors: LogRecordProcessor[];
+  /** http and undici (fetch) instrumentation, then `options.instrumentations`. */
+  readonly instrumentations: Instrumentation[];
+  /** The runtime the middleware and agents now use (thread store, logger, running sessions). */
+  readonly runtime: SessionsRuntime;
+  /** Where spans and logs go, for people: an OTLP endpoint or the journal folder. */
+  readonly destination: string;
+  /** Every setting, settled. @internal */
+  readonly settings: ResolvedSettings;
+}
+
+/**
+ * Settles the configuration (options, then environment, then defaults) once, makes the
+ * runtime that `sessions()` and `createAgent` use from now on, and returns the processors
+ * and instrumentations for an OpenTelemetry SDK of your own. `registerSessions` is this
+ * plus a `NodeSDK`. Call it once per process.
+ *
+ * @example
+ * const otel = sessionsConfiguration({ serviceName: 'support-agent' });
+ * new NodeSDK({
+ *   serviceName: otel.serviceName,
+ *   spanProcessors: otel.spanProcessors,
+ *   logRecordProcessors: otel.logRecordProcessors,
+ *   instrumentations: [getNodeAutoInstrumentations()],
+ * }).start();
+ */
+export function sessionsConfiguration(options: RegisterOptions = {}): SessionsConfiguration {
+  const settings = resolveSettings(options, processEnvSettings());
+  const runtime = runtimeFromSettings(settings, options.threadStore);
+  setRuntime(runtime);
+  const { spanExporters, logExporters, description } = chooseExporters(settings.destination);
+  return {
+    serviceName: settings.serviceName,
+    spanProcessors: [
+      new SessionSpanProcessor({ conversationIdAlias: settings.conversationIdAlias }),
+      new ThreadActivitySpanProcessor({ store: runtime.threadStore, outage: runtime.storeOutage }),
+      ...spanExporters.map((exporter) => new BatchSpanProcessor({ ...settings.spanBatch, exporter })),
+      ...(options.spanProcessors ?? []),
+    ],
+    logRecordProcessors: [
+      new SessionLogRecordProcessor(),
+      ...logExporters.map((exporter) => new BatchLogRecordProcessor({ ...settings.logBatch, exporter })),
+      ...(options.logRecordProcessors ?? []),
+    ],
+    instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), ...(options.instrumentations ?? [])],
+    runtime,
+    destination: description,
+    settings,
+  };
+}

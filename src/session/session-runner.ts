@@ -1,0 +1,181 @@
+import { context, diag, SpanStatusCode, trace, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
+import { guard } from '../internal/guard.js';
+import { ensureContextManager } from '../runtime/context-manager.js';
+import type { SessionsRuntime } from '../runtime/sessions-runtime.js';
+import { ThreadTooLargeError } from '../thread/thread-too-large-error.js';
+import { Thread } from '../thread/thread.js';
+import type { ThreadStore } from '../thread/thread-store.js';
+import { contextWithSession, getSessionScope } from './context.js';
+import { newSessionId, newThreadId } from './ids.js';
+import { metadataAttributes, type SensitiveMetadataCheck } from './metadata-attributes.js';
+import { ATTR_SESSION_METADATA_PREFIX, ATTR_THREAD_METADATA_PREFIX } from './semconv.js';
+import { Session } from './session.js';
+
+const tracer = trace.getTracer('otel-sessions');
+
+/** One session to run, as an adapter (Hono middleware, standalone agent) describes it. @internal */
+export interface SessionRun<T> {
+  /** The thread store, logger, outage reporter and running-session count to use. */
+  runtime: SessionsRuntime;
+  /** Where threads live. @default runtime.threadStore */
+  store?: ThreadStore;
+  /** The context the session starts from (the request's, with its inbound trace context). */
+  parentContext: Context;
+  /** A thread ID the caller has verified (signed cookie or header): continued if still alive. */
+  threadId?: string;
+  /** A session and thread continued from a trusted caller (an internal service hop). */
+  trusted?: { sessionId: string; threadId: string };
+  /** Cap on a thread's size in bytes. */
+  maxThreadBytes?: number;
+  /** Refuse metadata that looks sensitive: `true`, `false`, or a function naming the reason. */
+  refuseSensitiveMetadata: boolean | SensitiveMetadataCheck;
+  /** A span already covering the request (the http instrumentation's server span): the root if it records. */
+  adoptSpan?: Span;
+  /** The root span to start when none is adopted. */
+  rootSpan: { name: string; options: SpanOptions };
+  /** The work, run inside the session's context. What it throws is recorded, then thrown on. */
+  work: (session: Session, rootSpan: Span) => Promise<T>;
+  /** A failure the work reported without throwing (Hono's `c.error`): recorded, not thrown. */
+  failure?: () => unknown;
+  /** Last words on the root span before the session closes (e.g. the matched route). */
+  beforeClose?: (rootSpan: Span) => void;
+}
+
+/**
+ * Runs one session from start to end: opens it (IDs, thread), puts it on the context,
+ * adopts or starts its root span, runs the work, records a failure, writes the metadata,
+ * saves the thread, ends the span, then settles `waitUntil` work in the background. The
+ * session counts as running (a shutdown waits for it) until that work has settled.
+ * Resolves with the work's result once the response part is done. @internal
+ */
+export async function runSession<T>(run: SessionRun<T>): Promise<T> {
+  ensureContextManager();
+  const { runtime } = run;
+  let settled!: () => void;
+  runtime.running.track(new Promise<void>((resolve) => (settled = resolve)));
+  let session: Session;
+  try {
+    session = await openSession(run);
+  } catch (error) {
+    settled();
+    throw error;
+  }
+  const base = contextWithSession(run.parentContext, { sessionId: session.id, threadId: session.thread.id }, session);
+  const adopted = run.adoptSpan?.isRecording() ? run.adoptSpan : undefined;
+  const rootSpan = adopted ?? tracer.startSpan(run.rootSpan.name, run.rootSpan.options, base);
+  const ownSpan = adopted ? undefined : rootSpan;
+  const sessionContext = trace.setSpan(base, rootSpan);
+  guard('tagging the root span', () => rootSpan.setAttributes(getSessionScope(base)?.attributes ?? {}), undefined);
+
+  let outcome: { value: T } | { thrown: unknown };
+  try {
+    outcome = { value: await context.with(sessionContext, () => run.work(session, rootSpan)) };
+  } catch (error) {
+    outcome = { thrown: error };
+  }
+  const failure = 'thrown' in outcome ? outcome.thrown : guard('reading the failure', () => run.failure?.(), undefined);
+  if (failure !== undefined) recordFailure(rootSpan, failure);
+  if (run.beforeClose && rootSpan.isRecording())
+    guard('naming the root span', () => run.beforeClose?.(rootSpan), undefined);
+  await closeSession(session, rootSpan, run);
+  ownSpan?.end();
+  void context
+    .with(sessionContext, () => settleSession(session, runtime))
+    .catch((error: unknown) => diag.error('otel-sessions: settling a session failed', error))
+    .finally(settled);
+  if ('thrown' in outcome) throw outcome.thrown;
+  return outcome.value;
+}
+
+/**
+ * Opens a session: a new session ID, and the thread continued when `threadId` names a
+ * live one (loaded in one store call), else a new thread. A store that is down yields a
+ * new thread: the request is served all the same.
+ */
+async function openSession<T>(run: SessionRun<T>): Promise<Session> {
+  const { runtime, trusted, maxThreadBytes } = run;
+  const store = run.store ?? runtime.threadStore;
+  const continued = trusted?.threadId ?? run.threadId;
+  const snapshot =
+    continued === undefined
+      ? undefined
+      : await runtime.storeOutage.attempt('load a thread', () => store.load(continued), undefined);
+  // A trusted caller's thread is kept even when this service's store has not seen it yet.
+  const threadId = trusted?.threadId ?? (snapshot === undefined || continued === undefined ? newThreadId() : continued);
+  return new Session(trusted?.sessionId ?? newSessionId(), new Thread(threadId, store, snapshot, maxThreadBytes));
+}
+
+/**
+ * Ends the response part of a session: metadata onto the root span, the thread saved
+ * (so that the next turn, sent the moment this response arrives, sees it). Never throws.
+ */
+async function closeSession<T>(session: Session, rootSpan: Span, run: SessionRun<T>): Promise<void> {
+  const { logger } = run.runtime;
+  const options = {
+    refuseSensitive: run.refuseSensitiveMetadata,
+    warn: (key: string, reason: string): void => {
+      logger.warn(`metadata "${key}" was not recorded: ${reason}`, { metadataKey: key });
+    },
+  };
+  const threadMetadata = await session.thread.currentMetadata().catch(() => ({}));
+  if (rootSpan.isRecording()) {
+    guard(
+      'recording session metadata',
+      () => {
+        rootSpan.setAttributes(metadataAttributes(ATTR_SESSION_METADATA_PREFIX, session.metadata, options));
+        rootSpan.setAttributes(metadataAttributes(ATTR_THREAD_METADATA_PREFIX, threadMetadata, options));
+      },
+      undefined,
+    );
+  }
+  await saveThread(session, run.runtime);
+}
+
+/**
+ * Waits for the session's background work, saves what it changed in the thread, then
+ * fires `completed` and clears the session state. Never throws.
+ */
+async function settleSession(session: Session, runtime: SessionsRuntime): Promise<void> {
+  while (session.pending.length > 0) {
+    const batch = session.pending.splice(0);
+    for (const result of await Promise.allSettled(batch)) {
+      if (result.status === 'rejected') {
+        const error = result.reason instanceof Error ? result.reason.message : String(result.reason);
+        runtime.logger.error('Background work failed', { error });
+      }
+    }
+  }
+  if (session.thread.dirty) await saveThread(session, runtime);
+  session.complete();
+  session.state.clear();
+}
+
+async function saveThread(session: Session, runtime: SessionsRuntime): Promise<void> {
+  const { thread } = session;
+  const changes = thread.takeChanges();
+  try {
+    await runtime.storeOutage.attempt('save a thread', () => thread.store.save(thread.id, changes), undefined);
+  } catch (error) {
+    // The store refused: sessions writing at once would have passed the thread's cap.
+    if (!(error instanceof ThreadTooLargeError)) throw error;
+    runtime.logger.error(`The session's thread changes were not saved: ${error.message}`, {
+      'session.id': session.id,
+      'session.thread_id': thread.id,
+      threadBytes: error.bytes,
+      maxThreadBytes: error.maxBytes,
+    });
+  }
+}
+
+/** Marks `span` as failed by `error`. Never throws. @internal */
+export function recordFailure(span: Span | undefined, error: unknown): void {
+  if (!span?.isRecording()) return;
+  guard(
+    'recording an error',
+    () => {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    },
+    undefined,
+  );
+}

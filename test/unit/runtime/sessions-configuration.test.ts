@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { SessionLogRecordProcessor } from '../../../src/processors/session-log-record-processor.js';
+import { SessionSpanProcessor } from '../../../src/processors/session-span-processor.js';
+import { ThreadActivitySpanProcessor } from '../../../src/processors/thread-activity-span-processor.js';
+import { currentRuntime } from '../../../src/runtime/current-runtime.js';
+import { sessionsConfiguration, type SessionsConfiguration } from '../../../src/runtime/sessions-configuration.js';
+import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
+
+const warnings: string[] = [];
+const collect = (message: string): void => void warnings.push(message);
+diag.setLogger({ warn: collect, error: collect, info() {}, debug() {}, verbose() {} } as DiagLogger, DiagLogLevel.WARN);
+const journalDir = mkdtempSync(join(tmpdir(), 'otel-sessions-configuration-'));
+after(() => rmSync(journalDir, { recursive: true, force: true }));
+
+// Set before the first configuration: the environment is read once per process.
+process.env.OTEL_SESSIONS_THREAD_TTL_MS = 'an hour';
+delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+
+test('one call gives an SDK of your own the session processors and makes the runtime the middleware uses', async () => {
+  const threadStore = new MemoryThreadStore();
+  const configuration = sessionsConfiguration({ threadStore, journalDir, threadTtlMs: 120_000 });
+  const [sessionProcessor, activity] = configuration.spanProcessors;
+  assert.ok(sessionProcessor instanceof SessionSpanProcessor);
+  assert.ok(activity instanceof ThreadActivitySpanProcessor);
+  assert.equal(configuration.spanProcessors.length, 3, 'session, thread activity, journal batch');
+  assert.ok(configuration.logRecordProcessors[0] instanceof SessionLogRecordProcessor);
+  assert.ok(configuration.instrumentations.length >= 2, 'http and undici');
+  assert.ok(configuration.destination.includes(journalDir), configuration.destination);
+  assert.equal(configuration.runtime.threadStore, threadStore);
+  assert.equal(configuration.runtime.threadTtlMs, 120_000);
+  assert.equal(currentRuntime(), configuration.runtime, 'sessions() and createAgent use this runtime');
+  await shutDown(configuration);
+});
+
+test('a bad environment value is reported once, however many times the configuration is settled', async () => {
+  await shutDown(sessionsConfiguration({ journalDir, threadStore: new MemoryThreadStore() }));
+  await shutDown(sessionsConfiguration({ journalDir, threadStore: new MemoryThreadStore() }));
+  const about = warnings.filter((warning) => warning.includes('OTEL_SESSIONS_THREAD_TTL_MS'));
+  assert.equal(about.length, 1, about.join('\n'));
+  assert.equal(currentRuntime().threadTtlMs, 3_600_000, 'the bad value is ignored: the default holds');
+});
+
+async function shutDown(configuration: SessionsConfiguration): Promise<void> {
+  await Promise.all(configuration.spanProcessors.map((processor) => processor.shutdown()));
+  await Promise.all(configuration.logRecordProcessors.map((processor) => processor.shutdown()));
+}

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import Transport from 'winston-transport';
+import { createLogger } from '../../../src/logging/create-logger.js';
+import { createRuntime } from '../../../src/runtime/sessions-runtime.js';
+import { runSession } from '../../../src/session/session-runner.js';
+import type { Session } from '../../../src/session/session.js';
+import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
+
+/** Log records written through the runtime's logger. */
+const logged: Array<Record<string, unknown>> = [];
+class Capture extends Transport {
+  override log(info: Record<string, unknown>, next: () => void): void {
+    logged.push(info);
+    next();
+  }
+}
+
+function runtimeWith(store: MemoryThreadStore) {
+  const logger = createLogger({ console: false, transports: [new Capture()] });
+  return createRuntime({ threadStore: store, logger, threadTtlMs: 3_600_000 });
+}
+
+/** One turn of a conversation: a session continuing `threadId` (when given) that runs `work`. */
+function turn(
+  runtime: ReturnType<typeof runtimeWith>,
+  threadId: string | undefined,
+  work: (session: Session) => Promise<void>,
+): Promise<string> {
+  return runSession({
+    runtime,
+    parentContext: ROOT_CONTEXT,
+    threadId,
+    refuseSensitiveMetadata: true,
+    rootSpan: { name: 'turn', options: {} },
+    work: async (session) => {
+      await work(session);
+      return session.thread.id;
+    },
+  });
+}
+
+test('8 concurrent sessions each writing 300 KiB to one thread: the store refuses what passes 1 MiB, the session logs it, the thread stays writable', async () => {
+  const store = new MemoryThreadStore({ maxThreadBytes: 1024 * 1024 });
+  const runtime = runtimeWith(store);
+  const threadId = await turn(runtime, undefined, (session) => session.thread.state.set('start', true));
+
+  // Every session has written before any of them saves: each alone is well within the cap.
+  let arrived = 0;
+  let allArrived!: () => void;
+  const barrier = new Promise<void>((resolve) => (allArrived = resolve));
+  const big = 'x'.repeat(300 * 1024);
+  logged.length = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, (_, n) =>
+      turn(runtime, threadId, async (session) => {
+        await session.thread.state.set(`part${n}`, big);
+        if (++arrived === 8) allArrived();
+        await barrier;
+      }),
+    ),
+  );
+
+  const stored = await store.load(threadId);
+  assert.equal(Object.keys(stored?.state ?? {}).length, 1 + 3, 'start and three parts of 300 KiB');
+  const refusals = logged.filter((record) =>
+    String(record['message']).startsWith("The session's thread changes were not saved"),
+  );
+  assert.equal(refusals.length, 5);
+  assert.equal(refusals[0]?.['session.thread_id'], threadId);
+  assert.equal(refusals[0]?.['maxThreadBytes'], 1024 * 1024);
+  assert.ok((refusals[0]?.['threadBytes'] as number) > 1024 * 1024);
+  assert.equal(
+    logged.filter((record) => String(record['message']).includes('thread store failed')).length,
+    0,
+    'a refusal is not reported as a store outage',
+  );
+
+  const later = await turn(runtime, threadId, (session) => session.thread.state.set('note', 'small writes still work'));
+  assert.equal(later, threadId);
+  assert.equal((await store.load(threadId))?.state['note'], 'small writes still work');
+  await store.close();
+});
+
+test('a session that writes nothing leaves no thread in the store', async () => {
+  const store = new MemoryThreadStore();
+  const runtime = runtimeWith(store);
+  for (let n = 0; n < 100; n++) {
+    await turn(runtime, undefined, async (session) => {
+      await session.thread.state.get('anything');
+    });
+  }
+  assert.equal(store.size, 0);
+  await store.close();
+});
