@@ -1,4 +1,5 @@
-import winston from 'winston';
+import { createRequire } from 'node:module';
+import type winston from 'winston';
 import { OtelLogTransport } from './otel-log-transport.js';
 import { sessionFormat } from './session-format.js';
 
@@ -24,12 +25,27 @@ export interface CreateLoggerOptions {
  * logger.child({ userId }).info('Request context');
  */
 export function createLogger(options: CreateLoggerOptions = {}): winston.Logger {
+  const w = loadWinston();
   const transports: winston.transport[] = [new OtelLogTransport(), ...(options.transports ?? [])];
-  if (options.console ?? true) transports.push(new winston.transports.Console());
-  return winston.createLogger({
+  if (options.console ?? true) transports.push(new w.transports.Console());
+  const logger = w.createLogger({
     level: options.level ?? 'info',
     defaultMeta: options.defaultMeta,
-    format: winston.format.combine(sessionFormat(), winston.format.timestamp(), winston.format.json()),
-    transports,
+    format: w.format.combine(sessionFormat(), w.format.timestamp(), w.format.json()),
+    transports: [...transports], // a copy: instrumentation-winston pushes its own into the array it is given
   });
+  // `@opentelemetry/instrumentation-winston` adds its own OpenTelemetry transport to every
+  // logger. Ours already sends each record, with the session's IDs and as a span event:
+  // one is enough, or every record would be exported twice.
+  for (const added of logger.transports.filter((transport) => !transports.includes(transport))) logger.remove(added);
+  return logger;
+}
+
+/**
+ * winston, loaded when the first logger is made rather than when this package is imported:
+ * an SDK started after `otel-sessions` was imported (e.g. `sessionsConfiguration()` before
+ * `new NodeSDK(...).start()`) can still instrument it.
+ */
+function loadWinston(): typeof winston {
+  return createRequire(import.meta.url)('winston') as typeof winston;
 }

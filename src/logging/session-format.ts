@@ -1,5 +1,7 @@
 import { context, trace, type Context } from '@opentelemetry/api';
-import { format, type Logform } from 'winston';
+// logform, not winston: loading winston itself here would load it before an SDK's winston
+// instrumentation is enabled, which then never patches it.
+import { format, type Format, type TransformableInfo } from 'logform';
 import { getSessionScope } from '../session/context.js';
 import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID, LOG_SPAN_ID, LOG_TRACE_ID } from '../session/semconv.js';
 
@@ -7,7 +9,7 @@ import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID, LOG_SPAN_ID, LOG_TRACE_ID } fr
 export const LOG_CONTEXT = Symbol.for('otel-sessions.log-context');
 
 /** A winston log entry as the session format leaves it. */
-export type SessionLogEntry = Logform.TransformableInfo & { [LOG_CONTEXT]?: Context };
+export type SessionLogEntry = TransformableInfo & { [LOG_CONTEXT]?: Context };
 
 /**
  * A winston format that adds `session.id`, `session.thread_id`, `trace_id` and `span_id`
@@ -17,7 +19,7 @@ export type SessionLogEntry = Logform.TransformableInfo & { [LOG_CONTEXT]?: Cont
  * @example
  * winston.createLogger({ format: winston.format.combine(sessionFormat(), winston.format.json()) })
  */
-export const sessionFormat: () => Logform.Format = format((info: SessionLogEntry) => {
+export const sessionFormat: () => Format = format((info: SessionLogEntry) => {
   const active = context.active();
   info[LOG_CONTEXT] = active;
   const scope = getSessionScope(active);

@@ -15,7 +15,8 @@ export function runtimeFromSettings(settings: ResolvedSettings, threadStore?: Th
     threadStore:
       threadStore ??
       (settings.redisUrl ? new RedisThreadStore({ url: settings.redisUrl, ttlMs }) : new MemoryThreadStore({ ttlMs })),
-    logger: createLogger({ level: settings.logLevel, console: settings.logToConsole }),
+    // Made on first use: by then an SDK started after this call has instrumented winston.
+    logger: () => createLogger({ level: settings.logLevel, console: settings.logToConsole }),
     secret: settings.secret,
     threadTtlMs: ttlMs,
   });

@@ -4,6 +4,7 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { chooseExporters } from '../export/choose-exporters.js';
+import { bridgeLegacyLogsApi } from '../logging/legacy-logs-bridge.js';
 import { SessionLogRecordProcessor } from '../processors/session-log-record-processor.js';
 import { SessionSpanProcessor } from '../processors/session-span-processor.js';
 import { ThreadActivitySpanProcessor } from '../processors/thread-activity-span-processor.js';
@@ -51,6 +52,7 @@ export function sessionsConfiguration(options: RegisterOptions = {}): SessionsCo
   const settings = resolveSettings(options, processEnvSettings());
   const runtime = runtimeFromSettings(settings, options.threadStore);
   setRuntime(runtime);
+  bridgeLegacyLogsApi();
   const { spanExporters, logExporters, description } = chooseExporters(settings.destination);
   return {
     serviceName: settings.serviceName,

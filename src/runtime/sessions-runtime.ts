@@ -26,24 +26,29 @@ export interface SessionsRuntime {
 /** The parts a runtime is made of. */
 export interface SessionsRuntimeParts {
   threadStore: ThreadStore;
-  logger: winston.Logger;
+  /** The logger, or how to make it on first use (after an SDK has started and instrumented winston). */
+  logger: winston.Logger | (() => winston.Logger);
   secret?: string;
   threadTtlMs: number;
 }
 
-/** Makes a runtime; its outage reports go to `logger`. */
+/** Makes a runtime; its outage reports go to `logger`, which is made on first use when given as a function. */
 export function createRuntime(parts: SessionsRuntimeParts): SessionsRuntime {
-  const { logger } = parts;
+  const { logger: given } = parts;
+  let made = typeof given === 'function' ? undefined : given;
+  const logger = (): winston.Logger => (made ??= (given as () => winston.Logger)());
   return {
     threadStore: parts.threadStore,
-    logger,
+    get logger() {
+      return logger();
+    },
     secret: parts.secret,
     threadTtlMs: parts.threadTtlMs,
     running: new RunningSessions(),
     storeOutage: new StoreOutage({
       down: (message, error) =>
-        logger.error(message, { error: error instanceof Error ? error.message : String(error) }),
-      back: (message) => logger.warn(message),
+        logger().error(message, { error: error instanceof Error ? error.message : String(error) }),
+      back: (message) => logger().warn(message),
     }),
   };
 }

@@ -2,7 +2,9 @@
  * The package as a user gets it: `npm pack`, the tarball installed into a fresh app beside
  * today's OpenTelemetry JS (api 1.10, sdk-node 0.301, auto-instrumentations-node 0.82), and
  * that app (test/e2e/consumer/) run under `node --import otel-sessions/register` (ESM) and
- * `node --require otel-sessions/register` (CommonJS), exporting to a real collector and Jaeger.
+ * `node --require otel-sessions/register` (CommonJS), exporting to a real collector and Jaeger;
+ * and the same app under the user's own NodeSDK with auto-instrumentations-node, to which
+ * `sessionsConfiguration()` adds sessions.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -23,6 +25,8 @@ const USER_DEPENDENCIES = {
   '@opentelemetry/api': '1.10.0',
   '@opentelemetry/sdk-node': '0.301.0',
   '@opentelemetry/auto-instrumentations-node': '0.82.0',
+  // What instrumentation-winston needs to send log records (it is an optional peer of it).
+  '@opentelemetry/winston-transport': '0.34.0',
   '@hono/node-server': '^2.1.0',
   hono: '^4.6.0',
   winston: '^3.19.0',
@@ -54,7 +58,8 @@ describe('the packed tarball in a fresh app beside current OpenTelemetry package
         dependencies: { 'otel-sessions': `file:./${tarball}`, ...USER_DEPENDENCIES },
       }),
     );
-    for (const file of ['app.mjs', 'app.cjs']) copyFileSync(join(consumerSources, file), join(app, file));
+    for (const file of ['app.mjs', 'app.cjs', 'otel.cjs', 'app-own-sdk.cjs'])
+      copyFileSync(join(consumerSources, file), join(app, file));
     installOutput = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], app);
     stack = await startJaegerStack();
   });
@@ -78,65 +83,97 @@ describe('the packed tarball in a fresh app beside current OpenTelemetry package
     ['--require', 'app.cjs', 'consumer-cjs'],
   ] as const) {
     it(`${entry} under node ${flag} otel-sessions/register: both IDs on the server and the client spans`, async () => {
-      const child = startProcess({
-        name: service,
-        command: process.execPath,
-        args: [flag, 'otel-sessions/register', entry],
-        cwd: app,
-        env: {
-          OTEL_SERVICE_NAME: service,
-          OTEL_EXPORTER_OTLP_ENDPOINT: stack.otlpHttpEndpoint,
-          OTEL_SESSIONS_SECRET: 'consumer-secret-consumer-secret-0123456789',
-          OTEL_SESSIONS_LOG_CONSOLE: 'false',
-        },
-      });
-      apps.push(child);
-      let port = 0;
-      await waitUntil(
-        () => {
-          if (child.exitStatus() !== null) throw new Error(`${service} exited:\n${child.output()}`);
-          port = Number(/listening on (\d+)/.exec(child.output())?.[1] ?? 0);
-          return port > 0;
-        },
-        { timeoutMs: 30_000, what: `${service} to listen` },
-      );
-
-      const response = await fetch(`http://127.0.0.1:${port}/chat`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ message: 'hello' }),
-      });
-      assert.equal(response.status, 200, await response.clone().text());
-      const body = (await response.json()) as { sessionId: string };
-      assert.match(body.sessionId, /^sess_/);
-      assert.equal(response.headers.get('x-session-id'), body.sessionId);
-
-      const [trace] = await waitForTraces(
-        stack.queryUrl,
-        service,
-        { 'session.id': body.sessionId },
-        {
-          until: (traces) => traces.some((t) => kinds(t.spans).has('server') && kinds(t.spans).has('client')),
-          timeoutMs: 30_000,
-        },
-      );
-      assert.ok(trace);
-      // The session's root: the app's server span (the downstream service's own server span has no session).
-      const server = trace.spans.find(
-        (span) => spanTag(span, 'span.kind') === 'server' && span.references.length === 0,
-      );
-      const client = trace.spans.find((span) => spanTag(span, 'span.kind') === 'client');
-      assert.ok(server && client);
-      assert.equal(server.operationName, 'POST /chat');
-      const threadId = spanTag(server, 'session.thread_id');
-      assert.match(String(threadId), /^thrd_/);
-      for (const span of [server, client]) {
-        assert.equal(spanTag(span, 'session.id'), body.sessionId, `${span.operationName} lacks session.id`);
-        assert.equal(spanTag(span, 'session.thread_id'), threadId, `${span.operationName} lacks session.thread_id`);
-      }
+      const { child, sessionId } = await startAndChat(service, [flag, 'otel-sessions/register', entry]);
+      await assertSessionSpans(service, sessionId);
       await child.stop();
       assert.doesNotMatch(child.output(), /Error|TypeError|ERR_/, child.output());
     });
+  }
+
+  it("the user's own NodeSDK + auto-instrumentations with sessionsConfiguration(): IDs on http, undici and winston telemetry, no log record twice", async () => {
+    const service = 'consumer-own-sdk';
+    const { child, sessionId } = await startAndChat(service, ['--require', './otel.cjs', 'app-own-sdk.cjs']);
+    await assertSessionSpans(service, sessionId);
+    // Log records reach the collector (its debug exporter prints each one): the app's plain
+    // winston logger through instrumentation-winston, the sessions logger through ours.
+    const records = (): string[] =>
+      stack
+        .collectorOutput()
+        .split(/LogRecord #\d+/)
+        .filter((record) => record.includes(`Str(${sessionId})`));
+    await waitUntil(() => records().length >= 2, { timeoutMs: 30_000, what: 'both log records at the collector' });
+    await new Promise((resolve) => setTimeout(resolve, 2000)); // a duplicate would arrive in the same batches
+    const plain = records().filter((record) => record.includes('Body: Str(plain winston line)'));
+    const ours = records().filter((record) => record.includes('Body: Str(sessions logger line)'));
+    assert.equal(plain.length, 1, `plain winston line exported ${plain.length} times`);
+    assert.equal(ours.length, 1, `sessions logger line exported ${ours.length} times`);
+    for (const record of [...plain, ...ours]) {
+      assert.match(record, new RegExp(`-> session\\.id: Str\\(${sessionId}\\)`));
+      assert.match(record, /-> session\.thread_id: Str\(thrd_/);
+    }
+    await child.stop();
+  });
+
+  /** Starts the consumer app with `args`, waits for it to listen, and has one chat turn. */
+  async function startAndChat(service: string, args: string[]): Promise<{ child: ManagedProcess; sessionId: string }> {
+    const child = startProcess({
+      name: service,
+      command: process.execPath,
+      args,
+      cwd: app,
+      env: {
+        OTEL_SERVICE_NAME: service,
+        OTEL_EXPORTER_OTLP_ENDPOINT: stack.otlpHttpEndpoint,
+        OTEL_SESSIONS_SECRET: 'consumer-secret-consumer-secret-0123456789',
+        OTEL_SESSIONS_LOG_CONSOLE: 'false',
+      },
+    });
+    apps.push(child);
+    let port = 0;
+    await waitUntil(
+      () => {
+        if (child.exitStatus() !== null) throw new Error(`${service} exited:\n${child.output()}`);
+        port = Number(/listening on (\d+)/.exec(child.output())?.[1] ?? 0);
+        return port > 0;
+      },
+      { timeoutMs: 30_000, what: `${service} to listen` },
+    );
+    const response = await fetch(`http://127.0.0.1:${port}/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'hello' }),
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    const body = (await response.json()) as { sessionId: string };
+    assert.match(body.sessionId, /^sess_/);
+    assert.equal(response.headers.get('x-session-id'), body.sessionId);
+    return { child, sessionId: body.sessionId };
+  }
+
+  /** The session's trace in Jaeger: its root server span and the agent's client span carry both IDs. */
+  async function assertSessionSpans(service: string, sessionId: string): Promise<void> {
+    const body = { sessionId };
+    const [trace] = await waitForTraces(
+      stack.queryUrl,
+      service,
+      { 'session.id': body.sessionId },
+      {
+        until: (traces) => traces.some((t) => kinds(t.spans).has('server') && kinds(t.spans).has('client')),
+        timeoutMs: 30_000,
+      },
+    );
+    assert.ok(trace);
+    // The session's root: the app's server span (the downstream service's own server span has no session).
+    const server = trace.spans.find((span) => spanTag(span, 'span.kind') === 'server' && span.references.length === 0);
+    const client = trace.spans.find((span) => spanTag(span, 'span.kind') === 'client');
+    assert.ok(server && client);
+    assert.equal(server.operationName, 'POST /chat');
+    const threadId = spanTag(server, 'session.thread_id');
+    assert.match(String(threadId), /^thrd_/);
+    for (const span of [server, client]) {
+      assert.equal(spanTag(span, 'session.id'), body.sessionId, `${span.operationName} lacks session.id`);
+      assert.equal(spanTag(span, 'session.thread_id'), threadId, `${span.operationName} lacks session.thread_id`);
+    }
   }
 });
 
