@@ -23,16 +23,21 @@ export interface RegisterOptions {
   /** The service name on every span. @default OTEL_SERVICE_NAME, else the SDK's default */
   serviceName?: string;
   /**
-   * The OTLP/HTTP base URL of a collector (e.g. `http://localhost:4318`). Without one,
-   * spans and logs go to the local journal instead.
-   * @default OTEL_EXPORTER_OTLP_ENDPOINT, else none
+   * The OTLP base URL of a collector (e.g. `http://localhost:4318`; over gRPC
+   * `http://localhost:4317`); wins over every endpoint variable. Without any, spans and logs
+   * go to the local journal instead. The protocol is OTEL_EXPORTER_OTLP_PROTOCOL's
+   * (default `http/protobuf`); headers, compression, timeout and certificates come from
+   * their standard variables.
+   * @default OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / _LOGS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT, else none
    */
   endpoint?: string;
   /** Folder of the local journal. @default OTEL_SESSIONS_JOURNAL_DIR, else '.otel-sessions' */
   journalDir?: string;
   /**
-   * Most bytes of telemetry kept per signal while the collector cannot be reached (sent
-   * once it answers again; past it the oldest is dropped). @default 67108864 (64 MiB)
+   * Most bytes of telemetry kept on disk per signal (under `<journalDir>/spool/`) while the
+   * collector cannot be reached; sent once it answers again, or by the next process of the
+   * service. Past it the oldest is dropped, and one message says how many spans and log
+   * records were. @default OTEL_SESSIONS_SPOOL_MAX_BYTES, else 67108864 (64 MiB)
    */
   maxSpoolBytes?: number;
   /** Also keep the local journal when exporting to an endpoint. @default OTEL_SESSIONS_JOURNAL, else false */
@@ -65,9 +70,15 @@ export interface SessionsHandle {
   readonly destination: string;
   /** The thread store in use. */
   readonly threadStore: ThreadStore;
-  /** Exports everything ended so far. */
+  /**
+   * Exports everything ended so far: on disk at once, and at the collector unless it does
+   * not accept it within 5 s (it is then sent later).
+   */
   forceFlush(): Promise<void>;
-  /** Flushes and stops exporting. Safe to call twice. */
+  /**
+   * Flushes, sends what it can within 2 s and stops exporting; what the collector has not
+   * accepted by then stays on disk for the next process. Safe to call twice.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -114,14 +125,16 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
     createLogger({ level: options.logLevel ?? env.logLevel, console: options.logToConsole ?? env.logToConsole }),
   );
 
-  const { spanExporters, logExporters, description } = chooseExporters({
-    endpoint: options.endpoint ?? env.endpoint,
-    tracesUrl: options.endpoint ? undefined : env.tracesEndpoint,
-    logsUrl: options.endpoint ? undefined : env.logsEndpoint,
-    headers: env.headers,
+  const { spanExporters, logExporters, spools, description } = chooseExporters({
+    endpoint: options.endpoint,
+    envEndpoint: env.endpoint,
+    tracesUrl: env.tracesEndpoint,
+    logsUrl: env.logsEndpoint,
+    tracesProtocol: env.tracesProtocol,
+    logsProtocol: env.logsProtocol,
     journalDir: options.journalDir ?? env.journalDir ?? DEFAULT_JOURNAL_DIR,
     keepJournal: options.journal ?? env.keepJournal ?? false,
-    maxSpoolBytes: options.maxSpoolBytes,
+    maxSpoolBytes: options.maxSpoolBytes ?? env.spoolMaxBytes,
   });
 
   const sdk = new NodeSDK({
@@ -146,16 +159,24 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
   });
   sdk.start();
 
+  const flushToSpools = (): Promise<unknown> =>
+    Promise.all([flushProvider(trace.getTracerProvider()), flushProvider(logs.getLoggerProvider())]);
+  const sendWithin = (timeoutMs: number): Promise<unknown> =>
+    Promise.all(spools.map((spool) => spool.whenSent(timeoutMs)));
   let stopping: Promise<void> | undefined;
   const handle: SessionsHandle = {
     destination: description,
     threadStore,
     forceFlush: async () => {
-      await Promise.all([flushProvider(trace.getTracerProvider()), flushProvider(logs.getLoggerProvider())]);
+      await flushToSpools();
+      await sendWithin(FLUSH_SEND_MS);
     },
+    // Sending happens while the batch processors still take spans (requests answered now
+    // keep their telemetry); their shutdown then only writes the last batches to disk.
     shutdown: () =>
-      (stopping ??= sdk
-        .shutdown()
+      (stopping ??= flushToSpools()
+        .then(() => sendWithin(SHUTDOWN_SEND_MS))
+        .then(() => sdk.shutdown())
         .then(() => getThreadStore().close())
         .catch((error: unknown) => diag.error('otel-sessions: shutdown failed', error))),
   };
@@ -169,21 +190,38 @@ async function flushProvider(provider: unknown): Promise<void> {
   await (delegate as { forceFlush?: () => Promise<unknown> }).forceFlush?.();
 }
 
+/** How long `forceFlush` waits for the collector to accept what was flushed. */
+const FLUSH_SEND_MS = 5000;
+/** How long `shutdown` lets the spools send before stopping; the rest stays on disk. */
+const SHUTDOWN_SEND_MS = 2000;
 /** How long a SIGTERM or SIGINT waits for the sessions then running to end. */
 const SESSION_DRAIN_MS = 5000;
+/**
+ * The process ends this long after a SIGTERM or SIGINT at the latest, whatever the
+ * collector or the thread store do: within Docker's 10 s grace period (Kubernetes' is 30 s).
+ */
+const SIGNAL_DEADLINE_MS = 9000;
 
 /**
- * On SIGTERM and SIGINT: lets the sessions running at the signal end (up to 5 s), flushes,
- * then lets the signal do what it would have done. Before exit: flushes.
+ * On SIGTERM and SIGINT: lets the sessions running at the signal end (up to 5 s), flushes
+ * to the spools, sends what it can, then lets the signal do what it would have done, within
+ * 9 s of it in all. Before exit: flushes.
  */
 function flushOnExit(handle: SessionsHandle): void {
   const onSignal = (signal: NodeJS.Signals): void => {
-    void sessionsRunningNow(SESSION_DRAIN_MS)
-      .then(() => handle.shutdown())
-      .finally(() => {
-        // Without other listeners, the signal's default action was to end the process: keep it so.
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-      });
+    const deadline = Date.now() + SIGNAL_DEADLINE_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        diag.warn(`otel-sessions: shutdown still running ${SIGNAL_DEADLINE_MS} ms after ${signal}; ending anyway`);
+        resolve();
+      }, deadline - Date.now());
+    });
+    void Promise.race([sessionsRunningNow(SESSION_DRAIN_MS).then(() => handle.shutdown()), late]).finally(() => {
+      clearTimeout(timer);
+      // Without other listeners, the signal's default action was to end the process: keep it so.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
