@@ -137,23 +137,26 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
     maxSpoolBytes: options.maxSpoolBytes ?? env.spoolMaxBytes,
   });
 
+  const spanBatches = spanExporters.map(
+    (exporter) => new BatchSpanProcessor({ maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.spanBatch, exporter }),
+  );
+  const logBatches = logExporters.map(
+    (exporter) => new BatchLogRecordProcessor({ maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.logBatch, exporter }),
+  );
+  // The batch processors in front of a spool: their flush only writes to disk, synchronously.
+  const spooled = [
+    ...spanBatches.filter((_, i) => spools.includes(spanExporters[i] as never)),
+    ...logBatches.filter((_, i) => spools.includes(logExporters[i] as never)),
+  ];
   const sdk = new NodeSDK({
     serviceName: options.serviceName ?? env.serviceName,
     spanProcessors: [
       new SessionSpanProcessor({ conversationIdAlias: options.conversationIdAlias }),
       new ThreadActivitySpanProcessor({ store: threadStore }),
-      ...spanExporters.map(
-        (exporter) => new BatchSpanProcessor({ maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.spanBatch, exporter }),
-      ),
+      ...spanBatches,
       ...(options.spanProcessors ?? []),
     ],
-    logRecordProcessors: [
-      new SessionLogRecordProcessor(),
-      ...logExporters.map(
-        (exporter) => new BatchLogRecordProcessor({ maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.logBatch, exporter }),
-      ),
-      ...(options.logRecordProcessors ?? []),
-    ],
+    logRecordProcessors: [new SessionLogRecordProcessor(), ...logBatches, ...(options.logRecordProcessors ?? [])],
     metricReaders: [],
     instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), ...(options.instrumentations ?? [])],
   });
@@ -161,8 +164,10 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
 
   const flushToSpools = (): Promise<unknown> =>
     Promise.all([flushProvider(trace.getTracerProvider()), flushProvider(logs.getLoggerProvider())]);
-  const sendWithin = (timeoutMs: number): Promise<unknown> =>
-    Promise.all(spools.map((spool) => spool.whenSent(timeoutMs)));
+  /** Resolves `true` once the spools sent everything given so far, `false` after `timeoutMs`. */
+  const sendWithin = async (timeoutMs: number): Promise<boolean> =>
+    (await Promise.all(spools.map((spool) => spool.whenSent(timeoutMs)))).every(Boolean);
+  const flushSpooled = (): Promise<unknown> => Promise.all(spooled.map((processor) => processor.forceFlush()));
   let stopping: Promise<void> | undefined;
   const handle: SessionsHandle = {
     destination: description,
@@ -181,7 +186,23 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
         .catch((error: unknown) => diag.error('otel-sessions: shutdown failed', error))),
   };
   holder[HANDLE_KEY] = handle;
-  if (options.flushOnExit ?? true) flushOnExit(handle);
+  if (options.flushOnExit ?? true) {
+    flushOnExit(handle, {
+      prepare: async (timeoutMs) => {
+        const until = Date.now() + timeoutMs;
+        await flushToSpools();
+        // While the collector takes them, send the batches of requests still being answered.
+        while ((await sendWithin(until - Date.now())) && Date.now() < until) {
+          await flushSpooled();
+          if (spools.every((spool) => spool.pending.items === 0)) break;
+        }
+      },
+      toDisk: async () => {
+        await flushSpooled();
+        for (const spool of spools) spool.stopSending();
+      },
+    });
+  }
   return handle;
 }
 
@@ -202,26 +223,52 @@ const SESSION_DRAIN_MS = 5000;
  */
 const SIGNAL_DEADLINE_MS = 9000;
 
+/** Waits for `promise`, or `ms` at most; never rejects. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.catch((error: unknown) => diag.error('otel-sessions: shutdown failed', error)),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+/** The steps of a stop on a signal. */
+interface SignalStop {
+  /** Flushes everything to the spools and lets them send, for up to `timeoutMs`. */
+  prepare(timeoutMs: number): Promise<void>;
+  /**
+   * Writes what the spooled batch processors still hold to disk. With nothing but
+   * synchronous writes behind it, it settles without yielding to I/O: no request can be
+   * answered between it and the end of the process.
+   */
+  toDisk(): Promise<unknown>;
+}
+
 /**
  * On SIGTERM and SIGINT: lets the sessions running at the signal end (up to 5 s), flushes
- * to the spools, sends what it can, then lets the signal do what it would have done, within
- * 9 s of it in all. Before exit: flushes.
+ * to the spools and lets them send (up to 2 s; requests answered meanwhile keep their
+ * telemetry), writes the last batches to disk and lets the signal do what it would have
+ * done: within 9 s of it in all, whatever the collector does. When the app has its own
+ * listener for the signal, shuts down instead and leaves the exit to it. Before exit: shuts down.
  */
-function flushOnExit(handle: SessionsHandle): void {
+function flushOnExit(handle: SessionsHandle, stop: SignalStop): void {
   const onSignal = (signal: NodeJS.Signals): void => {
     const deadline = Date.now() + SIGNAL_DEADLINE_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        diag.warn(`otel-sessions: shutdown still running ${SIGNAL_DEADLINE_MS} ms after ${signal}; ending anyway`);
-        resolve();
-      }, deadline - Date.now());
-    });
-    void Promise.race([sessionsRunningNow(SESSION_DRAIN_MS).then(() => handle.shutdown()), late]).finally(() => {
-      clearTimeout(timer);
+    const left = (reserveMs: number): number => Math.max(0, deadline - Date.now() - reserveMs);
+    void (async () => {
+      await within(sessionsRunningNow(SESSION_DRAIN_MS), left(1000));
+      await within(stop.prepare(Math.min(SHUTDOWN_SEND_MS, left(500))), left(500));
+      if (process.listenerCount(signal) > 0) {
+        await within(handle.shutdown(), left(0));
+        return;
+      }
       // Without other listeners, the signal's default action was to end the process: keep it so.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
+      await stop.toDisk().catch((error: unknown) => diag.error('otel-sessions: the last flush failed', error));
+      process.kill(process.pid, signal);
+    })();
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);

@@ -25,11 +25,18 @@ export interface ExportDestination {
   keepJournal: boolean;
   /** Cap of each signal's spool on disk. */
   maxSpoolBytes?: number;
+  /**
+   * Hand the exporters the URLs resolved here even when they come from variables (whose
+   * values were given here, not read from `process.env`). @default false
+   */
+  resolvedUrls?: boolean;
 }
 
 /** Anything that can say when what it was given has reached the collector. @internal */
 export interface SpoolHandle {
   whenSent(timeoutMs: number): Promise<boolean>;
+  stopSending(): void;
+  readonly pending: { items: number };
 }
 
 /** The exporters for a destination, and a description of it for people. @internal */
@@ -99,10 +106,9 @@ function target(
     return { url, configured: url };
   }
   const own = signal === 'traces' ? destination.tracesUrl : destination.logsUrl;
-  if (own !== undefined) return { url: own, configured: undefined };
-  if (destination.envEndpoint !== undefined) {
-    return { url: signalUrl(destination.envEndpoint, protocol, signal), configured: undefined };
-  }
+  const resolved = (url: string): SignalTarget => ({ url, configured: destination.resolvedUrls ? url : undefined });
+  if (own !== undefined) return resolved(own);
+  if (destination.envEndpoint !== undefined) return resolved(signalUrl(destination.envEndpoint, protocol, signal));
   // A traces URL alone implies its logs sibling only in the standard HTTP layout.
   if (signal === 'logs' && protocol !== 'grpc' && destination.tracesUrl?.endsWith('/v1/traces')) {
     const url = destination.tracesUrl.replace(/\/v1\/traces$/, '/v1/logs');

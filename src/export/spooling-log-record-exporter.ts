@@ -16,6 +16,8 @@ import { exportThrough, shutdownWithin } from './export-through.js';
  * })
  */
 export class SpoolingLogRecordExporter implements LogRecordExporter {
+  /** What it exports, for people: 'log records'. */
+  readonly kind = 'log records';
   /** Where the wrapped exporter sends, as given in the options. */
   readonly target: string | undefined;
   private readonly spool: BatchSpool<ReadableLogRecord>;
@@ -53,6 +55,11 @@ export class SpoolingLogRecordExporter implements LogRecordExporter {
   /** What waits to be sent. */
   get pending(): SpoolContents {
     return this.spool.contents;
+  }
+
+  /** Stops sending at once; what was not accepted stays on disk, and a message says how much. */
+  stopSending(): void {
+    this.spool.close();
   }
 
   /** Stops sending (what is unsent stays on disk) and shuts the wrapped exporter down, waiting for it 200 ms at most. */

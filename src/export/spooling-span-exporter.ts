@@ -19,6 +19,8 @@ import { exportThrough, shutdownWithin } from './export-through.js';
  * })
  */
 export class SpoolingSpanExporter implements SpanExporter {
+  /** What it exports, for people: 'spans'. */
+  readonly kind = 'spans';
   /** Where the wrapped exporter sends, as given in the options. */
   readonly target: string | undefined;
   private readonly spool: BatchSpool<ReadableSpan>;
@@ -56,6 +58,11 @@ export class SpoolingSpanExporter implements SpanExporter {
   /** What waits to be sent. */
   get pending(): SpoolContents {
     return this.spool.contents;
+  }
+
+  /** Stops sending at once; what was not accepted stays on disk, and a message says how much. */
+  stopSending(): void {
+    this.spool.close();
   }
 
   /** Stops sending (what is unsent stays on disk) and shuts the wrapped exporter down, waiting for it 200 ms at most. */
