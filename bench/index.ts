@@ -3,6 +3,7 @@
  * Each benchmark file exports `main()`; to add one, import it and append it to BENCHMARKS.
  * Every benchmark verifies what it measures first and throws if it would measure a no-op.
  */
+import { main as exportSpans } from './export.js';
 import { main as httpLoad } from './http-load.js';
 import { main as journalLogs } from './journal-logs.js';
 import { main as logs } from './logs.js';
@@ -13,6 +14,7 @@ const BENCHMARKS: ReadonlyArray<readonly [name: string, main: () => Promise<void
   ['spans', spans],
   ['logs', logs],
   ['journal-logs', journalLogs],
+  ['export', exportSpans],
   ['http-load', httpLoad],
   ['thread-stores', threadStores],
 ];

@@ -1,5 +1,6 @@
 import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
+import type { SpoolCodec } from './spool-codec.js';
 import { SpoolFiles, type SpoolFile } from './spool-files.js';
 
 /** Options of the spooling exporters (`SpoolingSpanExporter`, `SpoolingLogRecordExporter`). */
@@ -26,14 +27,6 @@ export interface SpoolOptions {
    * @default true
    */
   replayOrphans?: boolean;
-}
-
-/** How a spool turns its items into bytes on disk and back. @internal */
-export interface SpoolCodec<T> {
-  /** Plural noun for messages: 'spans', 'log records'. */
-  readonly what: string;
-  encode(items: T[]): Uint8Array;
-  decode(bytes: Uint8Array): T[];
 }
 
 /** Sends one batch through the wrapped exporter. @internal */
@@ -130,7 +123,7 @@ export class BatchSpool<T> {
     }
     let file: SpoolFile | undefined;
     try {
-      file = this.files.write(data, items.length);
+      file = this.files.write(data, items.length, this.codec.encoding);
     } catch (error) {
       if (!this.warnedDisk) {
         this.warnedDisk = true;
@@ -229,6 +222,14 @@ export class BatchSpool<T> {
     if (entry.items !== undefined) this.memoryBytes += entry.bytes;
   }
 
+  /** Takes an entry off the queue and leaves its file where it is. */
+  private forget(entry: Entry<T>): void {
+    const file = entry.file;
+    entry.file = undefined;
+    this.remove(entry);
+    if (file !== undefined) this.files.release(file.name);
+  }
+
   private remove(entry: Entry<T>): void {
     const at = this.queue.indexOf(entry);
     if (at < 0) return;
@@ -316,9 +317,18 @@ export class BatchSpool<T> {
   /** The entry's items, from memory or read back from disk; an unreadable file is dropped. */
   private itemsOf(entry: Entry<T>): T[] | undefined {
     if (entry.items !== undefined) return entry.items;
-    const name = entry.file?.name ?? '';
+    const file = entry.file as SpoolFile;
+    const name = file.name;
     try {
-      return this.codec.decode(this.files.read(name));
+      const items = this.codec.readBack(this.files.read(name), file.encoding, file.count);
+      if (items !== undefined) return items;
+      // Left on disk for a process whose exporter speaks that encoding.
+      diag.warn(
+        `otel-sessions: ${file.count} ${this.codec.what} in ${this.files.dir} were spooled as OTLP ${file.encoding}, ` +
+          'which this exporter does not send; they stay on disk (`otel-sessions flush-spool` with the protocol they were spooled for sends them)',
+      );
+      this.forget(entry);
+      return undefined;
     } catch (error) {
       diag.error(`otel-sessions: the spool file ${name} in ${this.files.dir} is unreadable; dropped`, error);
       this.remove(entry);

@@ -1,14 +1,15 @@
 import { diag } from '@opentelemetry/api';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { OtlpEncoding } from './otlp-exporters.js';
 
 /**
- * Spool file names: `<start>-<pid>-<seq>-<count>.otlp.json`, where `start` (13 digits, ms)
+ * Spool file names: `<start>-<pid>-<seq>-<count>.otlp.<json|pb>`, where `start` (13 digits, ms)
  * and `pid` name the spool that wrote it, `seq` counts its batches and `count` is how many
- * spans or log records it holds. A file claimed by another process for sending gets
+ * spans or log records it holds; the extension says the encoding (OTLP JSON or protobuf). A file claimed by another process for sending gets
  * `~<start>-<pid>` of its claimer appended; its owner is then the claimer.
  */
-const SPOOL_FILE = /^(\d{13})-(\d+)-(\d{10})-(\d+)\.otlp\.json(?:~(\d{13})-(\d+))?$/;
+const SPOOL_FILE = /^(\d{13})-(\d+)-(\d{10})-(\d+)\.otlp\.(json|pb)(?:~(\d{13})-(\d+))?$/;
 const TEMP_SUFFIX = '.tmp';
 
 /** One batch on disk. @internal */
@@ -19,6 +20,8 @@ export interface SpoolFile {
   bytes: number;
   /** Spans or log records it holds. */
   count: number;
+  /** How the batch is encoded. */
+  encoding: OtlpEncoding;
 }
 
 // Start stamps of the spools open in this process, shared by the ESM and CommonJS builds.
@@ -61,22 +64,32 @@ export class SpoolFiles {
   }
 
   /** Writes one batch; throws when the disk refuses it. */
-  write(data: Uint8Array, count: number): SpoolFile {
+  write(data: Uint8Array, count: number, encoding: OtlpEncoding): SpoolFile {
     if (!this.madeDir) {
       mkdirSync(this.dir, { recursive: true });
       this.madeDir = true;
     }
     this.seq += 1;
-    const name = `${this.stem}-${String(this.seq).padStart(10, '0')}-${count}.otlp.json`;
+    const extension = encoding === 'json' ? 'json' : 'pb';
+    const name = `${this.stem}-${String(this.seq).padStart(10, '0')}-${count}.otlp.${extension}`;
     const path = join(this.dir, name);
     writeFileSync(path + TEMP_SUFFIX, data);
     renameSync(path + TEMP_SUFFIX, path);
-    return { name, bytes: data.byteLength, count };
+    return { name, bytes: data.byteLength, count, encoding };
   }
 
   /** The bytes of one file. */
   read(name: string): Buffer {
     return readFileSync(join(this.dir, name));
+  }
+
+  /** Gives a claimed file back (its original name), for another process to claim. */
+  release(name: string): void {
+    try {
+      renameSync(join(this.dir, name), join(this.dir, name.replace(/~.*$/, '')));
+    } catch {
+      // Gone, or never claimed: nothing to give back.
+    }
   }
 
   /** Deletes one file; a file already gone is fine. */
@@ -112,7 +125,7 @@ export class SpoolFiles {
       }
       const match = SPOOL_FILE.exec(name);
       if (match === null) continue;
-      const [, start, pid, , count, claimerStart, claimerPid] = match;
+      const [, start, pid, , count, extension, claimerStart, claimerPid] = match;
       const ownerAlive =
         claimerStart === undefined
           ? this.isRunning(start as string, Number(pid))
@@ -122,7 +135,12 @@ export class SpoolFiles {
       const mine = `${base}~${this.stem}`;
       try {
         renameSync(join(this.dir, name), join(this.dir, mine));
-        claimed.push({ name: mine, bytes: statSync(join(this.dir, mine)).size, count: Number(count) });
+        claimed.push({
+          name: mine,
+          bytes: statSync(join(this.dir, mine)).size,
+          count: Number(count),
+          encoding: extension === 'json' ? 'json' : 'protobuf',
+        });
       } catch (error) {
         // Another process claimed it first.
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;

@@ -4,6 +4,7 @@ import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-lo
 import { BatchSpool, type SpoolContents, type SpoolOptions } from './batch-spool.js';
 import { decodeOtlpJsonLogs } from './decode-otlp-json-logs.js';
 import { exportThrough, shutdownWithin } from './export-through.js';
+import { spoolCodec } from './spool-codec.js';
 
 /**
  * Makes any log record exporter durable, as `SpoolingSpanExporter` does for spans: each batch
@@ -29,11 +30,7 @@ export class SpoolingLogRecordExporter implements LogRecordExporter {
     this.target = options.target;
     this.spool = new BatchSpool(
       options,
-      {
-        what: 'log records',
-        encode: (records) => JsonLogsSerializer.serializeRequest(records) ?? new Uint8Array(),
-        decode: decodeOtlpJsonLogs,
-      },
+      spoolCodec('log records', exporter, JsonLogsSerializer, decodeOtlpJsonLogs),
       (records) => exportThrough(exporter, records),
     );
   }

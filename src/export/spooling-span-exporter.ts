@@ -4,6 +4,7 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { BatchSpool, type SpoolContents, type SpoolOptions } from './batch-spool.js';
 import { decodeOtlpJsonSpans } from './decode-otlp-json-spans.js';
 import { exportThrough, shutdownWithin } from './export-through.js';
+import { spoolCodec } from './spool-codec.js';
 
 /**
  * Makes any span exporter durable: each batch is written to a spool folder on disk before
@@ -32,11 +33,7 @@ export class SpoolingSpanExporter implements SpanExporter {
     this.target = options.target;
     this.spool = new BatchSpool(
       options,
-      {
-        what: 'spans',
-        encode: (spans) => JsonTraceSerializer.serializeRequest(spans) ?? new Uint8Array(),
-        decode: decodeOtlpJsonSpans,
-      },
+      spoolCodec('spans', exporter, JsonTraceSerializer, decodeOtlpJsonSpans),
       (spans) => exportThrough(exporter, spans),
     );
   }

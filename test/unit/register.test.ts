@@ -95,6 +95,8 @@ test('an unreachable collector never blocks or crashes the process; it exits wit
       env: {
         ...process.env,
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}`,
+        // OTLP JSON in the spool too, so that the test can read it.
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_SESSIONS_JOURNAL_DIR: journal,
         OTEL_SESSIONS_LOG_CONSOLE: 'false',
       },

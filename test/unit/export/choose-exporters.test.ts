@@ -5,12 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { test } from 'node:test';
-import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
-import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { chooseExporters } from '../../../src/export/choose-exporters.js';
 import { JournalLogExporter } from '../../../src/export/journal-log-exporter.js';
@@ -21,16 +15,8 @@ import { SpoolingSpanExporter } from '../../../src/export/spooling-span-exporter
 const describe = (exporters: unknown[]): string[] =>
   exporters.map((exporter) => {
     if (exporter instanceof SpoolingSpanExporter || exporter instanceof SpoolingLogRecordExporter) {
-      const inner = exporter.exporter;
-      const kind =
-        inner instanceof ProtoTraceExporter || inner instanceof ProtoLogExporter
-          ? 'http/protobuf'
-          : inner instanceof JsonTraceExporter || inner instanceof JsonLogExporter
-            ? 'http/json'
-            : inner instanceof GrpcTraceExporter || inner instanceof GrpcLogExporter
-              ? 'grpc'
-              : 'other';
-      return `${kind} ${exporter.target}`;
+      const inner = exporter.exporter as { protocol?: string };
+      return `${inner.protocol ?? 'other'} ${exporter.target}`;
     }
     return exporter instanceof JournalSpanExporter || exporter instanceof JournalLogExporter ? 'journal' : 'other';
   });

@@ -86,8 +86,7 @@ const exportNow = (exporter: SpanExporter, batch: ReadableSpan[]): ExportResult 
   return result;
 };
 
-const spoolFiles = (dir: string): string[] =>
-  readdirSync(dir).filter((name) => name.endsWith('.otlp.json') || name.includes('.otlp.json~'));
+const spoolFiles = (dir: string): string[] => readdirSync(dir).filter((name) => /\.otlp\.(json|pb)(~|$)/.test(name));
 
 const until = async (what: string, check: () => boolean): Promise<void> => {
   for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
