@@ -28,6 +28,9 @@ export { ThreadStoreUnavailableError } from './thread/store-unavailable-error.js
 export { DEFAULT_THREAD_TTL_MS } from './thread/thread-store.js';
 export type { ThreadStore, ThreadSnapshot, ThreadChanges, JsonValue } from './thread/thread-store.js';
 export { JournalSpanExporter } from './export/journal-span-exporter.js';
+export { SpoolingSpanExporter } from './export/spooling-span-exporter.js';
+export { SpoolingLogRecordExporter } from './export/spooling-log-record-exporter.js';
+export type { SpoolOptions, SpoolContents } from './export/batch-spool.js';
 export { JournalLogExporter } from './export/journal-log-exporter.js';
 export { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from './semconv.js';
 export type { Env } from './hono-env.js';
