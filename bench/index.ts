@@ -4,6 +4,7 @@
  * Every benchmark verifies what it measures first and throws if it would measure a no-op.
  */
 import { main as adopter } from './adopter.js';
+import { main as exportSpans } from './export.js';
 import { main as httpLoad } from './http-load.js';
 import { main as journalLogs } from './journal-logs.js';
 import { main as logs } from './logs.js';
@@ -16,6 +17,7 @@ const BENCHMARKS: ReadonlyArray<readonly [name: string, main: () => Promise<void
   ['spans', spans],
   ['logs', logs],
   ['journal-logs', journalLogs],
+  ['export', exportSpans],
   ['http-load', httpLoad],
   ['thread-stores', threadStores],
   ['memory', memory],

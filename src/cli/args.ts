@@ -4,7 +4,7 @@ import { CliError, EXIT_USAGE } from './cli-error.js';
 
 /** The parsed command line. */
 export interface CliArgs {
-  command: 'logs' | 'show' | 'thread' | 'list' | 'help';
+  command: 'logs' | 'show' | 'thread' | 'list' | 'flush-spool' | 'help';
   /** The session ID (`logs`, `show`) or thread ID (`thread`), validated. */
   id?: string;
   journal?: string;
@@ -18,11 +18,16 @@ export interface CliArgs {
   metadata: [string, string][];
   /** `list`: the most sessions to print. */
   limit: number;
+  /** `flush-spool`: the collector's base endpoint, over every endpoint variable. */
+  endpoint?: string;
+  /** `flush-spool`: how long to try, in milliseconds. */
+  timeoutMs: number;
 }
 
 const ID_FORM = 'followed by 24 characters of A-Z a-z 0-9 _ -';
 const DEFAULT_SINCE_MS = 24 * 3600 * 1000;
 const DEFAULT_LIMIT = 50;
+const DEFAULT_FLUSH_TIMEOUT_MS = 30_000;
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** Parses and checks the command line; throws a {@link CliError} with exit code 2 on bad input. */
@@ -42,6 +47,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         service: { type: 'string' },
         metadata: { type: 'string', multiple: true },
         limit: { type: 'string' },
+        endpoint: { type: 'string' },
+        timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -59,7 +66,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     sinceMs: values.since === undefined ? DEFAULT_SINCE_MS : parseDuration(values.since),
     metadata: (values.metadata ?? []).map(parseMetadata),
     limit: values.limit === undefined ? DEFAULT_LIMIT : parseLimit(values.limit),
+    timeoutMs: values.timeout === undefined ? DEFAULT_FLUSH_TIMEOUT_MS : parseDuration(values.timeout, '--timeout'),
   };
+  if (values.endpoint !== undefined) args.endpoint = values.endpoint;
   if (values.journal !== undefined) args.journal = values.journal;
   if (values.jaeger !== undefined) args.jaeger = values.jaeger;
   if (values.service !== undefined) args.service = values.service;
@@ -68,11 +77,31 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   if (values.help || command === undefined || command === 'help') return args;
 
-  if (command !== 'logs' && command !== 'show' && command !== 'thread' && command !== 'list') {
-    throw new CliError(`unknown command "${clip(command)}" (expected logs, show, thread or list)`, EXIT_USAGE);
+  if (
+    command !== 'logs' &&
+    command !== 'show' &&
+    command !== 'thread' &&
+    command !== 'list' &&
+    command !== 'flush-spool'
+  ) {
+    throw new CliError(
+      `unknown command "${clip(command)}" (expected logs, show, thread, list or flush-spool)`,
+      EXIT_USAGE,
+    );
   }
   args.command = command;
   if (extra.length > 0) throw new CliError(`unexpected argument "${clip(extra[0] ?? '')}"`, EXIT_USAGE);
+  const flushOnly = [values.endpoint === undefined ? '' : 'endpoint', values.timeout === undefined ? '' : 'timeout'];
+  const misplaced = flushOnly.find(Boolean);
+  if (command !== 'flush-spool' && misplaced) {
+    throw new CliError(`--${misplaced} applies to flush-spool only`, EXIT_USAGE);
+  }
+  if (command === 'flush-spool') {
+    if (id !== undefined) throw new CliError(`unexpected argument "${clip(id)}"`, EXIT_USAGE);
+    if (values.jaeger !== undefined) throw new CliError('--jaeger does not apply to flush-spool', EXIT_USAGE);
+    if (values.follow || values.json)
+      throw new CliError('flush-spool takes --journal, --endpoint, --timeout', EXIT_USAGE);
+  }
   if (args.follow && command !== 'logs') throw new CliError('--follow applies to logs only', EXIT_USAGE);
   const listOnly = Object.entries({
     since: values.since,
@@ -86,6 +115,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     throw new CliError(`--${listOnly[0]} applies to list only`, EXIT_USAGE);
   }
 
+  if (command === 'flush-spool') return args;
   if (command === 'list') {
     if (id !== undefined) throw new CliError(`unexpected argument "${clip(id)}"`, EXIT_USAGE);
     return args;
@@ -115,10 +145,10 @@ function hint(id: string): string {
 }
 
 /** A duration such as `90s`, `15m`, `1h`, `2d`, in milliseconds. */
-function parseDuration(text: string): number {
+function parseDuration(text: string, option = '--since'): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(text.trim());
   if (match === null) {
-    throw new CliError(`--since "${clip(text)}" is not a duration (expected e.g. 30m, 1h, 2d)`, EXIT_USAGE);
+    throw new CliError(`${option} "${clip(text)}" is not a duration (expected e.g. 30m, 1h, 2d)`, EXIT_USAGE);
   }
   return Number(match[1]) * (UNITS[match[2] ?? 'ms'] ?? 1);
 }

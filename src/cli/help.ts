@@ -6,6 +6,7 @@ Usage:
   otel-sessions show sess_…      the session's span tree: names, durations, status, errors, attributes
   otel-sessions thread thrd_…    the sessions of a thread, oldest first
   otel-sessions list             recent sessions, newest first
+  otel-sessions flush-spool      send now what stopped processes left in the journal's spool
 
 Where to read from (the local journal, then the Jaeger of OTEL_SESSIONS_JAEGER_URL if set):
   --journal DIR     only this journal folder (env OTEL_SESSIONS_JOURNAL_DIR; default .otel-sessions)
@@ -20,7 +21,10 @@ Options:
   --service NAME    list: only this service's sessions
   --metadata K=V    list: only sessions with this session metadata (repeatable)
   --limit N         list: at most N sessions (default 50)
+  --endpoint URL    flush-spool: the collector (default: OTEL_EXPORTER_OTLP_ENDPOINT and the
+                    per-signal variables; protocol, headers, compression from theirs)
+  --timeout DURATION  flush-spool: how long to try (default 30s)
   -h, --help        this text
 
-Exit codes: 0 done, 1 not found or source unreachable, 2 bad command line.
+Exit codes: 0 done, 1 not found, source unreachable or spool not emptied, 2 bad command line.
 `;

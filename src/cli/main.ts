@@ -3,6 +3,7 @@ import { parseCliArgs, type CliArgs } from './args.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, NotFoundError } from './cli-error.js';
 import { processIo, type CliIo } from './cli-io.js';
 import type { CommandContext } from './commands/command-context.js';
+import { flushSpoolCommand } from './commands/flush-spool.js';
 import { listCommand } from './commands/list.js';
 import { logsCommand } from './commands/logs.js';
 import { showCommand } from './commands/show.js';
@@ -32,6 +33,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (args.command === 'help') {
       io.stdout.write(HELP);
       return 0;
+    }
+    if (args.command === 'flush-spool') {
+      return await flushSpoolCommand({
+        journalDir: args.journal ?? (io.env.OTEL_SESSIONS_JOURNAL_DIR || DEFAULT_JOURNAL_DIR),
+        env: io.env,
+        timeoutMs: args.timeoutMs,
+        print: (line) => io.stdout.write(`${line}\n`),
+        ...(args.endpoint === undefined ? {} : { endpoint: args.endpoint }),
+      });
     }
     source = openSource(args, io.env);
     let signal = io.signal;

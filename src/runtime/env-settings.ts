@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
+import { OTLP_PROTOCOLS, type OtlpProtocol } from '../export/otlp-protocol.js';
 
 /** Batch processor settings (OTEL_BSP_* for spans, OTEL_BLRP_* for logs); absent ones keep the SDK default. @internal */
 export interface BatchSettings {
@@ -15,7 +15,12 @@ export interface EnvSettings {
   endpoint: string | undefined;
   tracesEndpoint: string | undefined;
   logsEndpoint: string | undefined;
-  headers: Record<string, string>;
+  /** OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL. */
+  tracesProtocol: OtlpProtocol | undefined;
+  /** OTEL_EXPORTER_OTLP_LOGS_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL. */
+  logsProtocol: OtlpProtocol | undefined;
+  /** OTEL_SESSIONS_SPOOL_MAX_BYTES: the cap of each signal's spool on disk. */
+  spoolMaxBytes: number | undefined;
   journalDir: string | undefined;
   keepJournal: boolean | undefined;
   redisUrl: string | undefined;
@@ -27,14 +32,21 @@ export interface EnvSettings {
   logBatch: BatchSettings;
 }
 
-/** Reads the `OTEL_*` and `OTEL_SESSIONS_*` variables; a bad value is warned about and ignored. @internal */
+/**
+ * Reads the `OTEL_*` and `OTEL_SESSIONS_*` variables; a bad value is warned about and ignored.
+ * The official OTLP exporters read their own headers, compression, timeout and certificate
+ * variables. @internal
+ */
 export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
+  const anyProtocol = protocol('OTEL_EXPORTER_OTLP_PROTOCOL', env);
   return {
     serviceName: text(env.OTEL_SERVICE_NAME),
     endpoint: text(env.OTEL_EXPORTER_OTLP_ENDPOINT),
     tracesEndpoint: text(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
     logsEndpoint: text(env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT),
-    headers: headerList(env.OTEL_EXPORTER_OTLP_HEADERS),
+    tracesProtocol: protocol('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', env) ?? anyProtocol,
+    logsProtocol: protocol('OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', env) ?? anyProtocol,
+    spoolMaxBytes: positiveInteger('OTEL_SESSIONS_SPOOL_MAX_BYTES', env.OTEL_SESSIONS_SPOOL_MAX_BYTES),
     journalDir: text(env.OTEL_SESSIONS_JOURNAL_DIR),
     keepJournal: flag('OTEL_SESSIONS_JOURNAL', env.OTEL_SESSIONS_JOURNAL),
     redisUrl: text(env.OTEL_SESSIONS_REDIS_URL),
@@ -60,19 +72,13 @@ function batch(prefix: 'OTEL_BSP' | 'OTEL_BLRP', env: NodeJS.ProcessEnv): BatchS
   return settings;
 }
 
-/** `k1=v1,k2=v2` with URL-encoded values, as OTEL_EXPORTER_OTLP_HEADERS has them. */
-function headerList(value: string | undefined): Record<string, string> {
-  const headers = parseKeyPairsIntoRecord(text(value));
-  const entries =
-    text(value)
-      ?.split(',')
-      .filter((entry) => entry.trim() !== '').length ?? 0;
-  if (Object.keys(headers).length < entries) {
-    diag.warn(
-      'otel-sessions: OTEL_EXPORTER_OTLP_HEADERS has entries that are not name=value (URL-encoded); ignoring them',
-    );
-  }
-  return headers;
+/** An OTLP protocol variable; an unknown one is warned about and ignored (the default applies). */
+function protocol(name: string, env: NodeJS.ProcessEnv): OtlpProtocol | undefined {
+  const value = text(env[name]);
+  if (value === undefined) return undefined;
+  if ((OTLP_PROTOCOLS as readonly string[]).includes(value)) return value as OtlpProtocol;
+  diag.warn(`otel-sessions: ${name} must be one of ${OTLP_PROTOCOLS.join(', ')}; ignoring it`);
+  return undefined;
 }
 
 function text(value: string | undefined): string | undefined {

@@ -8,16 +8,21 @@ export interface RegisterOptions {
   /** The service name on every span. @default OTEL_SERVICE_NAME, else the SDK's default */
   serviceName?: string;
   /**
-   * The OTLP/HTTP base URL of a collector (e.g. `http://localhost:4318`). Without one,
-   * spans and logs go to the local journal instead.
-   * @default OTEL_EXPORTER_OTLP_ENDPOINT, else none
+   * The OTLP base URL of a collector (e.g. `http://localhost:4318`; over gRPC
+   * `http://localhost:4317`); wins over every endpoint variable. Without any, spans and logs
+   * go to the local journal instead. The protocol is OTEL_EXPORTER_OTLP_PROTOCOL's
+   * (default `http/protobuf`); headers, compression, timeout and certificates come from
+   * their standard variables.
+   * @default OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / _LOGS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT, else none
    */
   endpoint?: string;
   /** Folder of the local journal. @default OTEL_SESSIONS_JOURNAL_DIR, else '.otel-sessions' */
   journalDir?: string;
   /**
-   * Most bytes of telemetry kept per signal while the collector cannot be reached (sent
-   * once it answers again; past it the oldest is dropped). @default 67108864 (64 MiB)
+   * Most bytes of telemetry kept on disk per signal (under `<journalDir>/spool/`) while the
+   * collector cannot be reached; sent once it answers again, or by the next process of the
+   * service. Past it the oldest is dropped, and one message says how many spans and log
+   * records were. @default OTEL_SESSIONS_SPOOL_MAX_BYTES, else 67108864 (64 MiB)
    */
   maxSpoolBytes?: number;
   /** Also keep the local journal when exporting to an endpoint. @default OTEL_SESSIONS_JOURNAL, else false */

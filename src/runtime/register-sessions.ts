@@ -15,9 +15,15 @@ export interface SessionsHandle {
   readonly destination: string;
   /** The thread store in use. */
   readonly threadStore: ThreadStore;
-  /** Exports everything ended so far. */
+  /**
+   * Exports everything ended so far: on disk at once, and at the collector unless it does
+   * not accept it within 5 s (it is then sent later).
+   */
   forceFlush(): Promise<void>;
-  /** Flushes and stops exporting. Safe to call twice. */
+  /**
+   * Flushes, sends what it can within 2 s and stops exporting; what the collector has not
+   * accepted by then stays on disk for the next process. Safe to call twice.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -55,8 +61,21 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
   });
   sdk.start();
 
+  const { spools, spooledProcessors } = configuration.delivery;
+  const flushToSpools = (): Promise<unknown> =>
+    Promise.all([flushProvider(trace.getTracerProvider()), flushProvider(logs.getLoggerProvider())]);
+  /** Resolves `true` once the spools sent everything given so far, `false` after `timeoutMs`. */
+  const sendWithin = async (timeoutMs: number): Promise<boolean> =>
+    (await Promise.all(spools.map((spool) => spool.whenSent(timeoutMs)))).every(Boolean);
+  const flushSpooled = (): Promise<unknown> =>
+    Promise.all(spooledProcessors.map((processor) => processor.forceFlush()));
+
+  // Sending happens while the batch processors still take spans (requests answered now keep
+  // their telemetry); their shutdown then only writes the last batches to disk.
   const stopAll = async (): Promise<void> => {
     try {
+      await flushToSpools();
+      await sendWithin(SHUTDOWN_SEND_MS);
       await sdk.shutdown();
       await runtime.threadStore.close();
     } catch (error) {
@@ -68,14 +87,37 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
     destination: configuration.destination,
     threadStore: runtime.threadStore,
     forceFlush: async () => {
-      await Promise.all([flushProvider(trace.getTracerProvider()), flushProvider(logs.getLoggerProvider())]);
+      await flushToSpools();
+      await sendWithin(FLUSH_SEND_MS);
     },
     shutdown: () => stopping.call(),
   };
   holder[HANDLE_KEY] = handle;
-  if (configuration.settings.flushOnExit) flushOnExit(runtime.running, () => stopping.call());
+  if (configuration.settings.flushOnExit) {
+    flushOnExit(runtime.running, {
+      shutdown: () => stopping.call(),
+      prepare: async (timeoutMs) => {
+        const until = Date.now() + timeoutMs;
+        await flushToSpools();
+        // While the collector takes them, send the batches of requests still being answered.
+        while ((await sendWithin(until - Date.now())) && Date.now() < until) {
+          await flushSpooled();
+          if (spools.every((spool) => spool.pending.items === 0)) break;
+        }
+      },
+      toDisk: async () => {
+        await flushSpooled();
+        for (const spool of spools) spool.stopSending();
+      },
+    });
+  }
   return handle;
 }
+
+/** How long `forceFlush` waits for the collector to accept what was flushed. */
+const FLUSH_SEND_MS = 5000;
+/** How long `shutdown` lets the spools send before stopping; the rest stays on disk. */
+const SHUTDOWN_SEND_MS = 2000;
 
 async function flushProvider(provider: unknown): Promise<void> {
   const delegate = (provider as { getDelegate?: () => unknown }).getDelegate?.() ?? provider;

@@ -33,14 +33,16 @@ export function resolveSettings(options: RegisterOptions, env: EnvSettings): Res
   return {
     serviceName: options.serviceName ?? env.serviceName,
     destination: {
-      endpoint: options.endpoint ?? env.endpoint,
-      // An endpoint given in code replaces the environment's per-signal URLs too.
-      tracesUrl: options.endpoint ? undefined : env.tracesEndpoint,
-      logsUrl: options.endpoint ? undefined : env.logsEndpoint,
-      headers: env.headers,
+      // An endpoint given in code wins over every endpoint variable (chooseExporters).
+      endpoint: options.endpoint,
+      envEndpoint: env.endpoint,
+      tracesUrl: env.tracesEndpoint,
+      logsUrl: env.logsEndpoint,
+      tracesProtocol: env.tracesProtocol,
+      logsProtocol: env.logsProtocol,
       journalDir: options.journalDir ?? env.journalDir ?? DEFAULT_JOURNAL_DIR,
       keepJournal: options.journal ?? env.keepJournal ?? false,
-      maxSpoolBytes: options.maxSpoolBytes,
+      maxSpoolBytes: options.maxSpoolBytes ?? env.spoolMaxBytes,
     },
     threadTtlMs: options.threadTtlMs ?? env.threadTtlMs ?? DEFAULT_THREAD_TTL_MS,
     redisUrl: env.redisUrl,

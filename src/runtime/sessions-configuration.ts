@@ -3,7 +3,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { chooseExporters } from '../export/choose-exporters.js';
+import { chooseExporters, type SpoolHandle } from '../export/choose-exporters.js';
 import { bridgeLegacyLogsApi } from '../logging/legacy-logs-bridge.js';
 import { SessionLogRecordProcessor } from '../processors/session-log-record-processor.js';
 import { SessionSpanProcessor } from '../processors/session-span-processor.js';
@@ -31,6 +31,14 @@ export interface SessionsConfiguration {
   readonly destination: string;
   /** Every setting, settled. @internal */
   readonly settings: ResolvedSettings;
+  /** The disk spools in front of the OTLP exporters, and the batch processors that feed them. @internal */
+  readonly delivery: Delivery;
+}
+
+/** What a shutdown drives: the spools, and the batch processors whose flush writes to them. @internal */
+export interface Delivery {
+  readonly spools: readonly SpoolHandle[];
+  readonly spooledProcessors: ReadonlyArray<{ forceFlush(): Promise<void> }>;
 }
 
 /**
@@ -53,23 +61,29 @@ export function sessionsConfiguration(options: RegisterOptions = {}): SessionsCo
   const runtime = runtimeFromSettings(settings, options.threadStore);
   setRuntime(runtime);
   bridgeLegacyLogsApi();
-  const { spanExporters, logExporters, description } = chooseExporters(settings.destination);
+  const { spanExporters, logExporters, spools, description } = chooseExporters(settings.destination);
+  const spanBatches = spanExporters.map((exporter) => new BatchSpanProcessor({ ...settings.spanBatch, exporter }));
+  const logBatches = logExporters.map((exporter) => new BatchLogRecordProcessor({ ...settings.logBatch, exporter }));
+  const isSpool = (exporter: unknown): boolean => spools.includes(exporter as SpoolHandle);
   return {
     serviceName: settings.serviceName,
     spanProcessors: [
       new SessionSpanProcessor({ conversationIdAlias: settings.conversationIdAlias }),
       new ThreadActivitySpanProcessor({ store: runtime.threadStore, outage: runtime.storeOutage }),
-      ...spanExporters.map((exporter) => new BatchSpanProcessor({ ...settings.spanBatch, exporter })),
+      ...spanBatches,
       ...(options.spanProcessors ?? []),
     ],
-    logRecordProcessors: [
-      new SessionLogRecordProcessor(),
-      ...logExporters.map((exporter) => new BatchLogRecordProcessor({ ...settings.logBatch, exporter })),
-      ...(options.logRecordProcessors ?? []),
-    ],
+    logRecordProcessors: [new SessionLogRecordProcessor(), ...logBatches, ...(options.logRecordProcessors ?? [])],
     instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), ...(options.instrumentations ?? [])],
     runtime,
     destination: description,
     settings,
+    delivery: {
+      spools,
+      spooledProcessors: [
+        ...spanBatches.filter((_, i) => isSpool(spanExporters[i])),
+        ...logBatches.filter((_, i) => isSpool(logExporters[i])),
+      ],
+    },
   };
 }

@@ -13,7 +13,9 @@ test('standard and own variables are read; blanks are absent', () => {
   const settings = readEnvSettings({
     OTEL_SERVICE_NAME: ' billing ',
     OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
-    OTEL_EXPORTER_OTLP_HEADERS: 'api-key=a%20b,x-tenant=7',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+    OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/json',
+    OTEL_SESSIONS_SPOOL_MAX_BYTES: '1048576',
     OTEL_SESSIONS_THREAD_TTL_MS: '600000',
     OTEL_SESSIONS_JOURNAL: 'true',
     OTEL_SESSIONS_SECRET: '   ',
@@ -22,7 +24,9 @@ test('standard and own variables are read; blanks are absent', () => {
   });
   assert.equal(settings.serviceName, 'billing');
   assert.equal(settings.endpoint, 'http://collector:4318');
-  assert.deepEqual(settings.headers, { 'api-key': 'a b', 'x-tenant': '7' });
+  assert.equal(settings.tracesProtocol, 'grpc');
+  assert.equal(settings.logsProtocol, 'http/json');
+  assert.equal(settings.spoolMaxBytes, 1_048_576);
   assert.equal(settings.threadTtlMs, 600_000);
   assert.equal(settings.keepJournal, true);
   assert.equal(settings.secret, undefined);
@@ -35,17 +39,20 @@ test('a bad value is warned about, by name, and ignored', () => {
   const settings = readEnvSettings({
     OTEL_SESSIONS_THREAD_TTL_MS: 'an hour',
     OTEL_SESSIONS_JOURNAL: 'maybe',
-    OTEL_EXPORTER_OTLP_HEADERS: 'novalue,ok=1,bad=%E0%A4%A',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml',
+    OTEL_SESSIONS_SPOOL_MAX_BYTES: 'lots',
     OTEL_BSP_MAX_QUEUE_SIZE: '-5',
   });
   assert.equal(settings.threadTtlMs, undefined);
   assert.equal(settings.keepJournal, undefined);
-  assert.deepEqual(settings.headers, { ok: '1' });
+  assert.equal(settings.tracesProtocol, undefined);
+  assert.equal(settings.spoolMaxBytes, undefined);
   assert.deepEqual(settings.spanBatch, {});
   for (const name of [
     'OTEL_SESSIONS_THREAD_TTL_MS',
     'OTEL_SESSIONS_JOURNAL',
-    'OTEL_EXPORTER_OTLP_HEADERS',
+    'OTEL_EXPORTER_OTLP_PROTOCOL',
+    'OTEL_SESSIONS_SPOOL_MAX_BYTES',
     'OTEL_BSP_MAX_QUEUE_SIZE',
   ]) {
     assert.ok(

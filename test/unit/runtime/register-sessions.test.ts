@@ -14,10 +14,10 @@ interface FlatSpan {
   attributes: Record<string, unknown>;
 }
 
-/** Every span in a journal folder, flattened from its OTLP-JSON lines. */
+/** Every span in a journal (or spool) folder, flattened from its OTLP-JSON lines. */
 function journalSpans(dir: string): FlatSpan[] {
   const spans: FlatSpan[] = [];
-  for (const file of readdirSync(dir).filter((name) => name.startsWith('spans-'))) {
+  for (const file of readdirSync(dir).filter((name) => name.startsWith('spans-') || name.includes('.otlp.json'))) {
     for (const line of readFileSync(join(dir, file), 'utf8').split('\n').filter(Boolean)) {
       for (const resource of JSON.parse(line).resourceSpans ?? []) {
         for (const scope of resource.scopeSpans ?? []) {
@@ -79,7 +79,7 @@ for (const [flag, app] of [
   });
 }
 
-test('an unreachable collector never blocks or crashes the process; it exits promptly with a clear warning', async () => {
+test('an unreachable collector never blocks or crashes the process; it exits with its spans on disk and says where', async () => {
   const closedPort = await new Promise<number>((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
       const { port } = probe.address() as { port: number };
@@ -95,6 +95,8 @@ test('an unreachable collector never blocks or crashes the process; it exits pro
       env: {
         ...process.env,
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}`,
+        // OTLP JSON in the spool too, so that the test can read it.
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_SESSIONS_JOURNAL_DIR: journal,
         OTEL_SESSIONS_LOG_CONSOLE: 'false',
       },
@@ -103,9 +105,12 @@ test('an unreachable collector never blocks or crashes the process; it exits pro
     },
   );
   assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stderr, new RegExp(`cannot reach http://127\\.0\\.0\\.1:${closedPort}/v1/traces`));
-  // What could not be sent by shutdown was kept in the journal, not lost.
-  assert.match(result.stderr, /were written to/);
+  // What could not be sent by shutdown stays in the spool, for the next process; not lost.
+  const spool = join(journal, 'spool', 'spans');
+  assert.match(
+    result.stderr,
+    new RegExp(`\\d+ spans not yet accepted by http://127\\.0\\.0\\.1:${closedPort}/v1/traces stay in ${spool}`),
+  );
   const { ids } = JSON.parse(result.stdout.trim().split('\n').at(-1) as string);
-  assert.ok(journalSpans(journal).some((span) => span.attributes['session.id'] === ids.sessionId));
+  assert.ok(journalSpans(spool).some((span) => span.attributes['session.id'] === ids.sessionId));
 });

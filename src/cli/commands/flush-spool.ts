@@ -1,0 +1,62 @@
+import { chooseExporters } from '../../export/choose-exporters.js';
+import type { SpoolingLogRecordExporter } from '../../export/spooling-log-record-exporter.js';
+import type { SpoolingSpanExporter } from '../../export/spooling-span-exporter.js';
+import { readEnvSettings } from '../../runtime/env-settings.js';
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.js';
+
+/** What `flush-spool` needs. */
+export interface FlushSpoolOptions {
+  journalDir: string;
+  /** The collector's base endpoint; else the OTLP endpoint variables of `env`. */
+  endpoint?: string;
+  env: Record<string, string | undefined>;
+  timeoutMs: number;
+  print(line: string): void;
+}
+
+/**
+ * `otel-sessions flush-spool`: sends what stopped processes left in the journal folder's
+ * spools (`<journal>/spool/spans`, `…/logs`) to the collector now, through the same official
+ * exporters and variables as the app (protocol, endpoint, headers, compression, certificates;
+ * the endpoint and protocol from the given environment, the rest from the process's).
+ * Files of processes still running are theirs to send. Exit code 0 when nothing is left, 1
+ * when the collector did not take everything within the timeout (what is left stays on disk).
+ */
+export async function flushSpoolCommand(options: FlushSpoolOptions): Promise<number> {
+  const env = readEnvSettings(options.env);
+  const chosen = chooseExporters({
+    endpoint: options.endpoint,
+    envEndpoint: env.endpoint,
+    tracesUrl: env.tracesEndpoint,
+    logsUrl: env.logsEndpoint,
+    tracesProtocol: env.tracesProtocol,
+    logsProtocol: env.logsProtocol,
+    journalDir: options.journalDir,
+    keepJournal: false,
+    resolvedUrls: true,
+  });
+  const spools = chosen.spools as (SpoolingSpanExporter | SpoolingLogRecordExporter)[];
+  if (spools.length === 0) {
+    await Promise.all([...chosen.spanExporters, ...chosen.logExporters].map((exporter) => exporter.shutdown()));
+    throw new CliError(
+      'no collector configured: set OTEL_EXPORTER_OTLP_ENDPOINT (or the per-signal variables) or pass --endpoint',
+      EXIT_USAGE,
+    );
+  }
+  const found = spools.map((spool) => spool.pending.items);
+  await Promise.all(spools.map((spool) => spool.whenSent(options.timeoutMs)));
+  const left = spools.map((spool) => spool.pending.items);
+  await Promise.all(spools.map((spool) => spool.shutdown()));
+
+  const describe = (counts: number[]): string =>
+    spools.map((spool, i) => `${counts[i] ?? 0} ${spool.kind}`).join(' and ');
+  const sent = found.map((n, i) => n - (left[i] ?? 0));
+  if (found.every((n) => n === 0)) {
+    options.print(`nothing to send in ${options.journalDir} (files of running processes are theirs to send)`);
+    return 0;
+  }
+  options.print(`sent ${describe(sent)} to ${chosen.description}`);
+  if (left.every((n) => n === 0)) return 0;
+  options.print(`${describe(left)} left in ${options.journalDir}: the collector did not take them in time`);
+  return EXIT_FAILURE;
+}

@@ -1,0 +1,392 @@
+import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
+import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
+import type { SpoolCodec } from './spool-codec.js';
+import { SpoolFiles, type SpoolFile } from './spool-files.js';
+
+/** Options of the spooling exporters (`SpoolingSpanExporter`, `SpoolingLogRecordExporter`). */
+export interface SpoolOptions {
+  /** The folder of this signal's spool, e.g. `.otel-sessions/spool/spans`; created when first needed. */
+  dir: string;
+  /** Where the wrapped exporter sends, for messages to the operator. @default 'the collector' */
+  target?: string;
+  /**
+   * Most bytes of batches kept on disk while the collector cannot be reached; past it the
+   * oldest batches are dropped, and one message says how many spans or log records were lost.
+   * @default 67108864 (64 MiB)
+   */
+  maxBytes?: number;
+  /**
+   * Most bytes (as encoded) of batches also held in memory, to be sent without reading them
+   * back; the rest is read from disk when its turn comes. @default the smaller of maxBytes and 8 MiB
+   */
+  maxMemoryBytes?: number;
+  /** Pause before the first retry after a failed send, in ms; doubles up to 5 s. @default 500 */
+  retryDelayMs?: number;
+  /**
+   * Claim and send the batches that processes no longer running left in `dir`.
+   * @default true
+   */
+  replayOrphans?: boolean;
+}
+
+/** Sends one batch through the wrapped exporter. @internal */
+export type SpoolSend<T> = (items: T[]) => Promise<ExportResult>;
+
+interface Entry<T> {
+  seq: number;
+  file: SpoolFile | undefined;
+  bytes: number;
+  count: number;
+  items: T[] | undefined;
+}
+
+/** What a spool holds now. */
+export interface SpoolContents {
+  batches: number;
+  /** Spans or log records. */
+  items: number;
+  bytes: number;
+}
+
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_MEMORY_BYTES = 8 * 1024 * 1024;
+const MAX_RETRY_DELAY_MS = 5000;
+
+/**
+ * The disk spool behind `SpoolingSpanExporter` and `SpoolingLogRecordExporter`: `add` writes a
+ * batch to disk and returns (the batch is then acknowledged); a single sender hands the
+ * batches, in order, to the wrapped exporter, retries with backoff while it fails, and deletes
+ * each one the collector accepted. A batch the collector refuses as malformed is dropped.
+ * At-least-once: a batch sent but not acknowledged (a lost answer, a process killed during
+ * the send) is sent again.
+ * @internal
+ */
+export class BatchSpool<T> {
+  readonly files: SpoolFiles;
+  private readonly target: string;
+  private readonly maxBytes: number;
+  private readonly maxMemoryBytes: number;
+  private readonly firstRetryDelayMs: number;
+  private retryDelayMs: number;
+  private readonly queue: Entry<T>[] = [];
+  private seq = 0;
+  private totalBytes = 0;
+  private totalItems = 0;
+  private memoryBytes = 0;
+  private sending: Promise<void> | undefined;
+  private inFlight: Entry<T> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private outageStarted: number | undefined;
+  private droppedItems = 0;
+  private warnedDisk = false;
+  private closed = false;
+  private waiters: { seq: number; resolve: () => void }[] = [];
+
+  constructor(
+    options: SpoolOptions,
+    private readonly codec: SpoolCodec<T>,
+    private readonly send: SpoolSend<T>,
+  ) {
+    this.files = new SpoolFiles(options.dir);
+    this.target = options.target ?? 'the collector';
+    this.maxBytes = positive('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES);
+    this.maxMemoryBytes = Math.min(
+      positive('maxMemoryBytes', options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES),
+      this.maxBytes,
+    );
+    this.firstRetryDelayMs = options.retryDelayMs ?? 500;
+    this.retryDelayMs = this.firstRetryDelayMs;
+    if (options.replayOrphans ?? true) this.replayOrphans();
+  }
+
+  /** What is waiting to be sent. */
+  get contents(): SpoolContents {
+    return { batches: this.queue.length, items: this.totalItems, bytes: this.totalBytes };
+  }
+
+  /** Bytes of batches held in memory. */
+  get bytesInMemory(): number {
+    return this.memoryBytes;
+  }
+
+  /** Writes a batch to disk and queues it for sending; SUCCESS once it is on disk (or, when the disk fails, in memory). */
+  add(items: T[]): ExportResult {
+    if (this.closed)
+      return { code: ExportResultCode.FAILED, error: new Error('otel-sessions: the spool is shut down') };
+    if (items.length === 0) return { code: ExportResultCode.SUCCESS };
+    let data: Uint8Array;
+    try {
+      data = this.codec.encode(items);
+    } catch (error) {
+      diag.error(`otel-sessions: could not encode ${items.length} ${this.codec.what} for the spool`, error);
+      return { code: ExportResultCode.FAILED, error: asError(error) };
+    }
+    let file: SpoolFile | undefined;
+    try {
+      file = this.files.write(data, items.length, this.codec.encoding);
+    } catch (error) {
+      if (!this.warnedDisk) {
+        this.warnedDisk = true;
+        diag.error(
+          `otel-sessions: cannot write the spool in ${this.files.dir}; ${this.codec.what} are kept in memory only until it can`,
+          error,
+        );
+      }
+    }
+    if (file !== undefined) this.warnedDisk = false;
+    const keep = file === undefined || this.memoryBytes + data.byteLength <= this.maxMemoryBytes;
+    this.push({ seq: ++this.seq, file, bytes: data.byteLength, count: items.length, items: keep ? items : undefined });
+    this.enforceCap();
+    this.pump();
+    return { code: ExportResultCode.SUCCESS };
+  }
+
+  /**
+   * Resolves `true` once every batch added so far was sent (or dropped), or `false` after
+   * `timeoutMs`. Never waits longer, whatever the collector does.
+   */
+  whenSent(timeoutMs: number): Promise<boolean> {
+    const seq = this.seq;
+    if (this.isSentUpTo(seq)) return Promise.resolve(true);
+    if (this.retryTimer !== undefined) {
+      // Try now rather than after the backoff: the caller is waiting.
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.pump();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((waiter) => waiter !== entry);
+        resolve(false);
+      }, timeoutMs);
+      const entry = {
+        seq,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      this.waiters.push(entry);
+    });
+  }
+
+  /**
+   * Stops sending and lets go of the folder; what was not sent stays on disk, for the next
+   * process of the service (or `otel-sessions flush-spool`). Says what was lost, if anything
+   * was, and what is left. Safe to call twice.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.files.close();
+    this.reportDropped();
+    const onDisk = this.queue.filter((entry) => entry.file !== undefined);
+    const left = onDisk.reduce((sum, entry) => sum + entry.count, 0);
+    const lost = this.totalItems - left;
+    if (left > 0) {
+      diag.warn(
+        `otel-sessions: ${left} ${this.codec.what} not yet accepted by ${this.target} stay in ${this.files.dir}; ` +
+          'they are sent when a process of the service starts again, or by `otel-sessions flush-spool`',
+      );
+    }
+    if (lost > 0) {
+      diag.error(`otel-sessions: ${lost} ${this.codec.what} that the disk refused were lost at shutdown`);
+    }
+  }
+
+  private replayOrphans(): void {
+    let orphans: SpoolFile[];
+    try {
+      orphans = this.files.claimOrphans();
+    } catch (error) {
+      diag.error(`otel-sessions: could not read the spool in ${this.files.dir}`, error);
+      return;
+    }
+    if (orphans.length === 0) return;
+    for (const file of orphans) {
+      this.push({ seq: ++this.seq, file, bytes: file.bytes, count: file.count, items: undefined });
+    }
+    diag.info(
+      `otel-sessions: sending ${this.totalItems} ${this.codec.what} that an earlier process left in ${this.files.dir}`,
+    );
+    this.enforceCap();
+    this.pump();
+  }
+
+  private push(entry: Entry<T>): void {
+    this.queue.push(entry);
+    this.totalBytes += entry.bytes;
+    this.totalItems += entry.count;
+    if (entry.items !== undefined) this.memoryBytes += entry.bytes;
+  }
+
+  /** Takes an entry off the queue and leaves its file where it is. */
+  private forget(entry: Entry<T>): void {
+    const file = entry.file;
+    entry.file = undefined;
+    this.remove(entry);
+    if (file !== undefined) this.files.release(file.name);
+  }
+
+  private remove(entry: Entry<T>): void {
+    const at = this.queue.indexOf(entry);
+    if (at < 0) return;
+    this.queue.splice(at, 1);
+    this.totalBytes -= entry.bytes;
+    this.totalItems -= entry.count;
+    if (entry.items !== undefined) this.memoryBytes -= entry.bytes;
+    entry.items = undefined;
+    if (entry.file !== undefined) this.files.remove(entry.file.name);
+    this.settleWaiters();
+  }
+
+  /** Drops the oldest batches (never the one being sent) while over the cap. */
+  private enforceCap(): void {
+    while (this.totalBytes > this.maxBytes) {
+      const oldest = this.queue.find((entry) => entry !== this.inFlight && entry !== this.queue.at(-1));
+      if (oldest === undefined) break;
+      this.droppedItems += oldest.count;
+      this.remove(oldest);
+    }
+  }
+
+  private isSentUpTo(seq: number): boolean {
+    const first = this.queue[0];
+    return first === undefined || first.seq > seq;
+  }
+
+  private settleWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const still: typeof this.waiters = [];
+    for (const waiter of this.waiters) {
+      if (this.isSentUpTo(waiter.seq)) waiter.resolve();
+      else still.push(waiter);
+    }
+    this.waiters = still;
+  }
+
+  private pump(): void {
+    if (this.sending !== undefined || this.retryTimer !== undefined || this.closed || this.queue.length === 0) return;
+    this.sending = this.drain().finally(() => {
+      this.sending = undefined;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.closed) {
+      const entry = this.queue[0];
+      if (entry === undefined) return;
+      const items = this.itemsOf(entry);
+      if (items === undefined) continue;
+      this.inFlight = entry;
+      let result: ExportResult;
+      try {
+        result = await context.with(suppressTracing(ROOT_CONTEXT), () => this.send(items));
+      } catch (error) {
+        result = { code: ExportResultCode.FAILED, error: asError(error) };
+      } finally {
+        this.inFlight = undefined;
+      }
+      if (result.code === ExportResultCode.SUCCESS) {
+        this.remove(entry);
+        this.noteSuccess();
+        continue;
+      }
+      if (isRefusal(result.error)) {
+        diag.error(
+          `otel-sessions: ${this.target} refused ${entry.count} ${this.codec.what} as malformed; they were dropped`,
+          result.error,
+        );
+        this.remove(entry);
+        continue;
+      }
+      if (this.closed) return;
+      this.noteFailure(result.error);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.pump();
+      }, this.retryDelayMs);
+      this.retryTimer.unref();
+      this.retryDelayMs = Math.min(this.retryDelayMs * 2, MAX_RETRY_DELAY_MS);
+      return;
+    }
+  }
+
+  /** The entry's items, from memory or read back from disk; an unreadable file is dropped. */
+  private itemsOf(entry: Entry<T>): T[] | undefined {
+    if (entry.items !== undefined) return entry.items;
+    const file = entry.file as SpoolFile;
+    const name = file.name;
+    try {
+      const items = this.codec.readBack(this.files.read(name), file.encoding, file.count);
+      if (items !== undefined) return items;
+      // Left on disk for a process whose exporter speaks that encoding.
+      diag.warn(
+        `otel-sessions: ${file.count} ${this.codec.what} in ${this.files.dir} were spooled as OTLP ${file.encoding}, ` +
+          'which this exporter does not send; they stay on disk (`otel-sessions flush-spool` with the protocol they were spooled for sends them)',
+      );
+      this.forget(entry);
+      return undefined;
+    } catch (error) {
+      diag.error(`otel-sessions: the spool file ${name} in ${this.files.dir} is unreadable; dropped`, error);
+      this.remove(entry);
+      return undefined;
+    }
+  }
+
+  private noteFailure(error: Error | undefined): void {
+    if (this.outageStarted !== undefined) return;
+    this.outageStarted = Date.now();
+    const cause = error?.cause instanceof Error ? error.cause.message : error?.message;
+    diag.warn(
+      `otel-sessions: cannot reach ${this.target} (${cause ?? 'export failed'}); keeping ${this.codec.what} in ${this.files.dir} ` +
+        `(up to ${this.maxBytes} bytes) and retrying`,
+    );
+  }
+
+  private noteSuccess(): void {
+    this.retryDelayMs = this.firstRetryDelayMs;
+    if (this.outageStarted === undefined) {
+      this.reportDropped();
+      return;
+    }
+    const seconds = ((Date.now() - this.outageStarted) / 1000).toFixed(1);
+    const lost =
+      this.droppedItems > 0
+        ? `${this.droppedItems} ${this.codec.what} were dropped past the spool's cap of ${this.maxBytes} bytes`
+        : 'nothing was lost';
+    diag.warn(`otel-sessions: ${this.target} answers again after ${seconds} s; sending what was kept; ${lost}`);
+    this.outageStarted = undefined;
+    this.droppedItems = 0;
+  }
+
+  private reportDropped(): void {
+    if (this.droppedItems === 0) return;
+    diag.warn(
+      `otel-sessions: ${this.droppedItems} ${this.codec.what} for ${this.target} were dropped past the spool's cap of ${this.maxBytes} bytes`,
+    );
+    this.droppedItems = 0;
+  }
+}
+
+/** Whether the collector refused the batch itself (it would refuse it again), not the moment. */
+function isRefusal(error: Error | undefined): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'number') return false;
+  // OTLP/HTTP: 4xx other than 408 and 429; OTLP/gRPC: INVALID_ARGUMENT.
+  if (error?.name === 'OTLPExporterError') return code >= 400 && code < 500 && code !== 408 && code !== 429;
+  return code === 3;
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`otel-sessions: spool ${name} must be a positive number, got ${value}`);
+  }
+  return value;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

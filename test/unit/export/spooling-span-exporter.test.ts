@@ -1,0 +1,314 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+  type LogRecordExporter,
+  type ReadableLogRecord,
+} from '@opentelemetry/sdk-logs';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace';
+import { SpoolingLogRecordExporter } from '../../../src/export/spooling-log-record-exporter.js';
+import { SpoolingSpanExporter } from '../../../src/export/spooling-span-exporter.js';
+
+const messages: string[] = [];
+beforeEach(() => {
+  messages.length = 0;
+  const keep = (message: string): void => void messages.push(message);
+  diag.setLogger({ error: keep, warn: keep, info: keep, debug: () => {}, verbose: () => {} }, DiagLogLevel.INFO);
+});
+afterEach(() => diag.disable());
+
+const tempDir = (): string => mkdtempSync(join(tmpdir(), 'otel-sessions-spool-'));
+
+/** `n` ended spans named `prefix-0`, `prefix-1`, … */
+function spans(prefix: string, n: number): ReadableSpan[] {
+  const memory = new InMemorySpanExporter();
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'svc' }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
+  });
+  const tracer = provider.getTracer('test');
+  for (let i = 0; i < n; i++) tracer.startSpan(`${prefix}-${i}`, { attributes: { 'session.id': `sess_${i}` } }).end();
+  return memory.getFinishedSpans();
+}
+
+/** An error as the official OTLP/HTTP exporters report an HTTP status. */
+const httpError = (code: number): Error => Object.assign(new Error('Bad Request'), { name: 'OTLPExporterError', code });
+
+/** An exporter the test answers for: `mode` says how it answers each export. */
+class ScriptedExporter implements SpanExporter {
+  mode: 'ok' | 'down' | 'hang' | 'refuse' = 'ok';
+  readonly received: string[][] = [];
+  attempts = 0;
+  shutdowns = 0;
+  export(batch: ReadableSpan[], callback: (result: ExportResult) => void): void {
+    this.attempts++;
+    const mode = this.mode;
+    if (mode === 'hang') return;
+    setImmediate(() => {
+      if (mode === 'ok') {
+        this.received.push(batch.map((span) => span.name));
+        callback({ code: ExportResultCode.SUCCESS });
+      } else if (mode === 'refuse') {
+        callback({ code: ExportResultCode.FAILED, error: httpError(400) });
+      } else {
+        callback({ code: ExportResultCode.FAILED, error: new Error('connect ECONNREFUSED') });
+      }
+    });
+  }
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    this.shutdowns++;
+    // A real exporter's shutdown waits for its exports in flight; a hung one never ends.
+    return this.mode === 'hang' ? new Promise(() => {}) : Promise.resolve();
+  }
+}
+
+const exportNow = (exporter: SpanExporter, batch: ReadableSpan[]): ExportResult => {
+  let result: ExportResult | undefined;
+  exporter.export(batch, (r) => (result = r));
+  assert.ok(result, 'acknowledged synchronously, once on disk');
+  return result;
+};
+
+const spoolFiles = (dir: string): string[] => readdirSync(dir).filter((name) => /\.otlp\.(json|pb)(~|$)/.test(name));
+
+const until = async (what: string, check: () => boolean): Promise<void> => {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(check(), what);
+};
+
+describe('SpoolingSpanExporter', () => {
+  it('puts each batch on disk before acknowledging it, sends in order, deletes what was accepted', async () => {
+    const dir = tempDir();
+    const inner = new ScriptedExporter();
+    inner.mode = 'hang';
+    const exporter = new SpoolingSpanExporter(inner, { dir, retryDelayMs: 5 });
+    assert.equal(exportNow(exporter, spans('a', 3)).code, ExportResultCode.SUCCESS);
+    assert.equal(inner.received.length, 0, 'acknowledged before the collector answered');
+    const [file] = spoolFiles(dir);
+    assert.ok(file);
+    const onDisk = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    assert.deepEqual(
+      onDisk.resourceSpans[0].scopeSpans[0].spans.map((span: { name: string }) => span.name),
+      ['a-0', 'a-1', 'a-2'],
+      'the batch itself is in the file, as OTLP JSON',
+    );
+    await exporter.shutdown();
+  });
+
+  it('keeps batches through an outage and sends them in order once the collector answers', async () => {
+    const dir = tempDir();
+    const inner = new ScriptedExporter();
+    inner.mode = 'down';
+    const exporter = new SpoolingSpanExporter(inner, { dir, retryDelayMs: 5, target: 'http://c/v1/traces' });
+    for (const prefix of ['a', 'b', 'c', 'd']) exportNow(exporter, spans(prefix, 2));
+    await until('a few failed attempts', () => inner.attempts >= 3);
+    assert.equal(spoolFiles(dir).length, 4);
+    inner.mode = 'ok';
+    assert.equal(await exporter.whenSent(5000), true);
+    assert.deepEqual(inner.received, [
+      ['a-0', 'a-1'],
+      ['b-0', 'b-1'],
+      ['c-0', 'c-1'],
+      ['d-0', 'd-1'],
+    ]);
+    assert.deepEqual(spoolFiles(dir), [], 'accepted batches are deleted');
+    assert.equal(messages.filter((m) => m.includes('cannot reach http://c/v1/traces')).length, 1, messages.join('\n'));
+    assert.equal(
+      messages.filter((m) =>
+        /http:\/\/c\/v1\/traces answers again after [\d.]+ s; sending what was kept; nothing was lost/.test(m),
+      ).length,
+      1,
+      messages.join('\n'),
+    );
+    await exporter.shutdown();
+  });
+
+  it('forceFlush never waits for the collector, and shutdown returns although the exporter hangs', async () => {
+    const dir = tempDir();
+    const inner = new ScriptedExporter();
+    inner.mode = 'hang';
+    const exporter = new SpoolingSpanExporter(inner, { dir });
+    exportNow(exporter, spans('a', 1));
+    await exporter.forceFlush();
+    assert.equal(await exporter.whenSent(20), false, 'whenSent gives up after its time');
+    await exporter.shutdown();
+    assert.equal(inner.shutdowns, 1);
+    assert.equal(spoolFiles(dir).length, 1, 'what was not accepted stays on disk');
+    assert.ok(
+      messages.some((m) => m.includes('1 spans not yet accepted')),
+      messages.join('\n'),
+    );
+  });
+
+  it('drops a batch the collector refuses as malformed, and goes on with the next', async () => {
+    const dir = tempDir();
+    const inner = new ScriptedExporter();
+    inner.mode = 'refuse';
+    const exporter = new SpoolingSpanExporter(inner, { dir, retryDelayMs: 5 });
+    exportNow(exporter, spans('bad', 2));
+    await until('the refusal', () => inner.attempts === 1);
+    inner.mode = 'ok';
+    exportNow(exporter, spans('good', 1));
+    assert.equal(await exporter.whenSent(5000), true);
+    assert.deepEqual(inner.received, [['good-0']]);
+    assert.ok(
+      messages.some((m) => m.includes('refused 2 spans as malformed')),
+      messages.join('\n'),
+    );
+    await exporter.shutdown();
+  });
+
+  it('past its cap, drops the oldest batches and says once how many spans were lost; disk stays within the cap', async () => {
+    const dir = tempDir();
+    const inner = new ScriptedExporter();
+    inner.mode = 'down';
+    const one = spans('x', 10);
+    const exporter = new SpoolingSpanExporter(inner, { dir, retryDelayMs: 1000, maxBytes: 20_000 });
+    let exported = 0;
+    let batchBytes = 0;
+    for (let i = 0; i < 40; i++) {
+      exportNow(exporter, one);
+      exported += one.length;
+      const bytes = spoolFiles(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+      batchBytes = Math.max(batchBytes, statSync(join(dir, spoolFiles(dir).at(-1) ?? '')).size);
+      assert.ok(bytes <= 20_000, `on disk: ${bytes} bytes`);
+    }
+    assert.ok(batchBytes > 1000 && batchBytes < 5000, `one batch is ${batchBytes} bytes`);
+    const left = exporter.pending.items;
+    assert.ok(left < exported && left > 0);
+    assert.equal(messages.filter((m) => m.includes('dropped')).length, 0, 'no message per batch');
+    await exporter.shutdown();
+    const dropped = messages.filter((m) => m.includes('dropped past'));
+    assert.deepEqual(dropped, [
+      `otel-sessions: ${exported - left} spans for the collector were dropped past the spool's cap of 20000 bytes`,
+    ]);
+  });
+
+  it('holds at most maxMemoryBytes of batches in memory and reads the rest back from disk, in order', async () => {
+    const dir = tempDir();
+    const inner = new ScriptedExporter();
+    inner.mode = 'down';
+    const exporter = new SpoolingSpanExporter(inner, { dir, retryDelayMs: 5, maxMemoryBytes: 5000 });
+    const spool = (exporter as unknown as { spool: { bytesInMemory: number } }).spool;
+    for (let i = 0; i < 10; i++) exportNow(exporter, spans(`m${i}`, 5));
+    assert.ok(spool.bytesInMemory <= 5000, `in memory: ${spool.bytesInMemory} bytes`);
+    inner.mode = 'ok';
+    assert.equal(await exporter.whenSent(5000), true);
+    assert.deepEqual(
+      inner.received.map((names) => names[0]),
+      Array.from({ length: 10 }, (_, i) => `m${i}-0`),
+    );
+    await exporter.shutdown();
+  });
+
+  it('a new spool on the folder sends what a stopped one left, as spans, in order', async () => {
+    const dir = tempDir();
+    const first = new ScriptedExporter();
+    first.mode = 'down';
+    const before = new SpoolingSpanExporter(first, { dir, retryDelayMs: 1000 });
+    const left = [spans('p', 2), spans('q', 3)];
+    for (const batch of left) exportNow(before, batch);
+    await before.shutdown();
+    assert.equal(spoolFiles(dir).length, 2);
+
+    const second = new ScriptedExporter();
+    const after = new SpoolingSpanExporter(second, { dir, retryDelayMs: 5 });
+    assert.equal(await after.whenSent(5000), true);
+    assert.deepEqual(second.received, [
+      ['p-0', 'p-1'],
+      ['q-0', 'q-1', 'q-2'],
+    ]);
+    assert.deepEqual(spoolFiles(dir), []);
+    assert.ok(
+      messages.some((m) => m.includes('sending 5 spans that an earlier process left')),
+      messages.join('\n'),
+    );
+    await after.shutdown();
+  });
+
+  it('claims only the files of processes no longer running, and each only once', async () => {
+    const dir = tempDir();
+    const writer = new SpoolingSpanExporter(new ScriptedExporter(), { dir, replayOrphans: false });
+    (writer.exporter as ScriptedExporter).mode = 'hang';
+    exportNow(writer, spans('live', 1));
+    exportNow(writer, spans('dead', 1));
+    // The second file as if a process long gone had written it; the first stays this live spool's.
+    const [live, dead] = spoolFiles(dir).sort();
+    assert.ok(live && dead);
+    const deadName = dead.replace(`-${process.pid}-`, '-2147483646-');
+    renameSync(join(dir, dead), join(dir, deadName));
+    writeFileSync(join(dir, `${deadName.replace('-0000000002-', '-0000000003-')}.tmp`), '{"resourceSp');
+
+    const a = new ScriptedExporter();
+    const b = new ScriptedExporter();
+    const first = new SpoolingSpanExporter(a, { dir });
+    const second = new SpoolingSpanExporter(b, { dir });
+    await first.whenSent(5000);
+    await second.whenSent(5000);
+    assert.deepEqual([...a.received, ...b.received], [['dead-0']], 'the orphan sent once; the live file left alone');
+    assert.ok(
+      readdirSync(dir).every((name) => !name.endsWith('.tmp')),
+      "an orphan's cut-short write is deleted",
+    );
+    assert.deepEqual(spoolFiles(dir), [live]);
+    await Promise.all([first.shutdown(), second.shutdown(), writer.shutdown()]);
+  });
+});
+
+describe('SpoolingLogRecordExporter', () => {
+  it('spools log records the same way and replays them as log records', async () => {
+    const dir = tempDir();
+    const memory = new InMemoryLogRecordExporter();
+    const provider = new LoggerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'svc' }),
+      processors: [new SimpleLogRecordProcessor({ exporter: memory })],
+    });
+    provider.getLogger('l').emit({ body: 'one', attributes: { 'session.id': 'sess_1' } });
+    provider.getLogger('l').emit({ body: 'two', attributes: { 'session.id': 'sess_2' } });
+    const records = memory.getFinishedLogRecords();
+
+    const received: string[] = [];
+    let up = false;
+    const inner: LogRecordExporter = {
+      export(batch: ReadableLogRecord[], callback: (result: ExportResult) => void) {
+        if (!up) return callback({ code: ExportResultCode.FAILED, error: new Error('down') });
+        received.push(...batch.map((record) => String(record.body)));
+        callback({ code: ExportResultCode.SUCCESS });
+      },
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+    const before = new SpoolingLogRecordExporter(inner, { dir, retryDelayMs: 1000 });
+    let result: ExportResult | undefined;
+    before.export(records, (r) => (result = r));
+    assert.equal(result?.code, ExportResultCode.SUCCESS);
+    await before.shutdown();
+    assert.ok(
+      messages.some((m) => m.includes('2 log records not yet accepted')),
+      messages.join('\n'),
+    );
+
+    up = true;
+    const after = new SpoolingLogRecordExporter(inner, { dir });
+    assert.equal(await after.whenSent(5000), true);
+    assert.deepEqual(received, ['one', 'two']);
+    await after.shutdown();
+  });
+});
