@@ -49,7 +49,7 @@ export interface SessionsConfiguration {
  */
 export function sessionsConfiguration(options: RegisterOptions = {}): SessionsConfiguration {
   const settings = resolveSettings(options, processEnvSettings());
-  const runtime = runtimeFromSettings(settings, options.threadStore);
+  const runtime = runtimeFromSettings(settings, options.threadStore, { persistent: true });
   setRuntime(runtime);
   const { spanExporters, logExporters, description } = chooseExporters(settings.destination);
   return {
