@@ -125,11 +125,14 @@ async function openSession<T>(run: SessionRun<T>): Promise<Session> {
           UNAVAILABLE,
         );
   const unavailable = loaded === UNAVAILABLE;
-  const snapshot = unavailable ? undefined : loaded;
+  // A thread destroyed less than a TTL ago never comes back, whatever token names it.
+  const destroyed = !unavailable && loaded?.destroyed === true;
+  const snapshot = unavailable || destroyed ? undefined : loaded;
   // A trusted caller's thread is kept even when this service's store has not seen it yet;
   // so is a thread whose token is younger than the TTL (it was never written, or not yet),
   // and any verified thread while the store cannot say.
-  const kept = continued !== undefined && (snapshot !== undefined || unavailable || run.keepThreadId === true);
+  const kept =
+    continued !== undefined && !destroyed && (snapshot !== undefined || unavailable || run.keepThreadId === true);
   const threadId = trusted?.threadId ?? (kept ? continued : newThreadId());
   const thread = new Thread(threadId, store, snapshot, maxThreadBytes, { stateUnavailable: unavailable });
   return new Session(trusted?.sessionId ?? newSessionId(), thread);

@@ -5,7 +5,7 @@ type GoneListener = (threadId: string, reason: 'expired' | 'destroyed') => void;
 
 /**
  * A store made only when a thread is first written or looked up: the default SQLite store
- * creates no file in an app that never uses threads. Until then, touches and destroys are
+ * creates no file in an app that never uses threads. Until then, touches and empty saves are
  * answered without it (no thread can exist in a store that was never made). A store that
  * cannot be made (the file cannot be opened) fails each call as unavailable, and is tried
  * again at the next. @internal
@@ -37,7 +37,8 @@ export class LazyThreadStore implements ThreadStore {
   }
 
   async destroy(threadId: string): Promise<boolean> {
-    return this.store === undefined ? false : this.store.destroy(threadId);
+    // Made for it too: the store remembers the destroyed thread, even one never written.
+    return this.now().destroy(threadId);
   }
 
   onGone(listener: GoneListener): void {

@@ -58,7 +58,11 @@ export class Thread {
     this.metadataChanged = true;
   }
 
-  /** Ends the thread now: its state and metadata are gone, and `destroyed` listeners are told. */
+  /**
+   * Ends the thread now: its state and metadata are gone, and `destroyed` listeners are told.
+   * The next turn is in a new thread (the response carries its token); the built-in stores
+   * remember the destroyed ID for one TTL, so that no old token brings it back.
+   */
   async destroy(): Promise<void> {
     this.destroyedHere = true;
     await this.store.destroy(this.id);

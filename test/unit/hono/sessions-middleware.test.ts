@@ -331,5 +331,8 @@ describe('a thread that is never written keeps its ID through its tokens', () =>
     assert.ok(cookies[0]?.startsWith(`otel_sessions_thread=${destroying.token};`), cookies[0]);
     const next = await turn(destroying.token);
     assert.equal(next.threadId, replacement);
+    const replayed = await turn(first.token);
+    assert.notEqual(replayed.threadId, first.threadId, 'the old token, sent again, does not bring it back');
+    assert.notEqual(replayed.threadId, replacement);
   });
 });

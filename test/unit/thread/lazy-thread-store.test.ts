@@ -7,13 +7,12 @@ import { ThreadStoreUnavailableError } from '../../../src/thread/store-unavailab
 const ID = 'thrd_BBBBBBBBBBBBBBBBBBBBBBBB';
 const nothing = { cleared: false, set: {}, deleted: [] };
 
-test('the store is made at the first load or writing save; touch, destroy and empty saves never make it', async () => {
+test('the store is made at the first load, writing save or destroy; touch and empty saves never make it', async () => {
   let made = 0;
   const lazy = new LazyThreadStore(() => (made++, new MemoryThreadStore()));
   const gone: string[] = [];
   lazy.onGone((threadId, reason) => gone.push(`${threadId} ${reason}`));
   await lazy.touch([ID]);
-  assert.equal(await lazy.destroy(ID), false);
   await lazy.save(ID, nothing);
   assert.equal(made, 0);
   await lazy.save(ID, { ...nothing, set: { a: 1 } });
@@ -22,6 +21,11 @@ test('the store is made at the first load or writing save; touch, destroy and em
   assert.equal(await lazy.destroy(ID), true);
   assert.deepEqual(gone, [`${ID} destroyed`], 'listeners added before it was made are attached to it');
   assert.equal(made, 1);
+  const other = new LazyThreadStore(() => (made++, new MemoryThreadStore()));
+  assert.equal(await other.destroy(ID), false);
+  assert.equal(made, 2, 'destroy makes it: the store remembers a destroyed thread');
+  assert.equal((await other.load(ID))?.destroyed, true);
+  await other.close();
   await lazy.close();
 });
 
