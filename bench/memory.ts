@@ -8,8 +8,10 @@
  *   idle thread         one session through `sessions({ threadStore })` (in-process
  *                       `app.request()`, bench/thread-stores.ts's app) that pushed one message
  *                       onto thread state, then nothing: what the store keeps. Memory store:
- *                       this process's heap. Redis store: redis-server's `used_memory` (INFO
- *                       memory), and this process's heap beside it.
+ *                       this process's heap. SQLite store: the database file's growth on
+ *                       disk (closed, so the WAL is checkpointed into it). Redis store:
+ *                       redis-server's `used_memory` (INFO memory), and this process's heap
+ *                       beside it.
  *   in-flight session   N requests held inside their handler at once (each awaits one gate):
  *                       a plain Hono app against the same app with `sessions()`; the
  *                       difference is the session's share (its Session, Thread, contexts,
@@ -21,7 +23,7 @@
  *   node --import tsx bench/memory.ts      (or `npm run bench` for every benchmark)
  */
 import { fork, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
@@ -96,6 +98,8 @@ async function idleThreads(redisUrl: string | undefined): Promise<Figure[]> {
   });
   await memory.close();
 
+  figures.push(await sqliteThreads());
+
   if (redisUrl === undefined) return figures;
   const { RedisThreadStore } = await import('../src/thread/redis-thread-store.js');
   const { Redis } = await import('ioredis');
@@ -125,6 +129,43 @@ async function idleThreads(redisUrl: string | undefined): Promise<Figure[]> {
     admin.disconnect();
   }
   return figures;
+}
+
+/** Bytes on disk per idle stored thread in a SQLite store: the file (WAL checkpointed at close) before and after N. */
+async function sqliteThreads(): Promise<Figure> {
+  const { buildApp, turn } = await import('./thread-stores.js');
+  const { SqliteThreadStore } = await import('../src/thread/sqlite-thread-store.js');
+  const dir = mkdtempSync(join(tmpdir(), 'otel-sessions-bench-sqlite-'));
+  const onDisk = (): number =>
+    ['threads.sqlite', 'threads.sqlite-wal'].reduce((sum, name) => {
+      try {
+        return sum + statSync(join(dir, name)).size;
+      } catch {
+        return sum;
+      }
+    }, 0);
+  try {
+    // Closing the last connection checkpoints the WAL into the file: measured closed.
+    const warm = new SqliteThreadStore({ dir });
+    const warmApp = buildApp(warm);
+    await turn(warmApp, undefined);
+    await fillThreads(warmApp, WARMUP);
+    await warm.close();
+    const before = onDisk();
+    const store = new SqliteThreadStore({ dir });
+    const ids = await fillThreads(buildApp(store), N);
+    if ((await store.load(ids[N - 1]!)) === undefined)
+      throw new BenchCheckError('memory: the SQLite store lost a thread');
+    await store.close();
+    const after = onDisk();
+    return {
+      label: 'idle stored thread, SQLite store',
+      bytes: (after - before) / N,
+      note: `bytes on disk (threads.sqlite, WAL checkpointed); one message in thread state`,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A Hono app whose handler reads the JSON body and then waits at a gate the measurement opens. */

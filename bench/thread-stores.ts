@@ -1,12 +1,13 @@
 /**
- * Sessions per second through one process with the memory thread store vs the Redis
- * thread store (a real redis-server on loopback), and Redis round trips per session.
+ * Sessions per second through one process with the memory, SQLite (a file in a temporary
+ * folder) and Redis (a real redis-server on loopback) thread stores, side by side; store
+ * calls per session for each, and Redis round trips per session (counted by a TCP proxy).
  *
  * One Hono app per store with `sessions({ threadStore })`, driven in-process with
  * `app.request()`: every session continues a thread (the common case: load at the start,
  * save at the end) and pushes a message onto its state, like examples/app.ts's agent.
- * LANES sessions are in flight at once, each lane continuing a thread of its own. The two
- * stores run interleaved, round by round; medians and their ratio are printed. No
+ * LANES sessions are in flight at once, each lane continuing a thread of its own. The
+ * stores run interleaved, round by round; medians and their ratios are printed. No
  * OpenTelemetry SDK is registered, so this is the thread store's cost alone (the debounced
  * activity touches, at most one pipeline per second per process, are counted by
  * test/e2e/redis-sessions.test.ts).
@@ -17,12 +18,16 @@
  *   node --import tsx bench/thread-stores.ts   (or `npm run bench` for every benchmark)
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Hono } from 'hono';
 import type { Env } from '../src/hono/env.js';
 import { sessions } from '../src/hono/sessions-middleware.js';
 import { MemoryThreadStore } from '../src/thread/memory-thread-store.js';
 import { RedisThreadStore } from '../src/thread/redis-thread-store.js';
-import type { ThreadStore } from '../src/thread/thread-store.js';
+import { SqliteThreadStore } from '../src/thread/sqlite-thread-store.js';
+import type { ThreadChanges, ThreadSnapshot, ThreadStore } from '../src/thread/thread-store.js';
 import {
   BenchCheckError,
   fmt,
@@ -103,6 +108,40 @@ async function runSessions(target: Target, n: number): Promise<void> {
   await Promise.all(Array.from({ length: Math.min(LANES, n) }, (_, index) => lane(index)));
 }
 
+/** A store that counts the calls made to it (load, save, touch, destroy). */
+class CountingStore implements ThreadStore {
+  calls = 0;
+  constructor(private readonly inner: ThreadStore) {}
+  load(threadId: string): Promise<ThreadSnapshot | undefined> {
+    this.calls++;
+    return this.inner.load(threadId);
+  }
+  save(threadId: string, changes: ThreadChanges): Promise<void> {
+    this.calls++;
+    return this.inner.save(threadId, changes);
+  }
+  touch(threadIds: readonly string[]): Promise<void> {
+    this.calls++;
+    return this.inner.touch(threadIds);
+  }
+  destroy(threadId: string): Promise<boolean> {
+    this.calls++;
+    return this.inner.destroy(threadId);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** Store calls per session over COUNTED_SESSIONS sessions continuing one thread. */
+async function callsPerSession(name: string, store: ThreadStore): Promise<number> {
+  const counting = new CountingStore(store);
+  const target = await prepare(name, counting);
+  counting.calls = 0;
+  for (let index = 0; index < COUNTED_SESSIONS; index++) await turn(target.app, target.tokens[0]);
+  return counting.calls / COUNTED_SESSIONS;
+}
+
 /** Runs the benchmark and prints its figures. */
 export async function main(): Promise<void> {
   if (spawnSync('redis-server', ['--version']).status !== 0) {
@@ -116,6 +155,8 @@ export async function main(): Promise<void> {
   const redis = await startRedis();
   const proxy = await startRoundTripProxy(redis.port);
   const memoryStore = new MemoryThreadStore();
+  const sqliteDir = mkdtempSync(join(tmpdir(), 'otel-sessions-bench-threads-'));
+  const sqliteStore = new SqliteThreadStore({ dir: sqliteDir });
   const redisStore = new RedisThreadStore({ url: redis.url });
   const countedStore = new RedisThreadStore({ url: proxy.url, keyPrefix: 'bench-counted:' });
   try {
@@ -128,7 +169,14 @@ export async function main(): Promise<void> {
     const roundTrips = proxy.roundTrips / COUNTED_SESSIONS;
     if (turns !== 20) throw new BenchCheckError(`redis (counted): the thread did not continue (turns ${turns})`);
 
+    const memoryCalls = await callsPerSession('memory (counted)', new MemoryThreadStore());
+    const sqliteCountedDir = join(sqliteDir, 'counted');
+    const sqliteCounted = new SqliteThreadStore({ dir: sqliteCountedDir });
+    const sqliteCalls = await callsPerSession('sqlite (counted)', sqliteCounted);
+    await sqliteCounted.close();
+
     const memory = await prepare('memory', memoryStore);
+    const sqlite = await prepare('sqlite', sqliteStore);
     const redisTarget = await prepare('redis', redisStore);
     const client = redis.client();
     const stored = await client.hlen(`otel-sessions:{${redisTarget.tokens[0]?.split('.')[0]}}:state`);
@@ -136,11 +184,13 @@ export async function main(): Promise<void> {
 
     const variants: Variant[] = [
       { name: 'memory', run: (n) => runSessions(memory, n) },
+      { name: 'sqlite', run: (n) => runSessions(sqlite, n) },
       { name: 'redis', run: (n) => runSessions(redisTarget, n) },
     ];
     const results = await interleave(variants, { rounds: ROUNDS, perRound: PER_ROUND, chunk: CHUNK });
     const perSecond = (name: string): string => Math.round(1e9 / medianOf(results, name)).toLocaleString('en-US');
     const slowdown = medianRatio(results, 'redis', 'memory');
+    const sqliteSlowdown = medianRatio(results, 'sqlite', 'memory');
 
     console.log(
       `thread-stores: sessions per second through one process (in-process app.request(), ${LANES} in flight, each continuing a thread; median of ${ROUNDS} rounds of ${PER_ROUND})`,
@@ -149,17 +199,27 @@ export async function main(): Promise<void> {
       `  memory store                 ${perSecond('memory').padStart(8)} sessions/s   spread ${fmt(spread(results, 'memory'))}`,
     );
     console.log(
+      `  sqlite store (local file)    ${perSecond('sqlite').padStart(8)} sessions/s   spread ${fmt(spread(results, 'sqlite'))}`,
+    );
+    console.log(
       `  redis store (loopback)       ${perSecond('redis').padStart(8)} sessions/s   spread ${fmt(spread(results, 'redis'))}`,
     );
     console.log(
+      `  sqlite / memory time per session ${fmt(sqliteSlowdown)}x   (sqlite throughput ${fmt(100 / sqliteSlowdown)}% of memory)`,
+    );
+    console.log(
       `  redis / memory time per session ${fmt(slowdown)}x   (redis throughput ${fmt(100 / slowdown)}% of memory)`,
+    );
+    console.log(
+      `  store calls per session        memory ${fmt(memoryCalls)}, sqlite ${fmt(sqliteCalls)} (one transaction each; no network)`,
     );
     console.log(
       `  redis round trips per session  ${fmt(roundTrips)}   (${COUNTED_SESSIONS} sessions continuing one thread, counted by a TCP proxy; ${verdict(roundTrips, TARGET_ROUND_TRIPS)})`,
     );
     if (roundTrips > TARGET_ROUND_TRIPS) throw new BenchCheckError(`redis: ${fmt(roundTrips)} round trips per session`);
   } finally {
-    await Promise.all([memoryStore.close(), redisStore.close(), countedStore.close()]);
+    await Promise.all([memoryStore.close(), sqliteStore.close(), redisStore.close(), countedStore.close()]);
+    rmSync(sqliteDir, { recursive: true, force: true });
     await proxy.close();
     await redis.close();
   }

@@ -10,7 +10,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { matchedRoutes } from 'hono/route';
 import { guard } from '../internal/guard.js';
 import { currentRuntime } from '../runtime/current-runtime.js';
-import { isSessionId, isThreadId } from '../session/ids.js';
+import { isSessionId, isThreadId, newThreadId } from '../session/ids.js';
 import { ATTR_SESSION_REJECTED_ID, BAGGAGE_SESSION_ID, BAGGAGE_THREAD_ID } from '../session/semconv.js';
 import { runSession } from '../session/session-runner.js';
 import type { ThreadStore } from '../thread/thread-store.js';
@@ -27,7 +27,8 @@ export interface SessionsOptions {
   threadStore?: ThreadStore;
   /**
    * Secret that signs thread cookies and headers (at least 32 characters; the same in every
-   * process of the service). @default OTEL_SESSIONS_SECRET, else a random per-process secret (with a warning)
+   * process of the service). @default OTEL_SESSIONS_SECRET; else, outside production, a secret generated once
+   * and kept in `<journal folder>/secret` (with a warning); in production, none: `sessions()` throws
    */
   secret?: string;
   /** Name of the thread cookie. @default 'otel_sessions_thread' */
@@ -56,11 +57,9 @@ export interface SessionsOptions {
   refuseSensitiveMetadata?: boolean | ((key: string, value: string) => string | undefined);
   /** Answer a failed request with `{ success: false, error: 'Internal error', sessionId }`. @default true */
   errorResponse?: boolean;
-  /** Largest thread (state and metadata) in bytes. @default 1048576 */
+  /** Largest thread (state and metadata) in bytes, checked at each write. @default the `maxThreadBytes` of registerSessions, else 1048576 */
   maxThreadBytes?: number;
 }
-
-let warnedAboutSecret = false;
 
 /**
  * Hono middleware that makes every request a session: `c.var.sessionId`, `c.var.logger`,
@@ -83,7 +82,7 @@ export function sessions({
   errorResponse = true,
   maxThreadBytes,
 }: SessionsOptions = {}): MiddlewareHandler<Env> {
-  const codec = new ThreadTokenCodec(secret ?? currentRuntime().secret ?? randomSecretWithWarning());
+  const codec = new ThreadTokenCodec(secret ?? currentRuntime().signingSecret(), () => currentRuntime().clock());
 
   let warnedAboutStore = false;
 
@@ -100,13 +99,18 @@ export function sessions({
     const inbound = guard('reading trace context and baggage', () => inboundContext(request), context.active());
     const trusted = guard('trustInbound', () => trustInbound(request), false) ? trustedIds(inbound) : undefined;
     const token = c.req.header(threadHeader) ?? getCookie(c, cookieName);
-    const candidate = token === undefined ? undefined : codec.verify(token);
+    const verified = token === undefined ? undefined : codec.verify(token);
+    const candidate = verified?.threadId;
+    const tokenAge = verified === undefined ? Infinity : codec.ageOf(verified);
 
     await runSession({
       runtime,
       store: threadStore,
       parentContext: inbound,
       threadId: candidate,
+      // A token younger than the TTL: its thread cannot have expired, so its ID is kept even
+      // when nothing was ever stored for it (a conversation that writes no state).
+      keepThreadId: tokenAge < runtime.threadTtlMs,
       trusted,
       maxThreadBytes,
       refuseSensitiveMetadata,
@@ -151,8 +155,13 @@ export function sessions({
         c.set('thread', session.thread);
         c.set('logger', logger);
 
-        // A verified token is reused as it is: one HMAC per request, not two.
-        const signed = candidate === session.thread.id && token !== undefined ? token : codec.sign(session.thread.id);
+        // A verified token is reused as it is while it is young (one HMAC per request, not
+        // two); past a small part of the TTL it is signed again, so that a live conversation's
+        // token never ages past the TTL.
+        let signed =
+          candidate === session.thread.id && token !== undefined && tokenAge < resignAfterMs(runtime.threadTtlMs)
+            ? token
+            : codec.sign(session.thread.id);
         const writeHeaders = (): void =>
           guard(
             'writing session headers',
@@ -183,12 +192,30 @@ export function sessions({
           logger.error('Request failed', { error: c.error.message, 'session.id': session.id });
           if (errorResponse) c.res = c.json({ success: false, error: 'Internal error', sessionId: session.id }, 500);
         }
+        if (session.thread.destroyed) {
+          // The next turn gets a new thread: the destroyed one must not come back through this token.
+          signed = codec.sign(newThreadId());
+          guard('replacing the thread cookie', () => dropCookie(c.res.headers, cookieName), undefined);
+          writeHeaders();
+        }
         // A handler that returned its own Response dropped them: write them again.
         if (guard('reading response headers', () => c.res.headers.get(sessionHeader) !== session.id, false))
           writeHeaders();
       },
     });
   };
+}
+
+/** How old a token may get before a response signs it again: a sixtieth of the TTL, at most 60 s. */
+function resignAfterMs(threadTtlMs: number): number {
+  return Math.min(60_000, threadTtlMs / 60);
+}
+
+/** Removes the `Set-Cookie` entries of `name` from `headers`, keeping every other cookie. */
+function dropCookie(headers: Headers, name: string): void {
+  const others = headers.getSetCookie().filter((line) => !line.startsWith(`${name}=`));
+  headers.delete('set-cookie');
+  for (const line of others) headers.append('set-cookie', line);
 }
 
 /** The request's context: the active one (http instrumentation already extracted it), else extracted here. */
@@ -207,14 +234,4 @@ function trustedIds(inbound: OtelContext): { sessionId: string; threadId: string
   const sessionId = baggage?.getEntry(BAGGAGE_SESSION_ID)?.value;
   const threadId = baggage?.getEntry(BAGGAGE_THREAD_ID)?.value;
   return isSessionId(sessionId) && isThreadId(threadId) ? { sessionId, threadId } : undefined;
-}
-
-function randomSecretWithWarning(): string {
-  if (!warnedAboutSecret) {
-    warnedAboutSecret = true;
-    currentRuntime().logger.warn(
-      'OTEL_SESSIONS_SECRET is not set: thread cookies are signed with a random per-process secret, so threads do not survive a restart or span several processes',
-    );
-  }
-  return ThreadTokenCodec.randomSecret();
 }

@@ -1,46 +1,71 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { systemClock, type Clock } from '../internal/clock.js';
 import { ID_LENGTH, isThreadId } from '../session/ids.js';
 
 const SIGNATURE_LENGTH = 43; // base64url of 32 bytes (HMAC-SHA256)
-/** The length of every thread token: `thrd_…` + `.` + signature. */
-export const THREAD_TOKEN_LENGTH = ID_LENGTH + 1 + SIGNATURE_LENGTH;
+/** Issue times are whole seconds since the epoch in base36: 6 characters until 2038, 8 at most. */
+const MAX_ISSUED_LENGTH = 8;
+const ISSUED_PATTERN = /^[0-9a-z]{1,8}$/;
+/** The longest thread token: `thrd_…` + `.` + issue time + `.` + signature. */
+export const MAX_THREAD_TOKEN_LENGTH = ID_LENGTH + 1 + MAX_ISSUED_LENGTH + 1 + SIGNATURE_LENGTH;
+
+/** What a verified token says. */
+export interface VerifiedThreadToken {
+  /** The thread ID it carries. */
+  readonly threadId: string;
+  /** When it was signed, in ms since the epoch (rounded down to the second). */
+  readonly issuedAt: number;
+}
 
 /**
- * Signs and checks thread tokens (`thrd_….<HMAC-SHA256>`), the form in which a thread
- * ID travels in the cookie and the `x-thread-id` header: a client can send back a thread
- * it was given, never make up or guess one.
+ * Signs and checks thread tokens (`thrd_….<issued>.<HMAC-SHA256>`), the form in which a
+ * thread ID travels in the cookie and the `x-thread-id` header: a client can send back a
+ * thread it was given, never make up or guess one, nor make a token look younger than it is
+ * (the issue time is inside the signature).
  */
 export class ThreadTokenCodec {
   private readonly key: Buffer;
 
-  /** @param secret at least 32 characters; keep it the same across the service's processes. */
-  constructor(secret: string | Buffer) {
+  /**
+   * @param secret at least 32 characters; keep it the same across the service's processes.
+   * @param clock where issue times come from. @default Date.now
+   */
+  constructor(
+    secret: string | Buffer,
+    private readonly clock: Clock = systemClock,
+  ) {
     if (secret.length < 32)
       throw new RangeError('otel-sessions: the thread signing secret must be at least 32 characters');
     this.key = Buffer.from(secret);
   }
 
-  /** A random secret, for a single process that was given none. */
-  static randomSecret(): string {
-    return randomBytes(32).toString('base64url');
-  }
-
-  /** The signed token for a thread ID. */
+  /** The signed token for a thread ID, issued now. */
   sign(threadId: string): string {
-    return `${threadId}.${this.signature(threadId)}`;
+    const issued = Math.floor(this.clock() / 1000).toString(36);
+    return `${threadId}.${issued}.${this.signature(threadId, issued)}`;
   }
 
-  /** The thread ID in a token, or `undefined` when it is malformed or badly signed. Bounded work for any input. */
-  verify(token: unknown): string | undefined {
-    if (typeof token !== 'string' || token.length !== THREAD_TOKEN_LENGTH || token[ID_LENGTH] !== '.') return undefined;
+  /** What a token says, or `undefined` when it is malformed or badly signed. Bounded work for any input. */
+  verify(token: unknown): VerifiedThreadToken | undefined {
+    if (typeof token !== 'string' || token.length > MAX_THREAD_TOKEN_LENGTH || token[ID_LENGTH] !== '.')
+      return undefined;
     const threadId = token.slice(0, ID_LENGTH);
-    if (!isThreadId(threadId)) return undefined;
-    const given = Buffer.from(token.slice(ID_LENGTH + 1));
-    const expected = Buffer.from(this.signature(threadId));
-    return given.length === expected.length && timingSafeEqual(given, expected) ? threadId : undefined;
+    const dot = token.indexOf('.', ID_LENGTH + 1);
+    if (dot < 0 || !isThreadId(threadId)) return undefined;
+    const issued = token.slice(ID_LENGTH + 1, dot);
+    if (!ISSUED_PATTERN.test(issued)) return undefined;
+    const given = Buffer.from(token.slice(dot + 1));
+    const expected = Buffer.from(this.signature(threadId, issued));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    return { threadId, issuedAt: parseInt(issued, 36) * 1000 };
   }
 
-  private signature(threadId: string): string {
-    return createHmac('sha256', this.key).update(threadId).digest('base64url');
+  /** How old a verified token is now, in ms (never negative: a clock behind the signer's counts as 0). */
+  ageOf(verified: VerifiedThreadToken): number {
+    return Math.max(0, this.clock() - verified.issuedAt);
+  }
+
+  private signature(threadId: string, issued: string): string {
+    return createHmac('sha256', this.key).update(`${threadId}.${issued}`).digest('base64url');
   }
 }

@@ -1,5 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { OTLP_PROTOCOLS, type OtlpProtocol } from '../export/otlp-protocol.js';
+import { checkedSecret } from './signing-secret.js';
 
 /** Batch processor settings (OTEL_BSP_* for spans, OTEL_BLRP_* for logs); absent ones keep the SDK default. @internal */
 export interface BatchSettings {
@@ -25,7 +26,10 @@ export interface EnvSettings {
   keepJournal: boolean | undefined;
   redisUrl: string | undefined;
   threadTtlMs: number | undefined;
+  maxThreadBytes: number | undefined;
   secret: string | undefined;
+  /** Whether NODE_ENV is `production`. */
+  production: boolean;
   logLevel: string | undefined;
   logToConsole: boolean | undefined;
   spanBatch: BatchSettings;
@@ -33,9 +37,11 @@ export interface EnvSettings {
 }
 
 /**
- * Reads the `OTEL_*` and `OTEL_SESSIONS_*` variables; a bad value is warned about and ignored.
- * The official OTLP exporters read their own headers, compression, timeout and certificate
- * variables. @internal
+ * Reads the `OTEL_*` and `OTEL_SESSIONS_*` variables (and NODE_ENV); a bad value is warned
+ * about and ignored, except OTEL_SESSIONS_SECRET. The official OTLP exporters read their own
+ * headers, compression, timeout and certificate variables.
+ * @throws {Error} when OTEL_SESSIONS_SECRET is set but shorter than 32 characters.
+ * @internal
  */
 export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
   const anyProtocol = protocol('OTEL_EXPORTER_OTLP_PROTOCOL', env);
@@ -51,7 +57,9 @@ export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
     keepJournal: flag('OTEL_SESSIONS_JOURNAL', env.OTEL_SESSIONS_JOURNAL),
     redisUrl: text(env.OTEL_SESSIONS_REDIS_URL),
     threadTtlMs: positiveInteger('OTEL_SESSIONS_THREAD_TTL_MS', env.OTEL_SESSIONS_THREAD_TTL_MS),
-    secret: text(env.OTEL_SESSIONS_SECRET),
+    maxThreadBytes: positiveInteger('OTEL_SESSIONS_MAX_THREAD_BYTES', env.OTEL_SESSIONS_MAX_THREAD_BYTES),
+    secret: checkedSecret(env.OTEL_SESSIONS_SECRET),
+    production: text(env.NODE_ENV) === 'production',
     logLevel: text(env.OTEL_SESSIONS_LOG_LEVEL),
     logToConsole: flag('OTEL_SESSIONS_LOG_CONSOLE', env.OTEL_SESSIONS_LOG_CONSOLE),
     spanBatch: batch('OTEL_BSP', env),

@@ -27,8 +27,17 @@ export interface RegisterOptions {
   maxSpoolBytes?: number;
   /** Also keep the local journal when exporting to an endpoint. @default OTEL_SESSIONS_JOURNAL, else false */
   journal?: boolean;
-  /** Where threads live. @default a Redis store when OTEL_SESSIONS_REDIS_URL is set, else in memory */
+  /**
+   * Where threads live. @default a Redis store when OTEL_SESSIONS_REDIS_URL is set, else a SQLite
+   * store in the journal folder (`<journalDir>/threads.sqlite`, made when a thread is first used)
+   */
   threadStore?: ThreadStore;
+  /**
+   * Largest thread (state and metadata, in bytes): checked at each write, and by the default
+   * store when it saves (a store given as `threadStore` keeps its own cap).
+   * @default OTEL_SESSIONS_MAX_THREAD_BYTES, else 1048576 (1 MiB)
+   */
+  maxThreadBytes?: number;
   /** How long a thread lives after its last activity, in ms. @default OTEL_SESSIONS_THREAD_TTL_MS, else 3600000 */
   threadTtlMs?: number;
   /** Also write the thread ID as `gen_ai.conversation.id` on every span. @default false */

@@ -1,5 +1,6 @@
 import type { ExportDestination } from '../export/choose-exporters.js';
 import { DEFAULT_JOURNAL_DIR } from '../export/journal-writer.js';
+import { DEFAULT_MAX_THREAD_BYTES } from '../thread/json-state.js';
 import { DEFAULT_THREAD_TTL_MS } from '../thread/thread-store.js';
 import type { BatchSettings, EnvSettings } from './env-settings.js';
 import type { RegisterOptions } from './register-options.js';
@@ -17,8 +18,10 @@ export interface ResolvedSettings {
   serviceName: string | undefined;
   destination: ExportDestination;
   threadTtlMs: number;
+  maxThreadBytes: number;
   redisUrl: string | undefined;
   secret: string | undefined;
+  production: boolean;
   logLevel: string;
   logToConsole: boolean;
   spanBatch: BatchSettings;
@@ -45,8 +48,10 @@ export function resolveSettings(options: RegisterOptions, env: EnvSettings): Res
       maxSpoolBytes: options.maxSpoolBytes ?? env.spoolMaxBytes,
     },
     threadTtlMs: options.threadTtlMs ?? env.threadTtlMs ?? DEFAULT_THREAD_TTL_MS,
+    maxThreadBytes: options.maxThreadBytes ?? env.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES,
     redisUrl: env.redisUrl,
     secret: env.secret,
+    production: env.production,
     logLevel: options.logLevel ?? env.logLevel ?? 'info',
     logToConsole: options.logToConsole ?? env.logToConsole ?? true,
     spanBatch: { maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.spanBatch },

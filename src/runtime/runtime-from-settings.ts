@@ -1,23 +1,45 @@
+import { once } from '../internal/once.js';
 import { createLogger } from '../logging/create-logger.js';
 import { MemoryThreadStore } from '../thread/memory-thread-store.js';
+import { LazyThreadStore } from '../thread/lazy-thread-store.js';
 import { RedisThreadStore } from '../thread/redis-thread-store.js';
+import { SqliteThreadStore } from '../thread/sqlite-thread-store.js';
 import type { ThreadStore } from '../thread/thread-store.js';
 import type { ResolvedSettings } from './resolve-settings.js';
+import { resolveSigningSecret } from './signing-secret.js';
 import { createRuntime, type SessionsRuntime } from './sessions-runtime.js';
 
 /**
  * The runtime the settings describe: the given thread store, else a Redis one when a Redis
- * URL is configured, else one in memory; and the logger at the configured level. @internal
+ * URL is configured, else (`persistent`) a SQLite one in the journal folder, made at its
+ * first use, or one in memory; and the logger at the configured level. @internal
  */
-export function runtimeFromSettings(settings: ResolvedSettings, threadStore?: ThreadStore): SessionsRuntime {
-  const ttlMs = settings.threadTtlMs;
+export function runtimeFromSettings(
+  settings: ResolvedSettings,
+  threadStore?: ThreadStore,
+  { persistent = false }: { persistent?: boolean } = {},
+): SessionsRuntime {
+  // Made on first use: by then an SDK started after this call has instrumented winston.
+  const logger = once(() => createLogger({ level: settings.logLevel, console: settings.logToConsole }));
   return createRuntime({
-    threadStore:
-      threadStore ??
-      (settings.redisUrl ? new RedisThreadStore({ url: settings.redisUrl, ttlMs }) : new MemoryThreadStore({ ttlMs })),
-    // Made on first use: by then an SDK started after this call has instrumented winston.
-    logger: () => createLogger({ level: settings.logLevel, console: settings.logToConsole }),
-    secret: settings.secret,
-    threadTtlMs: ttlMs,
+    threadStore: threadStore ?? defaultThreadStore(settings, persistent),
+    maxThreadBytes: settings.maxThreadBytes,
+    logger,
+    secret: () =>
+      resolveSigningSecret({
+        configured: settings.secret,
+        production: settings.production,
+        journalDir: settings.destination.journalDir,
+        warn: (message) => logger().warn(message),
+      }),
+    threadTtlMs: settings.threadTtlMs,
   });
+}
+
+function defaultThreadStore(settings: ResolvedSettings, persistent: boolean): ThreadStore {
+  const { threadTtlMs: ttlMs, maxThreadBytes } = settings;
+  if (settings.redisUrl) return new RedisThreadStore({ url: settings.redisUrl, ttlMs, maxThreadBytes });
+  if (!persistent) return new MemoryThreadStore({ ttlMs, maxThreadBytes });
+  const dir = settings.destination.journalDir;
+  return new LazyThreadStore(() => new SqliteThreadStore({ dir, ttlMs, maxThreadBytes }));
 }

@@ -1,4 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type winston from 'winston';
+import { systemClock, type Clock } from '../internal/clock.js';
+import { once } from '../internal/once.js';
+import { DEFAULT_MAX_THREAD_BYTES } from '../thread/json-state.js';
 import { StoreOutage } from '../thread/store-outage.js';
 import type { ThreadStore } from '../thread/thread-store.js';
 import { RunningSessions } from './running-sessions.js';
@@ -15,12 +19,21 @@ export interface SessionsRuntime {
   readonly logger: winston.Logger;
   /** Tells the operator once when the thread store goes down and once when it is back. */
   readonly storeOutage: StoreOutage;
-  /** The secret that signs thread tokens, when one is configured. */
-  readonly secret: string | undefined;
+  /**
+   * The secret that signs thread tokens, settled at the first call (a middleware's creation):
+   * the configured one, else one kept in the journal folder, else (a runtime made without
+   * settings) a random one for this process, each with one warning.
+   * @throws {Error} in production when no secret is configured.
+   */
+  signingSecret(): string;
   /** How long a thread lives after its last activity, in ms: also the thread cookie's lifetime. */
   readonly threadTtlMs: number;
+  /** Largest thread in bytes, checked at each write unless a middleware sets its own. */
+  readonly maxThreadBytes: number;
   /** The sessions running now, which a shutdown waits for. */
   readonly running: RunningSessions;
+  /** Where time comes from (thread token issue times). @internal */
+  readonly clock: Clock;
 }
 
 /** The parts a runtime is made of. */
@@ -28,23 +41,37 @@ export interface SessionsRuntimeParts {
   threadStore: ThreadStore;
   /** The logger, or how to make it on first use (after an SDK has started and instrumented winston). */
   logger: winston.Logger | (() => winston.Logger);
-  secret?: string;
+  /** The secret, or how to settle it on first use. @default a random per-process secret, with a warning */
+  secret?: string | (() => string);
   threadTtlMs: number;
+  /** @default 1048576 (1 MiB) */
+  maxThreadBytes?: number;
+  /** @default Date.now */
+  clock?: Clock;
 }
 
 /** Makes a runtime; its outage reports go to `logger`, which is made on first use when given as a function. */
 export function createRuntime(parts: SessionsRuntimeParts): SessionsRuntime {
   const { logger: given } = parts;
-  let made = typeof given === 'function' ? undefined : given;
-  const logger = (): winston.Logger => (made ??= (given as () => winston.Logger)());
+  const logger = typeof given === 'function' ? once(given) : (): winston.Logger => given;
   return {
     threadStore: parts.threadStore,
     get logger() {
       return logger();
     },
-    secret: parts.secret,
+    signingSecret: once(() => {
+      const { secret } = parts;
+      if (typeof secret === 'string') return secret;
+      if (secret) return secret();
+      logger().warn(
+        'OTEL_SESSIONS_SECRET is not set: thread cookies are signed with a random per-process secret, so threads do not survive a restart or span several processes',
+      );
+      return randomBytes(32).toString('base64url');
+    }),
     threadTtlMs: parts.threadTtlMs,
+    maxThreadBytes: parts.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES,
     running: new RunningSessions(),
+    clock: parts.clock ?? systemClock,
     storeOutage: new StoreOutage({
       down: (message, error) =>
         logger().error(message, { error: error instanceof Error ? error.message : String(error) }),

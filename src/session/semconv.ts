@@ -18,6 +18,8 @@ export const ATTR_THREAD_METADATA_PREFIX = 'session.thread_metadata.';
 export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
 /** Set on a span when a request carried session IDs that were not trusted. */
 export const ATTR_SESSION_REJECTED_ID = 'session.rejected_id';
+/** `true` on a session's root span when its thread's state could not be loaded (the thread store was unreachable). */
+export const ATTR_SESSION_THREAD_STATE_UNAVAILABLE = 'session.thread_state_unavailable';
 
 /** Baggage keys: the same names as the span attributes. */
 export const BAGGAGE_SESSION_ID = ATTR_SESSION_ID;

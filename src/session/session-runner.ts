@@ -4,11 +4,15 @@ import { ensureContextManager } from '../runtime/context-manager.js';
 import type { SessionsRuntime } from '../runtime/sessions-runtime.js';
 import { ThreadTooLargeError } from '../thread/thread-too-large-error.js';
 import { Thread } from '../thread/thread.js';
-import type { ThreadStore } from '../thread/thread-store.js';
+import type { ThreadSnapshot, ThreadStore } from '../thread/thread-store.js';
 import { contextWithSession, getSessionScope } from './context.js';
 import { newSessionId, newThreadId } from './ids.js';
 import { metadataAttributes, type SensitiveMetadataCheck } from './metadata-attributes.js';
-import { ATTR_SESSION_METADATA_PREFIX, ATTR_THREAD_METADATA_PREFIX } from './semconv.js';
+import {
+  ATTR_SESSION_METADATA_PREFIX,
+  ATTR_SESSION_THREAD_STATE_UNAVAILABLE,
+  ATTR_THREAD_METADATA_PREFIX,
+} from './semconv.js';
 import { Session } from './session.js';
 
 const tracer = trace.getTracer('otel-sessions');
@@ -23,9 +27,14 @@ export interface SessionRun<T> {
   parentContext: Context;
   /** A thread ID the caller has verified (signed cookie or header): continued if still alive. */
   threadId?: string;
+  /**
+   * Keep `threadId` even when the store has no record of it (an empty thread): its token was
+   * issued within the thread TTL, so the thread cannot have expired, only never been written.
+   */
+  keepThreadId?: boolean;
   /** A session and thread continued from a trusted caller (an internal service hop). */
   trusted?: { sessionId: string; threadId: string };
-  /** Cap on a thread's size in bytes. */
+  /** Cap on a thread's size in bytes. @default runtime.maxThreadBytes */
   maxThreadBytes?: number;
   /** Refuse metadata that looks sensitive: `true`, `false`, or a function naming the reason. */
   refuseSensitiveMetadata: boolean | SensitiveMetadataCheck;
@@ -65,7 +74,14 @@ export async function runSession<T>(run: SessionRun<T>): Promise<T> {
   const rootSpan = adopted ?? tracer.startSpan(run.rootSpan.name, run.rootSpan.options, base);
   const ownSpan = adopted ? undefined : rootSpan;
   const sessionContext = trace.setSpan(base, rootSpan);
-  guard('tagging the root span', () => rootSpan.setAttributes(getSessionScope(base)?.attributes ?? {}), undefined);
+  guard(
+    'tagging the root span',
+    () => {
+      rootSpan.setAttributes(getSessionScope(base)?.attributes ?? {});
+      if (session.thread.stateUnavailable) rootSpan.setAttribute(ATTR_SESSION_THREAD_STATE_UNAVAILABLE, true);
+    },
+    undefined,
+  );
 
   let outcome: { value: T } | { thrown: unknown };
   try {
@@ -87,22 +103,39 @@ export async function runSession<T>(run: SessionRun<T>): Promise<T> {
   return outcome.value;
 }
 
+const UNAVAILABLE = Symbol('store unavailable');
+
 /**
  * Opens a session: a new session ID, and the thread continued when `threadId` names a
- * live one (loaded in one store call), else a new thread. A store that is down yields a
- * new thread: the request is served all the same.
+ * live one (loaded in one store call) or is to be kept, else a new thread. A store that is
+ * down never replaces a thread: the thread keeps its ID, with empty state that will not be
+ * saved, and the request is served all the same.
  */
 async function openSession<T>(run: SessionRun<T>): Promise<Session> {
-  const { runtime, trusted, maxThreadBytes } = run;
+  const { runtime, trusted } = run;
+  const maxThreadBytes = run.maxThreadBytes ?? runtime.maxThreadBytes;
   const store = run.store ?? runtime.threadStore;
   const continued = trusted?.threadId ?? run.threadId;
-  const snapshot =
+  const loaded =
     continued === undefined
       ? undefined
-      : await runtime.storeOutage.attempt('load a thread', () => store.load(continued), undefined);
-  // A trusted caller's thread is kept even when this service's store has not seen it yet.
-  const threadId = trusted?.threadId ?? (snapshot === undefined || continued === undefined ? newThreadId() : continued);
-  return new Session(trusted?.sessionId ?? newSessionId(), new Thread(threadId, store, snapshot, maxThreadBytes));
+      : await runtime.storeOutage.attempt<ThreadSnapshot | undefined | typeof UNAVAILABLE>(
+          'load a thread',
+          () => store.load(continued),
+          UNAVAILABLE,
+        );
+  const unavailable = loaded === UNAVAILABLE;
+  // A thread destroyed less than a TTL ago never comes back, whatever token names it.
+  const destroyed = !unavailable && loaded?.destroyed === true;
+  const snapshot = unavailable || destroyed ? undefined : loaded;
+  // A trusted caller's thread is kept even when this service's store has not seen it yet;
+  // so is a thread whose token is younger than the TTL (it was never written, or not yet),
+  // and any verified thread while the store cannot say.
+  const kept =
+    continued !== undefined && !destroyed && (snapshot !== undefined || unavailable || run.keepThreadId === true);
+  const threadId = trusted?.threadId ?? (kept ? continued : newThreadId());
+  const thread = new Thread(threadId, store, snapshot, maxThreadBytes, { stateUnavailable: unavailable });
+  return new Session(trusted?.sessionId ?? newSessionId(), thread);
 }
 
 /**
@@ -150,11 +183,37 @@ async function settleSession(session: Session, runtime: SessionsRuntime): Promis
   session.state.clear();
 }
 
+const reportedUnsaved = new WeakSet<Session>();
+
 async function saveThread(session: Session, runtime: SessionsRuntime): Promise<void> {
   const { thread } = session;
   const changes = thread.takeChanges();
+  const writes =
+    changes.cleared ||
+    changes.deleted.length > 0 ||
+    Object.keys(changes.set).length > 0 ||
+    changes.metadata !== undefined;
+  const notSaved = (reason: string): void => {
+    // One line per session (its waitUntil work may save a second time); the outage itself is told once.
+    if (!writes || reportedUnsaved.has(session)) return;
+    reportedUnsaved.add(session);
+    runtime.logger.warn(`The session's thread changes were not saved: ${reason}`, {
+      'session.id': session.id,
+      'session.thread_id': thread.id,
+    });
+  };
+  // Changes made on top of state that was never loaded would clobber the stored thread.
+  if (thread.stateUnavailable) return notSaved('the thread store was unavailable when the session started');
   try {
-    await runtime.storeOutage.attempt('save a thread', () => thread.store.save(thread.id, changes), undefined);
+    const saved = await runtime.storeOutage.attempt(
+      'save a thread',
+      async () => {
+        await thread.store.save(thread.id, changes);
+        return true;
+      },
+      false,
+    );
+    if (!saved) notSaved('the thread store is unavailable');
   } catch (error) {
     // The store refused: sessions writing at once would have passed the thread's cap.
     if (!(error instanceof ThreadTooLargeError)) throw error;

@@ -36,6 +36,8 @@ interface StoredThread {
   metadata: string;
   bytes: number;
   lastActivity: number;
+  /** A tombstone: destroyed at `lastActivity`, kept for one TTL so that the ID is not reused. */
+  destroyed?: true;
 }
 
 const EMPTY_METADATA = '{}';
@@ -65,7 +67,7 @@ export class MemoryThreadStore implements ThreadStore {
     this.sweeper.unref();
   }
 
-  /** How many threads are held now (expired ones not yet swept included). */
+  /** How many threads are held now (expired ones not yet swept, and destroyed ones remembered, included). */
   get size(): number {
     return this.threads.size;
   }
@@ -73,6 +75,7 @@ export class MemoryThreadStore implements ThreadStore {
   async load(threadId: string): Promise<ThreadSnapshot | undefined> {
     const thread = this.live(threadId);
     if (!thread) return undefined;
+    if (thread.destroyed) return { state: {}, metadata: {}, destroyed: true };
     this.markActive(threadId, thread);
     // fromEntries, not assignment: a key named __proto__ must stay a key.
     const state = Object.fromEntries([...thread.state].map(([key, text]) => [key, JSON.parse(text) as JsonValue]));
@@ -90,6 +93,7 @@ export class MemoryThreadStore implements ThreadStore {
     const metadataText = changes.metadata ? encodeJsonValue('thread metadata', changes.metadata) : undefined;
 
     const existing = this.live(threadId);
+    if (existing?.destroyed) return; // destroyed less than a TTL ago: nothing more is kept
     if (!existing && texts.size === 0 && metadataText === undefined) return; // nothing to store
     const thread = existing ?? {
       state: new Map<string, string>(),
@@ -123,13 +127,24 @@ export class MemoryThreadStore implements ThreadStore {
   async touch(threadIds: readonly string[]): Promise<void> {
     for (const threadId of threadIds) {
       const thread = this.live(threadId);
-      if (thread) this.markActive(threadId, thread);
+      if (thread && !thread.destroyed) this.markActive(threadId, thread);
     }
   }
 
   async destroy(threadId: string): Promise<boolean> {
-    const existed = this.live(threadId) !== undefined;
-    this.threads.delete(threadId);
+    const thread = this.live(threadId);
+    const existed = thread !== undefined && !thread.destroyed;
+    if (!thread) this.makeRoom();
+    if (!thread?.destroyed) {
+      const tombstone: StoredThread = {
+        state: new Map(),
+        metadata: EMPTY_METADATA,
+        bytes: 0,
+        lastActivity: 0,
+        destroyed: true,
+      };
+      this.markActive(threadId, tombstone);
+    }
     if (existed) this.emit(threadId, 'destroyed');
     return existed;
   }
@@ -148,12 +163,12 @@ export class MemoryThreadStore implements ThreadStore {
     for (const threadId of this.threads.keys()) if (this.live(threadId)) break;
   }
 
-  /** The thread if it is alive; an expired one is removed and reported. */
+  /** The thread (or tombstone) if it is alive; an expired one is removed, and a thread reported. */
   private live(threadId: string): StoredThread | undefined {
     const thread = this.threads.get(threadId);
     if (thread && this.clock() - thread.lastActivity >= this.ttlMs) {
       this.threads.delete(threadId);
-      this.emit(threadId, 'expired');
+      if (!thread.destroyed) this.emit(threadId, 'expired');
       return undefined;
     }
     return thread;
@@ -169,10 +184,10 @@ export class MemoryThreadStore implements ThreadStore {
   /** Before a new thread is added: drops the least recently active ones past `maxThreads - 1`. */
   private makeRoom(): void {
     this.sweep();
-    for (const threadId of this.threads.keys()) {
+    for (const [threadId, thread] of this.threads) {
       if (this.threads.size < this.maxThreads) return;
       this.threads.delete(threadId);
-      this.emit(threadId, 'expired');
+      if (!thread.destroyed) this.emit(threadId, 'expired');
     }
   }
 

@@ -60,7 +60,10 @@ const MAX_RECONNECT_DELAY_MS = 1000;
  * - `<prefix>{<threadId>}:meta`: the metadata as JSON text. It exists for every live
  *   thread (an empty hash does not exist in Redis), so it marks that the thread is alive.
  *
- * Both keys carry the sliding expiry (`PEXPIRE ttlMs` on every load, save and touch).
+ * - `<prefix>{<threadId>}:destroyed`: set by `destroy` for one TTL, so that the ID is not
+ *   used again (loads answer `destroyed`, saves are dropped).
+ *
+ * The first two keys carry the sliding expiry (`PEXPIRE ttlMs` on every load, save and touch).
  * Round trips: `load` is one (`MULTI HGETALL GET PEXPIRE PEXPIRE EXEC`); `save` is one
  * Lua script (`EVALSHA`) writing only the changed keys (so concurrent sessions of one
  * thread that change different keys both keep their writes; same key: the last save wins),
@@ -111,12 +114,12 @@ export class RedisThreadStore implements ThreadStore {
   }
 
   async load(threadId: string): Promise<ThreadSnapshot | undefined> {
-    const { state, meta } = this.keys(threadId);
+    const { state, meta, destroyed } = this.keys(threadId);
     const results = await this.exec('load', (client) =>
-      client.multi().hgetall(state).get(meta).pexpire(state, this.ttlMs).pexpire(meta, this.ttlMs),
+      client.multi().hgetall(state).get(meta).pexpire(state, this.ttlMs).pexpire(meta, this.ttlMs).exists(destroyed),
     );
     const metaText = results[1] as string | null;
-    if (metaText === null) return undefined;
+    if (metaText === null) return results[4] === 1 ? { state: {}, metadata: {}, destroyed: true } : undefined;
     const stateTexts = results[0] as Record<string, string>;
     const entries: Array<[string, JsonValue]> = [];
     for (const [key, text] of Object.entries(stateTexts)) {
@@ -145,11 +148,10 @@ export class RedisThreadStore implements ThreadStore {
       ...changes.deleted,
       ...fields,
     ];
-    const { state, meta } = this.keys(threadId);
-    const [outcome, bytes] = (await this.run('save', (client) => evalSaveScript(client, [state, meta], args))) as [
-      number,
-      number,
-    ];
+    const { state, meta, destroyed } = this.keys(threadId);
+    const [outcome, bytes] = (await this.run('save', (client) =>
+      evalSaveScript(client, [state, meta, destroyed], args),
+    )) as [number, number];
     if (outcome === -1) throw new ThreadTooLargeError(threadId, bytes, this.maxThreadBytes);
   }
 
@@ -166,8 +168,10 @@ export class RedisThreadStore implements ThreadStore {
   }
 
   async destroy(threadId: string): Promise<boolean> {
-    const { state, meta } = this.keys(threadId);
-    const results = await this.exec('destroy', (client) => client.multi().del(meta).del(state));
+    const { state, meta, destroyed } = this.keys(threadId);
+    const results = await this.exec('destroy', (client) =>
+      client.multi().del(meta).del(state).set(destroyed, '1', 'PX', this.ttlMs),
+    );
     const existed = results[0] === 1;
     if (existed) for (const listener of this.listeners) listener(threadId, 'destroyed');
     return existed;
@@ -191,9 +195,9 @@ export class RedisThreadStore implements ThreadStore {
     else client.disconnect();
   }
 
-  private keys(threadId: string): { state: string; meta: string } {
+  private keys(threadId: string): { state: string; meta: string; destroyed: string } {
     const base = `${this.keyPrefix}{${threadId}}`;
-    return { state: `${base}:state`, meta: `${base}:meta` };
+    return { state: `${base}:state`, meta: `${base}:meta`, destroyed: `${base}:destroyed` };
   }
 
   private async createClient(url: string): Promise<Redis> {
@@ -287,12 +291,13 @@ export class RedisThreadStore implements ThreadStore {
 }
 
 /**
- * One save, atomically: KEYS = state hash, metadata key; ARGV = ttl, cap, cleared (1/0),
+ * One save, atomically: KEYS = state hash, metadata key, destroyed marker; ARGV = ttl, cap, cleared (1/0),
  * metadata given (1/0), metadata text, count of deleted keys, the deleted keys, then state
  * key / JSON text pairs. Computes the thread's size after the change (keys plus HSTRLEN
  * of the values kept, plus the new entries and the metadata length) and refuses with
  * {-1, size} when it passes the cap, writing nothing; else writes and answers {1, size}.
- * Writes to an unknown thread that set nothing store nothing ({0, 0}). Lua's `#` counts
+ * Writes to an unknown thread that set nothing store nothing ({0, 0}); so do writes to a
+ * thread destroyed less than a TTL ago (its marker key exists). Lua's `#` counts
  * bytes, as the cap does. `unpack` is chunked: Lua's stack holds a few thousand values.
  */
 const SAVE_SCRIPT = `
@@ -302,6 +307,7 @@ local cleared, hasMeta, metaText = ARGV[3] == '1', ARGV[4] == '1', ARGV[5]
 local firstDeleted = 7
 local firstSet = firstDeleted + tonumber(ARGV[6])
 local alive = redis.call('EXISTS', meta) == 1
+if not alive and redis.call('EXISTS', KEYS[3]) == 1 then return {0, 0} end
 if not alive then
   if firstSet > #ARGV and not hasMeta then return {0, 0} end
   redis.call('DEL', state)

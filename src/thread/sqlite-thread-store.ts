@@ -57,6 +57,10 @@ CREATE TABLE IF NOT EXISTS thread_state (
   bytes INTEGER NOT NULL,
   PRIMARY KEY (thread_id, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS destroyed_threads (
+  thread_id TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
 PRAGMA user_version = 1;
 `;
 
@@ -70,7 +74,9 @@ PRAGMA user_version = 1;
  * sessions of one thread that change different keys both keep their writes; same key: the
  * last save wins), creates a thread only when it writes something, and checks the size cap
  * against the stored thread before it commits. Expired threads are gone for every
- * operation at once, and purged from the file on a timer (`unref`ed) and when met.
+ * operation at once, and purged from the file on a timer (`unref`ed) and when met. A
+ * destroyed thread is remembered for one TTL (loads answer it `destroyed`, saves to it are
+ * dropped), so that its ID is not used again.
  * `onGone` reports the threads this store saw expire or destroyed.
  *
  * The calls are synchronous underneath (node:sqlite has no asynchronous API): each holds the
@@ -127,7 +133,11 @@ export class SqliteThreadStore implements ThreadStore {
     const { snapshot, expired } = this.transaction('load', () => {
       const now = this.clock();
       const row = this.sql.renew.get(now + this.ttlMs, threadId, now);
-      if (!row) return { snapshot: undefined, expired: this.removeIfExpired(threadId, now) };
+      if (!row) {
+        const expired = this.removeIfExpired(threadId, now);
+        const destroyed = this.sql.tombstone.get(threadId, now) !== undefined;
+        return { snapshot: destroyed ? { state: {}, metadata: {}, destroyed } : undefined, expired };
+      }
       const entries: Array<[string, JsonValue]> = this.sql.stateOf
         .all(threadId)
         .map((entry) => [entry['key'] as string, JSON.parse(entry['value'] as string) as JsonValue]);
@@ -157,6 +167,8 @@ export class SqliteThreadStore implements ThreadStore {
       const row = this.sql.thread.get(threadId, now);
       const expired = row ? false : this.removeIfExpired(threadId, now);
       if (!row && !writes) return expired;
+      // Destroyed less than a TTL ago: nothing more is kept for it.
+      if (!row && this.sql.tombstone.get(threadId, now) !== undefined) return expired;
       if (changes.cleared) this.sql.clearState.run(threadId);
       for (const key of changes.deleted) this.sql.deleteKey.run(threadId, key);
       for (const [key, text] of texts) this.sql.setKey.run(threadId, key, text, entryByteSize(key, text));
@@ -183,6 +195,7 @@ export class SqliteThreadStore implements ThreadStore {
       const now = this.clock();
       const row = this.sql.removeThread.get(threadId);
       if (row) this.sql.clearState.run(threadId);
+      this.sql.bury.run(threadId, now + this.ttlMs);
       const existed = row !== undefined && Number(row['expires_at']) > now;
       return { existed, expired: row !== undefined && !existed };
     });
@@ -204,6 +217,7 @@ export class SqliteThreadStore implements ThreadStore {
           this.sql.removeThread.get(threadId);
           this.sql.clearState.run(threadId);
         }
+        if (ids.length < PURGE_BATCH) this.sql.forget.run(this.clock());
         return ids;
       });
       for (const threadId of ids) this.emit(threadId, 'expired');
@@ -290,6 +304,15 @@ function prepareStatements(db: SqliteDatabase) {
         'ON CONFLICT (thread_id) DO UPDATE SET metadata = excluded.metadata, expires_at = excluded.expires_at',
     ),
     removeThread: prepare('DELETE FROM threads WHERE thread_id = ? RETURNING expires_at'),
+    /** (thread_id, expires_at): remembers a destroyed thread until then. */
+    bury: prepare(
+      'INSERT INTO destroyed_threads (thread_id, expires_at) VALUES (?, ?) ' +
+        'ON CONFLICT (thread_id) DO UPDATE SET expires_at = excluded.expires_at',
+    ),
+    /** (thread_id, now) -> a row when the thread was destroyed less than a TTL ago. */
+    tombstone: prepare('SELECT 1 FROM destroyed_threads WHERE thread_id = ? AND expires_at > ?'),
+    /** (now): forgets destroyed threads past their TTL. */
+    forget: prepare('DELETE FROM destroyed_threads WHERE expires_at <= ?'),
   };
 }
 

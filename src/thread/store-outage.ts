@@ -40,7 +40,7 @@ export class StoreOutage {
         this.down = true;
         const reason = (error instanceof Error ? error.message : String(error)).replace(/^otel-sessions: /, '');
         this.reporter.down(
-          `otel-sessions: the thread store failed to ${what} (${reason}); requests are still served, with fresh threads, until it is back`,
+          `otel-sessions: the thread store failed to ${what} (${reason}); requests are still served and threads keep their IDs, but thread state is neither loaded nor saved until it is back`,
           error,
         );
       }

@@ -7,6 +7,12 @@ export interface ThreadSnapshot {
   state: Record<string, JsonValue>;
   /** Thread metadata (replaced whole by `setMetadata`). */
   metadata: Record<string, JsonValue>;
+  /**
+   * `true` when the thread was destroyed less than a TTL ago (state and metadata are then
+   * empty): its ID is not to be used again. A store that keeps no record of destroyed
+   * threads answers `undefined` instead.
+   */
+  destroyed?: boolean;
 }
 
 /** What one session changed in its thread; applied key by key, so concurrent sessions
@@ -27,13 +33,19 @@ export interface ThreadChanges {
  * activity (a load, save or touch); an expired thread is gone, as if never seen.
  */
 export interface ThreadStore {
-  /** The thread's state and metadata, or `undefined` when unknown or expired. Marks activity. */
+  /**
+   * The thread's state and metadata, or `undefined` when unknown or expired (or, from a store
+   * that records destruction, a snapshot marked `destroyed`). Marks activity.
+   */
   load(threadId: string): Promise<ThreadSnapshot | undefined>;
-  /** Applies one session's changes and marks activity, creating the thread if needed. */
+  /**
+   * Applies one session's changes and marks activity, creating the thread if needed (a store
+   * that records destruction drops changes to a thread destroyed less than a TTL ago).
+   */
   save(threadId: string, changes: ThreadChanges): Promise<void>;
   /** Marks activity of existing threads, in one batch; unknown threads are ignored. */
   touch(threadIds: readonly string[]): Promise<void>;
-  /** Removes the thread. Resolves whether it existed. */
+  /** Removes the thread (the built-in stores remember it was destroyed, for one TTL). Resolves whether it existed. */
   destroy(threadId: string): Promise<boolean>;
   /** Calls `listener` with the ID of every thread that this store sees expire or be destroyed. */
   onGone?(listener: (threadId: string, reason: 'expired' | 'destroyed') => void): void;

@@ -23,6 +23,9 @@ export class Thread {
   private metadataChanged = false;
   private readonly listeners = new Listeners<'destroyed', ThreadDestroyedEvent>();
   private gone = false;
+  private destroyedHere = false;
+  /** The store could not be reached when the session started: state reads empty, changes are not saved. @internal */
+  readonly stateUnavailable: boolean;
 
   /** @internal */
   constructor(
@@ -30,8 +33,10 @@ export class Thread {
     /** @internal */ readonly store: ThreadStore,
     snapshot: ThreadSnapshot | undefined,
     maxBytes?: number,
+    options: { stateUnavailable?: boolean } = {},
   ) {
     this.id = id;
+    this.stateUnavailable = options.stateUnavailable ?? false;
     const loaded = snapshot ?? { state: {}, metadata: {} };
     this.state = new ThreadState(id, () => Promise.resolve(loaded), maxBytes);
   }
@@ -53,10 +58,20 @@ export class Thread {
     this.metadataChanged = true;
   }
 
-  /** Ends the thread now: its state and metadata are gone, and `destroyed` listeners are told. */
+  /**
+   * Ends the thread now: its state and metadata are gone, and `destroyed` listeners are told.
+   * The next turn is in a new thread (the response carries its token); the built-in stores
+   * remember the destroyed ID for one TTL, so that no old token brings it back.
+   */
   async destroy(): Promise<void> {
+    this.destroyedHere = true;
     await this.store.destroy(this.id);
     this.notifyGone('destroyed');
+  }
+
+  /** Whether `destroy()` was called on this object (the session answers with a new thread then). @internal */
+  get destroyed(): boolean {
+    return this.destroyedHere;
   }
 
   /** Calls `listener` when this thread is destroyed or expires (seen by this process). */

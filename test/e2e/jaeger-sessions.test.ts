@@ -34,7 +34,7 @@ import { DEMO_SERVICE, ECHO_SERVICE, startSessionApps, type SessionApps } from '
 const DEMO = DEMO_SERVICE;
 const ECHO = ECHO_SERVICE;
 const SESSION_ID = /^sess_[\w-]+$/;
-const THREAD_TOKEN = /^thrd_[\w-]+\.[\w-]+$/;
+const THREAD_TOKEN = /^thrd_[\w-]+\.[0-9a-z]+\.[\w-]+$/;
 
 /** What one demo request answered. */
 interface Turn {

@@ -180,7 +180,7 @@ describe('RedisThreadStore against a real redis-server', () => {
     const id = newThreadId();
     await store.save(id, changes({ set: { a: 1 } }));
     assert.equal(await store.destroy(id), true);
-    assert.equal(await store.load(id), undefined);
+    assert.equal((await store.load(id))?.destroyed, true);
     assert.equal(await store.destroy(id), false);
     assert.deepEqual(gone, [`${id} destroyed`]);
   });

@@ -24,7 +24,7 @@ export interface TestTelemetry {
 }
 
 /** Installs global providers (once per test file): context manager, propagators, tracer and logger providers, and the runtime. */
-export function installTestTelemetry(options: { store?: ThreadStore } = {}): TestTelemetry {
+export function installTestTelemetry(options: { store?: ThreadStore; clock?: () => number } = {}): TestTelemetry {
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(
@@ -45,6 +45,7 @@ export function installTestTelemetry(options: { store?: ThreadStore } = {}): Tes
     threadStore: options.store ?? new MemoryThreadStore(),
     logger: createLogger({ console: false }),
     threadTtlMs: DEFAULT_THREAD_TTL_MS,
+    clock: options.clock,
   });
   setRuntime(runtime);
   return { spans, logs: logExporter, activity, tracerProvider, runtime };

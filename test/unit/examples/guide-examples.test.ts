@@ -11,7 +11,7 @@ import { installTestTelemetry } from '../../support/otel.js';
 const HOUR = 60 * 60 * 1000;
 let now = Date.UTC(2026, 10, 24);
 const store = new MemoryThreadStore({ clock: () => now, ttlMs: HOUR });
-const telemetry = installTestTelemetry({ store });
+const telemetry = installTestTelemetry({ store, clock: () => now });
 let served: ServedApp;
 
 before(async () => {

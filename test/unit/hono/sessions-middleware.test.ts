@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { after, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { Hono } from 'hono';
 import { newSessionId, newThreadId, isSessionId, isThreadId } from '../../../src/session/ids.js';
 import { sessions } from '../../../src/hono/sessions-middleware.js';
 import type { Env } from '../../../src/hono/env.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
-import { ThreadTokenCodec } from '../../../src/hono/thread-token.js';
+import { MAX_THREAD_TOKEN_LENGTH, ThreadTokenCodec } from '../../../src/hono/thread-token.js';
 import { installTestTelemetry } from '../../support/otel.js';
 import { serveOnLoopback, type ServedApp } from '../../support/http.js';
 import { looksSensitive } from '../../../src/session/metadata-attributes.js';
@@ -31,23 +31,47 @@ function app(options: Parameters<typeof sessions>[0] = {}): Hono<Env> {
 }
 const plain = app();
 
-test('property: a signed token verifies to its thread; any other string does not', () => {
-  const codec = new ThreadTokenCodec(SECRET);
-  const other = new ThreadTokenCodec(SECRET.replace('0', '1'));
+test('property: a signed token verifies to its thread and issue time; any other string does not', () => {
+  const now = Date.UTC(2026, 10, 25, 12, 0, 0, 750);
+  const codec = new ThreadTokenCodec(SECRET, () => now);
+  const other = new ThreadTokenCodec(SECRET.replace('0', '1'), () => now);
   fc.assert(
     fc.property(fc.string({ maxLength: 200 }), fc.nat(), (noise, position) => {
       const threadId = newThreadId();
       const token = codec.sign(threadId);
-      assert.equal(codec.verify(token), threadId);
+      assert.ok(token.length <= MAX_THREAD_TOKEN_LENGTH);
+      // Issued in whole seconds: 750 ms old at once.
+      assert.deepEqual(codec.verify(token), { threadId, issuedAt: now - 750 });
+      assert.equal(codec.ageOf({ threadId, issuedAt: now - 750 }), 750);
       assert.equal(codec.verify(other.sign(threadId)), undefined, 'signed with another secret');
       const at = position % token.length;
       const flipped = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
       assert.equal(codec.verify(flipped), undefined, 'one character changed');
       assert.equal(codec.verify(noise), undefined);
-      assert.equal(codec.verify(token + noise.slice(0, 1)), noise.length === 0 ? threadId : undefined);
+      assert.equal(
+        codec.verify(token + noise.slice(0, 1))?.threadId,
+        noise.length === 0 ? threadId : undefined,
+        'one more',
+      );
     }),
     { numRuns: 10_000 },
   );
+});
+
+test('the issue time is signed: a token cannot be made younger, and the old form without one is refused', () => {
+  const issuedAt = Date.UTC(2026, 0, 1);
+  const codec = new ThreadTokenCodec(SECRET, () => issuedAt);
+  const threadId = newThreadId();
+  const token = codec.sign(threadId);
+  const [, issued, signature] = token.split('.');
+  const younger = `${threadId}.${(parseInt(issued ?? '', 36) + 3600).toString(36)}.${signature}`;
+  assert.equal(codec.verify(younger), undefined);
+  assert.equal(codec.verify(`${threadId}.${signature}`), undefined);
+  const later = new ThreadTokenCodec(SECRET, () => issuedAt + 5000);
+  const verified = later.verify(token);
+  assert.equal(verified?.threadId, threadId);
+  assert.equal(verified && later.ageOf(verified), 5000);
+  assert.equal(verified && new ThreadTokenCodec(SECRET, () => issuedAt - 5000).ageOf(verified), 0, 'never negative');
 });
 
 test('property: any x-thread-id, cookie and baggage header values get a 200, a fresh session and a new thread', async () => {
@@ -242,4 +266,73 @@ test('a threadStore given to sessions() that is not the runtime one is warned ab
   const runtimeStore = app({ threadStore: telemetry.runtime.threadStore });
   await runtimeStore.request('/');
   assert.equal(warnedAbout(), 0, 'the runtime store itself is not warned about');
+});
+
+describe('a thread that is never written keeps its ID through its tokens', () => {
+  const HOUR = 60 * 60 * 1000;
+  const quiet = new MemoryThreadStore();
+  const silent = new Hono<Env>();
+  silent.use(sessions({ threadStore: quiet, secret: SECRET }));
+  silent.get('/', (c) => c.json({ threadId: c.var.thread.id }));
+  silent.delete('/', async (c) => {
+    await c.var.thread.destroy();
+    return c.json({ threadId: c.var.thread.id });
+  });
+  const turn = async (token?: string, method = 'GET') => {
+    const response = await silent.request('/', { method, headers: token ? { 'x-thread-id': token } : {} });
+    const body = (await response.json()) as { threadId: string };
+    return { threadId: body.threadId, token: response.headers.get('x-thread-id') ?? '', response };
+  };
+
+  test('turns that write nothing stay in one thread, and the store holds nothing for it', async () => {
+    const first = await turn();
+    let token = first.token;
+    for (let i = 0; i < 5; i++) {
+      const next = await turn(token);
+      assert.equal(next.threadId, first.threadId);
+      assert.equal(next.token, token, 'a young token comes back as it is (no second HMAC)');
+      token = next.token;
+    }
+    assert.equal(quiet.size, 0);
+  });
+
+  test('a token older than a sixtieth of the TTL is signed again; one older than the TTL names no thread', async () => {
+    const threadId = newThreadId();
+    const twoMinutesOld = new ThreadTokenCodec(SECRET, () => Date.now() - 2 * 60_000).sign(threadId);
+    const renewed = await turn(twoMinutesOld);
+    assert.equal(renewed.threadId, threadId);
+    assert.notEqual(renewed.token, twoMinutesOld);
+    assert.equal(new ThreadTokenCodec(SECRET).verify(renewed.token)?.threadId, threadId);
+    assert.ok(Date.now() - (new ThreadTokenCodec(SECRET).verify(renewed.token)?.issuedAt ?? 0) < 60_000);
+
+    const stale = new ThreadTokenCodec(SECRET, () => Date.now() - HOUR - 1000).sign(threadId);
+    const after = await turn(stale);
+    assert.notEqual(after.threadId, threadId, 'past the TTL, only the store could have kept it');
+  });
+
+  test('a token older than the TTL still continues a thread the store holds', async () => {
+    const threadId = newThreadId();
+    await quiet.save(threadId, { cleared: false, set: { kept: true }, deleted: [] });
+    const stale = new ThreadTokenCodec(SECRET, () => Date.now() - HOUR - 1000).sign(threadId);
+    assert.equal((await turn(stale)).threadId, threadId);
+    await quiet.destroy(threadId);
+  });
+
+  test('after thread.destroy() the response carries a new thread, and the next turn is in it', async () => {
+    const first = await turn();
+    const destroying = await turn(first.token, 'DELETE');
+    assert.equal(destroying.threadId, first.threadId, 'the destroying session itself ran in the old thread');
+    const replacement = new ThreadTokenCodec(SECRET).verify(destroying.token)?.threadId;
+    assert.ok(replacement !== undefined && replacement !== first.threadId);
+    const cookies = destroying.response.headers
+      .getSetCookie()
+      .filter((line) => line.startsWith('otel_sessions_thread='));
+    assert.equal(cookies.length, 1, 'one thread cookie, the new one');
+    assert.ok(cookies[0]?.startsWith(`otel_sessions_thread=${destroying.token};`), cookies[0]);
+    const next = await turn(destroying.token);
+    assert.equal(next.threadId, replacement);
+    const replayed = await turn(first.token);
+    assert.notEqual(replayed.threadId, first.threadId, 'the old token, sent again, does not bring it back');
+    assert.notEqual(replayed.threadId, replacement);
+  });
 });

@@ -61,3 +61,14 @@ test('a bad value is warned about, by name, and ignored', () => {
     );
   }
 });
+
+test('a short OTEL_SESSIONS_SECRET is not ignored: it fails at once, saying how to make one', () => {
+  assert.throws(
+    () => readEnvSettings({ OTEL_SESSIONS_SECRET: 'too-short' }),
+    /OTEL_SESSIONS_SECRET must be at least 32 characters \(it has 9\): make one with `openssl rand -base64 48`/,
+  );
+  const long = 'x'.repeat(32);
+  assert.equal(readEnvSettings({ OTEL_SESSIONS_SECRET: ` ${long} ` }).secret, long);
+  assert.equal(readEnvSettings({ NODE_ENV: 'production' }).production, true);
+  assert.equal(readEnvSettings({ NODE_ENV: 'development' }).production, false);
+});

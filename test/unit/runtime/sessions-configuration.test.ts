@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -8,6 +8,9 @@ import { SessionLogRecordProcessor } from '../../../src/processors/session-log-r
 import { SessionSpanProcessor } from '../../../src/processors/session-span-processor.js';
 import { ThreadActivitySpanProcessor } from '../../../src/processors/thread-activity-span-processor.js';
 import { currentRuntime } from '../../../src/runtime/current-runtime.js';
+import { readEnvSettings } from '../../../src/runtime/env-settings.js';
+import { resolveSettings } from '../../../src/runtime/resolve-settings.js';
+import { runtimeFromSettings } from '../../../src/runtime/runtime-from-settings.js';
 import { sessionsConfiguration, type SessionsConfiguration } from '../../../src/runtime/sessions-configuration.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 
@@ -49,3 +52,43 @@ async function shutDown(configuration: SessionsConfiguration): Promise<void> {
   await Promise.all(configuration.spanProcessors.map((processor) => processor.shutdown()));
   await Promise.all(configuration.logRecordProcessors.map((processor) => processor.shutdown()));
 }
+
+test('without threadStore or a Redis URL: threads live in SQLite in the journal folder, made at first use, kept across restarts', async () => {
+  const dir = join(journalDir, 'default-store');
+  const start = (): SessionsConfiguration => sessionsConfiguration({ journalDir: dir, maxThreadBytes: 4096 });
+  const first = start();
+  const { runtime } = first;
+  assert.equal(runtime.maxThreadBytes, 4096, 'the early check');
+  assert.equal(existsSync(join(dir, 'threads.sqlite')), false, 'no file before a thread is used');
+  await runtime.threadStore.save('thrd_AAAAAAAAAAAAAAAAAAAAAAAA', { cleared: false, set: {}, deleted: [] });
+  assert.equal(existsSync(join(dir, 'threads.sqlite')), false, 'nor after a save that writes nothing');
+
+  await runtime.threadStore.save('thrd_AAAAAAAAAAAAAAAAAAAAAAAA', {
+    cleared: false,
+    set: { plan: 'pro' },
+    deleted: [],
+  });
+  assert.equal(existsSync(join(dir, 'threads.sqlite')), true);
+  await assert.rejects(
+    runtime.threadStore.save('thrd_AAAAAAAAAAAAAAAAAAAAAAAA', {
+      cleared: false,
+      set: { big: 'x'.repeat(5000) },
+      deleted: [],
+    }),
+    (error: Error) => error.name === 'ThreadTooLargeError' && /4096/.test(error.message),
+    "the store's own cap is the same setting",
+  );
+  await shutDown(first);
+  await runtime.threadStore.close();
+
+  const restarted = start();
+  const snapshot = await restarted.runtime.threadStore.load('thrd_AAAAAAAAAAAAAAAAAAAAAAAA');
+  assert.deepEqual(snapshot?.state, { plan: 'pro' }, 'a new process finds the thread');
+  await shutDown(restarted);
+  await restarted.runtime.threadStore.close();
+});
+
+test('the runtime made without sessionsConfiguration (sessions() alone) keeps threads in memory', () => {
+  const runtime = runtimeFromSettings(resolveSettings({ journalDir }, readEnvSettings({})));
+  assert.ok(runtime.threadStore instanceof MemoryThreadStore);
+});

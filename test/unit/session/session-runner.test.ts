@@ -7,6 +7,11 @@ import { createRuntime } from '../../../src/runtime/sessions-runtime.js';
 import { runSession } from '../../../src/session/session-runner.js';
 import type { Session } from '../../../src/session/session.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
+import { ThreadStoreUnavailableError } from '../../../src/thread/store-unavailable-error.js';
+import type { ThreadStore } from '../../../src/thread/thread-store.js';
+import { installTestTelemetry } from '../../support/otel.js';
+
+const telemetry = installTestTelemetry();
 
 /** Log records written through the runtime's logger. */
 const logged: Array<Record<string, unknown>> = [];
@@ -17,7 +22,7 @@ class Capture extends Transport {
   }
 }
 
-function runtimeWith(store: MemoryThreadStore) {
+function runtimeWith(store: ThreadStore) {
   const logger = createLogger({ console: false, transports: [new Capture()] });
   return createRuntime({ threadStore: store, logger, threadTtlMs: 3_600_000 });
 }
@@ -93,4 +98,78 @@ test('a session that writes nothing leaves no thread in the store', async () => 
   }
   assert.equal(store.size, 0);
   await store.close();
+});
+
+/** A memory store that can be switched off: every call then rejects as an unreachable store's would. */
+class FlakyStore implements ThreadStore {
+  down = false;
+  readonly inner = new MemoryThreadStore();
+  private check(): void {
+    if (this.down) throw new ThreadStoreUnavailableError('otel-sessions: thread store unreachable (test)');
+  }
+  load: ThreadStore['load'] = async (id) => (this.check(), this.inner.load(id));
+  save: ThreadStore['save'] = async (id, changes) => (this.check(), this.inner.save(id, changes));
+  touch: ThreadStore['touch'] = async (ids) => (this.check(), this.inner.touch(ids));
+  destroy: ThreadStore['destroy'] = async (id) => (this.check(), this.inner.destroy(id));
+  close = (): Promise<void> => this.inner.close();
+}
+
+test('a store outage never replaces a thread: same ID, state marked unavailable, writes reported once per session, continued after', async () => {
+  const store = new FlakyStore();
+  const runtime = runtimeWith(store);
+  const threadId = await turn(runtime, undefined, (session) => session.thread.state.set('turns', 1));
+
+  store.down = true;
+  logged.length = 0;
+  telemetry.spans.reset();
+  const seen: unknown[] = [];
+  for (let i = 0; i < 3; i++) {
+    const during = await runSession({
+      runtime,
+      parentContext: ROOT_CONTEXT,
+      threadId,
+      refuseSensitiveMetadata: true,
+      rootSpan: { name: 'outage turn', options: {} },
+      work: async (session) => {
+        seen.push(await session.thread.state.get('turns'));
+        await session.thread.state.set('turns', 99);
+        session.waitUntil(async () => session.thread.state.set('later', true));
+        return session.thread.id;
+      },
+    });
+    assert.equal(during, threadId, 'the thread keeps its ID while the store is down');
+  }
+  await runtime.running.waitForRunningSessions(5000); // the waitUntil saves
+  assert.deepEqual(seen, [undefined, undefined, undefined], 'the state could not be loaded');
+  const roots = telemetry.spans.getFinishedSpans().filter((span) => span.name === 'outage turn');
+  assert.equal(roots.length, 3);
+  for (const root of roots) assert.equal(root.attributes['session.thread_state_unavailable'], true);
+  const notSaved = logged.filter((record) => /thread changes were not saved/.test(String(record.message)));
+  assert.equal(notSaved.length, 3, 'one line per session, waitUntil saves included');
+  assert.equal(notSaved[0]?.['session.thread_id'], threadId);
+  const outage = logged.filter((record) => record.level === 'error');
+  assert.equal(outage.length, 1, 'the outage itself is told once');
+  assert.match(String(outage[0]?.message), /threads keep their IDs/);
+
+  store.down = false;
+  let after: unknown;
+  const back = await turn(runtime, threadId, async (session) => {
+    after = await session.thread.state.get('turns');
+  });
+  assert.equal(back, threadId);
+  assert.equal(after, 1, 'the stored state is back, untouched by the writes made during the outage');
+  assert.equal(await store.inner.load(threadId).then((snapshot) => snapshot?.state.later), undefined);
+});
+
+test('a new thread whose save fails during an outage reports its writes as not saved', async () => {
+  const store = new FlakyStore();
+  const runtime = runtimeWith(store);
+  store.down = true;
+  logged.length = 0;
+  await turn(runtime, undefined, (session) => session.thread.state.set('x', 1));
+  await turn(runtime, undefined, async () => undefined);
+  const notSaved = logged.filter((record) =>
+    /thread changes were not saved: the thread store is unavailable/.test(String(record.message)),
+  );
+  assert.equal(notSaved.length, 1, 'only the session that wrote something');
 });

@@ -87,11 +87,15 @@ describe('MemoryThreadStore', () => {
     await store.save('thrd_a', changes({ set: { a: 1 } }));
     assert.equal(await store.destroy('thrd_a'), true);
     assert.equal(await store.destroy('thrd_a'), false);
-    assert.equal(await store.load('thrd_a'), undefined);
+    assert.equal((await store.load('thrd_a'))?.destroyed, true);
     await store.save('thrd_b', changes({ metadata: { b: 1 } }));
     advance(TTL);
     assert.equal(await store.destroy('thrd_b'), false, 'an expired thread no longer exists');
     assert.deepEqual(gone, ['thrd_a destroyed', 'thrd_b expired']);
+    assert.equal(await store.load('thrd_a'), undefined, 'a destroyed thread is remembered for one TTL only');
+    await store.save('thrd_a', changes({ set: { again: 1 } }));
+    assert.deepEqual((await store.load('thrd_a'))?.state, { again: 1 });
+    assert.deepEqual(gone, ['thrd_a destroyed', 'thrd_b expired'], 'the tombstone expires unreported');
     await store.close();
   });
 

@@ -106,10 +106,17 @@ describe('SqliteThreadStore', { skip }, () => {
     await store.close();
   });
 
-  test('destroy reports to onGone', async () => {
-    const { store, gone } = storeWithClock();
+  test('destroy reports to onGone, and the destroyed thread is remembered for one TTL', async () => {
+    const { store, gone, advance } = storeWithClock();
     await store.save('thrd_a', changes({ set: { a: 1 } }));
     assert.equal(await store.destroy('thrd_a'), true);
+    assert.deepEqual(gone, ['thrd_a destroyed']);
+    assert.equal((await store.load('thrd_a'))?.destroyed, true);
+    advance(TTL);
+    store.purge();
+    assert.equal(await store.load('thrd_a'), undefined, 'a destroyed thread is remembered for one TTL only');
+    await store.save('thrd_a', changes({ set: { again: 1 } }));
+    assert.deepEqual((await store.load('thrd_a'))?.state, { again: 1 });
     assert.deepEqual(gone, ['thrd_a destroyed']);
     await store.close();
   });

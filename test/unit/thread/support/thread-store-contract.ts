@@ -69,10 +69,10 @@ export function threadStoreContract(makeStore: StoreFactory): void {
       const id = newId();
       await store.save(id, changes({}));
       await store.save(id, changes({ cleared: true, deleted: ['a'] }));
-      assert.equal(await store.load(id), undefined);
-      assert.equal(await store.destroy(id), false, 'nothing was stored');
+      assert.equal(await store.load(id), undefined, 'nothing was stored');
       await store.save(id, changes({ metadata: {} }));
       assert.deepEqual(await store.load(id), { state: {}, metadata: {} }, 'metadata written: the thread exists');
+      assert.equal(await store.destroy(id), true);
     }));
 
   test('contract: touch renews existing threads only; an unknown thread stays unknown', () =>
@@ -143,12 +143,19 @@ export function threadStoreContract(makeStore: StoreFactory): void {
       assert.equal(state['k1500'], 1500);
     }));
 
-  test('contract: destroy removes the thread and resolves whether it existed', () =>
+  test('contract: destroy removes the thread, resolves whether it existed, and remembers it: loads say destroyed, saves are dropped', () =>
     withStore({}, async (store) => {
       const id = newId();
-      await store.save(id, changes({ set: { a: 1 } }));
+      await store.save(id, changes({ set: { a: 1 }, metadata: { m: 1 } }));
       assert.equal(await store.destroy(id), true);
-      assert.equal(await store.load(id), undefined);
+      const tombstone = { state: {}, metadata: {}, destroyed: true };
+      assert.deepEqual(await store.load(id), tombstone);
+      await store.save(id, changes({ set: { b: 2 } }));
+      assert.deepEqual(await store.load(id), tombstone, 'a save to a destroyed thread is dropped');
+      await store.touch([id]);
       assert.equal(await store.destroy(id), false);
+      const never = newId();
+      assert.equal(await store.destroy(never), false, 'a thread never written');
+      assert.deepEqual(await store.load(never), tombstone, 'is remembered as destroyed too');
     }));
 }

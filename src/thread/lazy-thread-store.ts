@@ -1,0 +1,68 @@
+import { ThreadStoreUnavailableError } from './store-unavailable-error.js';
+import type { ThreadChanges, ThreadSnapshot, ThreadStore } from './thread-store.js';
+
+type GoneListener = (threadId: string, reason: 'expired' | 'destroyed') => void;
+
+/**
+ * A store made only when a thread is first written or looked up: the default SQLite store
+ * creates no file in an app that never uses threads. Until then, touches and empty saves are
+ * answered without it (no thread can exist in a store that was never made). A store that
+ * cannot be made (the file cannot be opened) fails each call as unavailable, and is tried
+ * again at the next. @internal
+ */
+export class LazyThreadStore implements ThreadStore {
+  private store: ThreadStore | undefined;
+  private readonly listeners: GoneListener[] = [];
+  private closed = false;
+
+  constructor(private readonly make: () => ThreadStore) {}
+
+  /** Whether the store has been made. */
+  get made(): boolean {
+    return this.store !== undefined;
+  }
+
+  async load(threadId: string): Promise<ThreadSnapshot | undefined> {
+    return this.now().load(threadId);
+  }
+
+  async save(threadId: string, changes: ThreadChanges): Promise<void> {
+    const writes = Object.keys(changes.set).length > 0 || changes.metadata !== undefined;
+    if (this.store === undefined && !writes) return;
+    return this.now().save(threadId, changes);
+  }
+
+  async touch(threadIds: readonly string[]): Promise<void> {
+    await this.store?.touch(threadIds);
+  }
+
+  async destroy(threadId: string): Promise<boolean> {
+    // Made for it too: the store remembers the destroyed thread, even one never written.
+    return this.now().destroy(threadId);
+  }
+
+  onGone(listener: GoneListener): void {
+    this.listeners.push(listener);
+    this.store?.onGone?.(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.store?.close();
+  }
+
+  private now(): ThreadStore {
+    if (this.store) return this.store;
+    if (this.closed) throw new Error('otel-sessions: thread store used after close()');
+    try {
+      this.store = this.make();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ThreadStoreUnavailableError(`otel-sessions: the thread store could not be opened: ${reason}`, {
+        cause: error,
+      });
+    }
+    for (const listener of this.listeners) this.store.onGone?.(listener);
+    return this.store;
+  }
+}
