@@ -1,4 +1,5 @@
 import type winston from 'winston';
+import { RateLimitedWarnings } from '../internal/rate-limited-warning.js';
 import { StoreOutage } from '../thread/store-outage.js';
 import type { ThreadStore } from '../thread/thread-store.js';
 import { RunningSessions } from './running-sessions.js';
@@ -21,6 +22,8 @@ export interface SessionsRuntime {
   readonly threadTtlMs: number;
   /** The sessions running now, which a shutdown waits for. */
   readonly running: RunningSessions;
+  /** Writes each kind of warning a request can trigger at most once a minute, with the count suppressed. */
+  readonly warnings: RateLimitedWarnings;
 }
 
 /** The parts a runtime is made of. */
@@ -29,6 +32,8 @@ export interface SessionsRuntimeParts {
   logger: winston.Logger;
   secret?: string;
   threadTtlMs: number;
+  /** Least time between two request-triggered warnings of one kind, in ms. @default 60000 */
+  warningIntervalMs?: number;
 }
 
 /** Makes a runtime; its outage reports go to `logger`. */
@@ -40,6 +45,7 @@ export function createRuntime(parts: SessionsRuntimeParts): SessionsRuntime {
     secret: parts.secret,
     threadTtlMs: parts.threadTtlMs,
     running: new RunningSessions(),
+    warnings: new RateLimitedWarnings(parts.warningIntervalMs),
     storeOutage: new StoreOutage({
       down: (message, error) =>
         logger.error(message, { error: error instanceof Error ? error.message : String(error) }),

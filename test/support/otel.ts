@@ -45,6 +45,8 @@ export function installTestTelemetry(options: { store?: ThreadStore } = {}): Tes
     threadStore: options.store ?? new MemoryThreadStore(),
     logger: createLogger({ console: false }),
     threadTtlMs: DEFAULT_THREAD_TTL_MS,
+    // Every warning written, so that each test sees its own; the rate limit has tests of its own.
+    warningIntervalMs: 0,
   });
   setRuntime(runtime);
   return { spans, logs: logExporter, activity, tracerProvider, runtime };
