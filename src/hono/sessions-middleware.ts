@@ -1,4 +1,12 @@
-import { context, propagation, SpanKind, trace, type Context as OtelContext } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  trace,
+  type Context as OtelContext,
+  type Span,
+} from '@opentelemetry/api';
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -9,12 +17,21 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { matchedRoutes } from 'hono/route';
 import { guard } from '../internal/guard.js';
+import { withSuppressed } from '../internal/rate-limited-warning.js';
 import { currentRuntime } from '../runtime/current-runtime.js';
 import { isSessionId, isThreadId } from '../session/ids.js';
-import { ATTR_SESSION_REJECTED_ID, BAGGAGE_SESSION_ID, BAGGAGE_THREAD_ID } from '../session/semconv.js';
+import {
+  ATTR_SESSION_REJECTED_ID,
+  ATTR_SESSION_REJECTED_THREAD_ID,
+  BAGGAGE_SESSION_ID,
+  BAGGAGE_THREAD_ID,
+} from '../session/semconv.js';
 import { runSession } from '../session/session-runner.js';
+import type { SessionsRuntime } from '../runtime/sessions-runtime.js';
 import type { ThreadStore } from '../thread/thread-store.js';
 import type { Env } from './env.js';
+import { claimedIds, withoutInboundBaggage } from './inbound-baggage.js';
+import { isHttpsRequest } from './request-scheme.js';
 import { ThreadTokenCodec } from './thread-token.js';
 
 /** Options of {@link sessions}. */
@@ -38,10 +55,29 @@ export interface SessionsOptions {
   sessionHeader?: string;
   /**
    * Decides whether a request comes from a trusted internal caller whose `session.id` and
-   * `session.thread_id` baggage this request continues. Anyone else gets a session of its own.
+   * `session.thread_id` baggage this request continues, and whose other baggage travels on
+   * with the request's outbound calls. Anyone else gets a session of its own, and its
+   * baggage stops here (except the keys in `keepInboundBaggage`); an ID it claimed is
+   * recorded as `session.rejected_id` / `session.rejected_thread_id` on the root span.
    * @default () => false (trust no one)
    */
   trustInbound?: (request: Request) => boolean;
+  /**
+   * Baggage keys that an untrusted caller may pass on to this service's outbound calls.
+   * Everything else it sends in baggage is dropped; `session.id` and `session.thread_id`
+   * are never taken from it.
+   * @default [] (keep none)
+   * @example
+   * keepInboundBaggage: ['tenant.region']
+   */
+  keepInboundBaggage?: readonly string[];
+  /**
+   * Believe the proxy in front of the service about the scheme: when the first value of
+   * `x-forwarded-proto` is `https`, the thread cookie is `Secure`. Set it only when every
+   * request comes through a proxy that sets (or overwrites) that header.
+   * @default false (only an https request URL makes the cookie `Secure`)
+   */
+  trustProxy?: boolean;
   /**
    * Refuse metadata entries that look like secrets or personal data (tokens, API keys,
    * high-entropy strings, credentials in URLs, e-mail addresses; keys as well as values),
@@ -79,11 +115,14 @@ export function sessions({
   threadHeader = 'x-thread-id',
   sessionHeader = 'x-session-id',
   trustInbound = () => false,
+  keepInboundBaggage = [],
+  trustProxy = false,
   refuseSensitiveMetadata = true,
   errorResponse = true,
   maxThreadBytes,
 }: SessionsOptions = {}): MiddlewareHandler<Env> {
   const codec = new ThreadTokenCodec(secret ?? currentRuntime().secret ?? randomSecretWithWarning());
+  const keep: ReadonlySet<string> = new Set(keepInboundBaggage);
 
   let warnedAboutStore = false;
 
@@ -98,14 +137,19 @@ export function sessions({
     }
     const request = c.req.raw;
     const inbound = guard('reading trace context and baggage', () => inboundContext(request), context.active());
-    const trusted = guard('trustInbound', () => trustInbound(request), false) ? trustedIds(inbound) : undefined;
+    const callerTrusted = guard('trustInbound', () => trustInbound(request), false);
+    const trusted = callerTrusted ? trustedIds(inbound) : undefined;
+    // An untrusted caller's baggage stops here; failing that, so does the whole inbound context.
+    const parentContext = callerTrusted
+      ? inbound
+      : guard('dropping untrusted baggage', () => withoutInboundBaggage(inbound, keep), ROOT_CONTEXT);
     const token = c.req.header(threadHeader) ?? getCookie(c, cookieName);
     const candidate = token === undefined ? undefined : codec.verify(token);
 
     await runSession({
       runtime,
       store: threadStore,
-      parentContext: inbound,
+      parentContext,
       threadId: candidate,
       trusted,
       maxThreadBytes,
@@ -133,14 +177,8 @@ export function sessions({
         guard(
           'tagging the root span',
           () => {
-            if (token !== undefined && candidate === undefined) {
-              logger.warn('A thread cookie or header was malformed or badly signed; a new thread was started', {
-                'session.id': session.id,
-              });
-            }
-            const claimed = propagation.getBaggage(inbound)?.getEntry(BAGGAGE_SESSION_ID)?.value;
-            if (!trusted && claimed !== undefined)
-              rootSpan.setAttribute(ATTR_SESSION_REJECTED_ID, isSessionId(claimed) ? claimed : 'malformed');
+            if (token !== undefined && candidate === undefined) warnMalformedToken(runtime, session.id);
+            if (trusted === undefined) recordRejectedClaims(runtime, request, inbound, rootSpan, session.id);
           },
           undefined,
         );
@@ -153,16 +191,20 @@ export function sessions({
 
         // A verified token is reused as it is: one HMAC per request, not two.
         const signed = candidate === session.thread.id && token !== undefined ? token : codec.sign(session.thread.id);
-        const writeHeaders = (): void =>
+        const secure = isHttpsRequest(request, trustProxy);
+        const writeHeaders = (afterHandler: boolean): void =>
           guard(
             'writing session headers',
             () => {
               c.header(sessionHeader, session.id);
               c.header(threadHeader, signed);
+              // A response carrying a thread token is for its client only. Set before the handler,
+              // the handler's own Cache-Control replaces it; after, it is kept when there is one.
+              if (!afterHandler || !c.res.headers.has('cache-control')) c.header('Cache-Control', TOKEN_CACHE_CONTROL);
               setCookie(c, cookieName, signed, {
                 httpOnly: true,
                 sameSite: 'Lax',
-                secure: c.req.url.startsWith('https:'),
+                secure,
                 path: '/',
                 // The cookie lives as long as the thread it carries can.
                 maxAge: Math.ceil(runtime.threadTtlMs / 1000),
@@ -171,7 +213,7 @@ export function sessions({
             undefined,
           );
         // Before the handler: headers set after it make Hono rebuild the response, a slow path.
-        writeHeaders();
+        writeHeaders(false);
 
         try {
           await next();
@@ -185,10 +227,45 @@ export function sessions({
         }
         // A handler that returned its own Response dropped them: write them again.
         if (guard('reading response headers', () => c.res.headers.get(sessionHeader) !== session.id, false))
-          writeHeaders();
+          writeHeaders(true);
       },
     });
   };
+}
+
+/** What a response carrying a thread token (cookie or header) tells caches, unless the app says otherwise. */
+const TOKEN_CACHE_CONTROL = 'private, no-store';
+
+function warnMalformedToken(runtime: SessionsRuntime, sessionId: string): void {
+  runtime.warnings.warn('malformed thread token', (suppressed) =>
+    runtime.logger.warn(
+      'A thread cookie or header was malformed or badly signed; a new thread was started',
+      withSuppressed({ 'session.id': sessionId }, suppressed),
+    ),
+  );
+}
+
+/**
+ * Records on the root span the IDs a request claimed in baggage and did not get
+ * (`session.rejected_id`, `session.rejected_thread_id`), with a rate-limited warning.
+ */
+function recordRejectedClaims(
+  runtime: SessionsRuntime,
+  request: Request,
+  inbound: OtelContext,
+  rootSpan: Span,
+  sessionId: string,
+): void {
+  const claims = claimedIds(request, inbound);
+  if (claims === undefined) return;
+  if (claims.sessionId !== undefined) rootSpan.setAttribute(ATTR_SESSION_REJECTED_ID, claims.sessionId);
+  if (claims.threadId !== undefined) rootSpan.setAttribute(ATTR_SESSION_REJECTED_THREAD_ID, claims.threadId);
+  runtime.warnings.warn('rejected baggage claim', (suppressed) =>
+    runtime.logger.warn(
+      'A request claimed a session or thread in baggage that was not taken (an untrusted caller, or not both IDs well formed); it got a session of its own',
+      withSuppressed({ 'session.id': sessionId }, suppressed),
+    ),
+  );
 }
 
 /** The request's context: the active one (http instrumentation already extracted it), else extracted here. */

@@ -32,8 +32,8 @@ export interface SessionsRuntimeParts {
   logger: winston.Logger;
   secret?: string;
   threadTtlMs: number;
-  /** Least time between two request-triggered warnings of one kind, in ms. @default 60000 */
-  warningIntervalMs?: number;
+  /** What writes request-triggered warnings. @default one kind each at most once a minute */
+  warnings?: RateLimitedWarnings;
 }
 
 /** Makes a runtime; its outage reports go to `logger`. */
@@ -45,7 +45,7 @@ export function createRuntime(parts: SessionsRuntimeParts): SessionsRuntime {
     secret: parts.secret,
     threadTtlMs: parts.threadTtlMs,
     running: new RunningSessions(),
-    warnings: new RateLimitedWarnings(parts.warningIntervalMs),
+    warnings: parts.warnings ?? new RateLimitedWarnings(),
     storeOutage: new StoreOutage({
       down: (message, error) =>
         logger.error(message, { error: error instanceof Error ? error.message : String(error) }),

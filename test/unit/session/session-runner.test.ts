@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import Transport from 'winston-transport';
+import { RateLimitedWarnings } from '../../../src/internal/rate-limited-warning.js';
 import { createLogger } from '../../../src/logging/create-logger.js';
 import { createRuntime } from '../../../src/runtime/sessions-runtime.js';
 import { runSession } from '../../../src/session/session-runner.js';
@@ -17,9 +18,9 @@ class Capture extends Transport {
   }
 }
 
-function runtimeWith(store: MemoryThreadStore, warningIntervalMs?: number) {
+function runtimeWith(store: MemoryThreadStore, warnings?: RateLimitedWarnings) {
   const logger = createLogger({ console: false, transports: [new Capture()] });
-  return createRuntime({ threadStore: store, logger, threadTtlMs: 3_600_000, warningIntervalMs });
+  return createRuntime({ threadStore: store, logger, threadTtlMs: 3_600_000, warnings });
 }
 
 /** Eight sessions writing 300 KiB each to one thread at once, all written before any saves; resolves with the thread. */
@@ -64,7 +65,7 @@ function turn(
 test('8 concurrent sessions each writing 300 KiB to one thread: the store refuses what passes 1 MiB, the session logs it, the thread stays writable', async () => {
   const store = new MemoryThreadStore({ maxThreadBytes: 1024 * 1024 });
   // Every refusal logged (no rate limit), to count them.
-  const runtime = runtimeWith(store, 0);
+  const runtime = runtimeWith(store, new RateLimitedWarnings(0));
   // Every session has written before any of them saves: each alone is well within the cap.
   const threadId = await eightAtOnce(runtime);
 
