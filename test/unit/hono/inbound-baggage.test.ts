@@ -27,7 +27,8 @@ let downstreamUrl: string;
 const received: Array<string | undefined> = [];
 before(async () => {
   downstream = createServer((request, response) => {
-    received.push(request.headers.baggage);
+    const { baggage } = request.headers;
+    received.push(Array.isArray(baggage) ? baggage.join(',') : baggage);
     response.end('ok');
   });
   await new Promise<void>((resolve) => downstream.listen(0, '127.0.0.1', resolve));
