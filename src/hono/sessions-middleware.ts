@@ -1,5 +1,6 @@
 import {
   context,
+  diag,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -137,7 +138,7 @@ export function sessions({
     }
     const request = c.req.raw;
     const inbound = guard('reading trace context and baggage', () => inboundContext(request), context.active());
-    const callerTrusted = guard('trustInbound', () => trustInbound(request), false);
+    const callerTrusted = callerIsTrusted(runtime, trustInbound, request);
     const trusted = callerTrusted ? trustedIds(inbound) : undefined;
     // An untrusted caller's baggage stops here; failing that, so does the whole inbound context.
     const parentContext = callerTrusted
@@ -235,6 +236,25 @@ export function sessions({
 
 /** What a response carrying a thread token (cookie or header) tells caches, unless the app says otherwise. */
 const TOKEN_CACHE_CONTROL = 'private, no-store';
+
+/** What `trustInbound` says of the request; a predicate that throws trusts no one (reported, rate-limited). */
+function callerIsTrusted(
+  runtime: SessionsRuntime,
+  trustInbound: (request: Request) => boolean,
+  request: Request,
+): boolean {
+  try {
+    return trustInbound(request);
+  } catch (error) {
+    runtime.warnings.warn('trustInbound threw', (suppressed) =>
+      diag.error(
+        `otel-sessions: trustInbound threw; the request was treated as untrusted${suppressed > 0 ? ` (and ${suppressed} more since the last report)` : ''}`,
+        error,
+      ),
+    );
+    return false;
+  }
+}
 
 function warnMalformedToken(runtime: SessionsRuntime, sessionId: string): void {
   runtime.warnings.warn('malformed thread token', (suppressed) =>

@@ -7,6 +7,7 @@ export const DEFAULT_WARNING_INTERVAL_MS = 60_000;
 /** The kinds of warning a request can trigger: a fixed set, so the state they keep stays small. */
 export type WarningKind =
   | 'malformed thread token'
+  | 'trustInbound threw'
   | 'rejected baggage claim'
   | 'refused metadata'
   | 'thread too large'

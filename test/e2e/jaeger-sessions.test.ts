@@ -47,14 +47,14 @@ interface Turn {
   /** The bare thread ID (`thrd_…`) from the JSON body. */
   threadId: string;
   /** The session and thread echo-service saw. */
-  echo: { sessionId: string; threadId: string; baggage: string | null };
+  echo: { sessionId: string; threadId: string; baggage?: string | null };
 }
 
 interface ChatResponse {
   sessionId: string;
   threadId: string;
   /** echo-service's answer, passed on. */
-  echo: { sessionId: string; threadId: string; baggage: string | null };
+  echo: { sessionId: string; threadId: string; baggage?: string | null };
 }
 
 const spanKind = (span: JaegerSpan): unknown => spanTag(span, 'span.kind');

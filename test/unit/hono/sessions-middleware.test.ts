@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { Hono } from 'hono';
@@ -331,4 +332,46 @@ test('10,000 bad requests write a handful of warning records, and the next one t
   const last = records().at(-1);
   assert.match(String(last?.body), /malformed or badly signed/);
   assert.equal(last?.attributes['suppressed'], 9_999);
+});
+
+test('a trustInbound that throws trusts no one, reported to diag at most once a minute with the count', async (t) => {
+  let now = 1_000_000;
+  setRuntime(
+    createRuntime({
+      threadStore: store,
+      logger: telemetry.runtime.logger,
+      threadTtlMs: telemetry.runtime.threadTtlMs,
+      warnings: new RateLimitedWarnings(60_000, () => now),
+    }),
+  );
+  const reported: string[] = [];
+  const record = (message: string): void => void reported.push(message);
+  diag.setLogger(
+    { error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} },
+    DiagLogLevel.WARN,
+  );
+  t.after(() => {
+    diag.disable();
+    setRuntime(telemetry.runtime);
+  });
+  const caller = { sessionId: newSessionId(), threadId: newThreadId() };
+  const throwing = app({
+    trustInbound: () => {
+      throw new Error('bug in the predicate');
+    },
+  });
+  for (let i = 0; i < 100; i++) {
+    const response = await throwing.request('/', {
+      headers: { baggage: `session.id=${caller.sessionId},session.thread_id=${caller.threadId}` },
+    });
+    assert.equal(response.status, 200);
+    assert.notEqual(((await response.json()) as { sessionId: string }).sessionId, caller.sessionId);
+  }
+  assert.deepEqual(reported, ['otel-sessions: trustInbound threw; the request was treated as untrusted']);
+  now += 60_000;
+  await throwing.request('/');
+  assert.equal(
+    reported.at(-1),
+    'otel-sessions: trustInbound threw; the request was treated as untrusted (and 99 more since the last report)',
+  );
 });
