@@ -19,6 +19,7 @@ export { OtelLogTransport } from './logging/otel-log-transport.js';
 export { createAgent, AgentInputError } from './agent/create-agent.js';
 export type { Agent, AgentConfig } from './agent/create-agent.js';
 export type { AgentContext } from './agent/agent-context.js';
+export type { ValidatorOptions } from './agent/validator.js';
 export { Session } from './session/session.js';
 export type { SessionCompletedEvent } from './session/session.js';
 export { sensitiveReason } from './session/sensitive-metadata.js';

@@ -7,7 +7,7 @@ import { getSessionScope } from '../session/context.js';
 import { Session } from '../session/session.js';
 import { recordFailure, runSession } from '../session/session-runner.js';
 import type { AgentContext } from './agent-context.js';
-import { agentValidator } from './validator.js';
+import { agentValidator, type ValidatorOptions } from './validator.js';
 
 const tracer = trace.getTracer('otel-sessions');
 
@@ -22,6 +22,11 @@ export interface AgentConfig<Input, Output> {
   };
   /** What the agent does, for people reading traces. */
   description?: string;
+  /**
+   * The largest request body `validator()` reads, in bytes (a larger one gets 413).
+   * @default 1048576 (1 MiB)
+   */
+  maxBodyBytes?: number;
 }
 
 /** An agent: a named handler that runs in a session, as its own `agent.run` span. */
@@ -35,9 +40,12 @@ export interface Agent<Input, Output> {
   run(input: Input): Promise<Output>;
   /**
    * Hono middleware validating the JSON body against `schema.input`: the valid value is
-   * `c.req.valid('json')`; an invalid or non-JSON body gets 400 with `sessionId`.
+   * `c.req.valid('json')`; an invalid or non-JSON body, or one nested deeper than 64
+   * levels, gets 400, and a body over `maxBodyBytes` 413, each with `sessionId`.
+   * @example
+   * app.post('/upload', agent.validator({ maxBodyBytes: 8 * 1024 * 1024 }), handler);
    */
-  validator(): MiddlewareHandler<Env, string, { in: { json: Input }; out: { json: Input } }>;
+  validator(options?: ValidatorOptions): MiddlewareHandler<Env, string, { in: { json: Input }; out: { json: Input } }>;
 }
 
 /** Thrown by `agent.run` when the input fails the agent's schema. */
@@ -116,8 +124,8 @@ export function createAgent<Input = any, Output = any>(
       const owner = getSessionScope()?.owner;
       return owner instanceof Session ? runInSession(owner, input) : runStandalone(input);
     },
-    validator() {
-      return agentValidator(validateInput);
+    validator(options) {
+      return agentValidator(validateInput, { maxBodyBytes: options?.maxBodyBytes ?? config.maxBodyBytes });
     },
   };
 }

@@ -1,4 +1,13 @@
-import { context, propagation, SpanKind, trace, type Context as OtelContext } from '@opentelemetry/api';
+import {
+  context,
+  diag,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  trace,
+  type Context as OtelContext,
+  type Span,
+} from '@opentelemetry/api';
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -9,12 +18,21 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { matchedRoutes } from 'hono/route';
 import { guard } from '../internal/guard.js';
+import { withSuppressed } from '../internal/rate-limited-warning.js';
 import { currentRuntime } from '../runtime/current-runtime.js';
 import { isSessionId, isThreadId, newThreadId } from '../session/ids.js';
-import { ATTR_SESSION_REJECTED_ID, BAGGAGE_SESSION_ID, BAGGAGE_THREAD_ID } from '../session/semconv.js';
+import {
+  ATTR_SESSION_REJECTED_ID,
+  ATTR_SESSION_REJECTED_THREAD_ID,
+  BAGGAGE_SESSION_ID,
+  BAGGAGE_THREAD_ID,
+} from '../session/semconv.js';
 import { runSession } from '../session/session-runner.js';
+import type { SessionsRuntime } from '../runtime/sessions-runtime.js';
 import type { ThreadStore } from '../thread/thread-store.js';
 import type { Env } from './env.js';
+import { claimedIds, withoutInboundBaggage } from './inbound-baggage.js';
+import { isHttpsRequest } from './request-scheme.js';
 import { ThreadTokenCodec } from './thread-token.js';
 
 /** Options of {@link sessions}. */
@@ -39,10 +57,29 @@ export interface SessionsOptions {
   sessionHeader?: string;
   /**
    * Decides whether a request comes from a trusted internal caller whose `session.id` and
-   * `session.thread_id` baggage this request continues. Anyone else gets a session of its own.
+   * `session.thread_id` baggage this request continues, and whose other baggage travels on
+   * with the request's outbound calls. Anyone else gets a session of its own, and its
+   * baggage stops here (except the keys in `keepInboundBaggage`); an ID it claimed is
+   * recorded as `session.rejected_id` / `session.rejected_thread_id` on the root span.
    * @default () => false (trust no one)
    */
   trustInbound?: (request: Request) => boolean;
+  /**
+   * Baggage keys that an untrusted caller may pass on to this service's outbound calls.
+   * Everything else it sends in baggage is dropped; `session.id` and `session.thread_id`
+   * are never taken from it.
+   * @default [] (keep none)
+   * @example
+   * keepInboundBaggage: ['tenant.region']
+   */
+  keepInboundBaggage?: readonly string[];
+  /**
+   * Believe the proxy in front of the service about the scheme: when the first value of
+   * `x-forwarded-proto` is `https`, the thread cookie is `Secure`. Set it only when every
+   * request comes through a proxy that sets (or overwrites) that header.
+   * @default false (only an https request URL makes the cookie `Secure`)
+   */
+  trustProxy?: boolean;
   /**
    * Refuse metadata entries that look like secrets or personal data (tokens, API keys,
    * high-entropy strings, credentials in URLs, e-mail addresses; keys as well as values),
@@ -78,11 +115,14 @@ export function sessions({
   threadHeader = 'x-thread-id',
   sessionHeader = 'x-session-id',
   trustInbound = () => false,
+  keepInboundBaggage = [],
+  trustProxy = false,
   refuseSensitiveMetadata = true,
   errorResponse = true,
   maxThreadBytes,
 }: SessionsOptions = {}): MiddlewareHandler<Env> {
   const codec = new ThreadTokenCodec(secret ?? currentRuntime().signingSecret(), () => currentRuntime().clock());
+  const keep: ReadonlySet<string> = new Set(keepInboundBaggage);
 
   let warnedAboutStore = false;
 
@@ -97,7 +137,12 @@ export function sessions({
     }
     const request = c.req.raw;
     const inbound = guard('reading trace context and baggage', () => inboundContext(request), context.active());
-    const trusted = guard('trustInbound', () => trustInbound(request), false) ? trustedIds(inbound) : undefined;
+    const callerTrusted = callerIsTrusted(runtime, trustInbound, request);
+    const trusted = callerTrusted ? trustedIds(inbound) : undefined;
+    // An untrusted caller's baggage stops here; failing that, so does the whole inbound context.
+    const parentContext = callerTrusted
+      ? inbound
+      : guard('dropping untrusted baggage', () => withoutInboundBaggage(inbound, keep), ROOT_CONTEXT);
     const token = c.req.header(threadHeader) ?? getCookie(c, cookieName);
     const verified = token === undefined ? undefined : codec.verify(token);
     const candidate = verified?.threadId;
@@ -106,7 +151,7 @@ export function sessions({
     await runSession({
       runtime,
       store: threadStore,
-      parentContext: inbound,
+      parentContext,
       threadId: candidate,
       // A token younger than the TTL: its thread cannot have expired, so its ID is kept even
       // when nothing was ever stored for it (a conversation that writes no state).
@@ -137,14 +182,8 @@ export function sessions({
         guard(
           'tagging the root span',
           () => {
-            if (token !== undefined && candidate === undefined) {
-              logger.warn('A thread cookie or header was malformed or badly signed; a new thread was started', {
-                'session.id': session.id,
-              });
-            }
-            const claimed = propagation.getBaggage(inbound)?.getEntry(BAGGAGE_SESSION_ID)?.value;
-            if (!trusted && claimed !== undefined)
-              rootSpan.setAttribute(ATTR_SESSION_REJECTED_ID, isSessionId(claimed) ? claimed : 'malformed');
+            if (token !== undefined && candidate === undefined) warnMalformedToken(runtime, session.id);
+            if (trusted === undefined) recordRejectedClaims(runtime, request, inbound, rootSpan, session.id);
           },
           undefined,
         );
@@ -162,16 +201,20 @@ export function sessions({
           candidate === session.thread.id && token !== undefined && tokenAge < resignAfterMs(runtime.threadTtlMs)
             ? token
             : codec.sign(session.thread.id);
-        const writeHeaders = (): void =>
+        const secure = isHttpsRequest(request, trustProxy);
+        const writeHeaders = (afterHandler: boolean): void =>
           guard(
             'writing session headers',
             () => {
               c.header(sessionHeader, session.id);
               c.header(threadHeader, signed);
+              // A response carrying a thread token is for its client only. Set before the handler,
+              // the handler's own Cache-Control replaces it; after, it is kept when there is one.
+              if (!afterHandler || !c.res.headers.has('cache-control')) c.header('Cache-Control', TOKEN_CACHE_CONTROL);
               setCookie(c, cookieName, signed, {
                 httpOnly: true,
                 sameSite: 'Lax',
-                secure: c.req.url.startsWith('https:'),
+                secure,
                 path: '/',
                 // The cookie lives as long as the thread it carries can.
                 maxAge: Math.ceil(runtime.threadTtlMs / 1000),
@@ -180,7 +223,7 @@ export function sessions({
             undefined,
           );
         // Before the handler: headers set after it make Hono rebuild the response, a slow path.
-        writeHeaders();
+        writeHeaders(false);
 
         try {
           await next();
@@ -196,11 +239,11 @@ export function sessions({
           // The next turn gets a new thread: the destroyed one must not come back through this token.
           signed = codec.sign(newThreadId());
           guard('replacing the thread cookie', () => dropCookie(c.res.headers, cookieName), undefined);
-          writeHeaders();
+          writeHeaders(true);
         }
         // A handler that returned its own Response dropped them: write them again.
         if (guard('reading response headers', () => c.res.headers.get(sessionHeader) !== session.id, false))
-          writeHeaders();
+          writeHeaders(true);
       },
     });
   };
@@ -216,6 +259,60 @@ function dropCookie(headers: Headers, name: string): void {
   const others = headers.getSetCookie().filter((line) => !line.startsWith(`${name}=`));
   headers.delete('set-cookie');
   for (const line of others) headers.append('set-cookie', line);
+}
+
+/** What a response carrying a thread token (cookie or header) tells caches, unless the app says otherwise. */
+const TOKEN_CACHE_CONTROL = 'private, no-store';
+
+/** What `trustInbound` says of the request; a predicate that throws trusts no one (reported, rate-limited). */
+function callerIsTrusted(
+  runtime: SessionsRuntime,
+  trustInbound: (request: Request) => boolean,
+  request: Request,
+): boolean {
+  try {
+    return trustInbound(request);
+  } catch (error) {
+    runtime.warnings.warn('trustInbound threw', (suppressed) =>
+      diag.error(
+        `otel-sessions: trustInbound threw; the request was treated as untrusted${suppressed > 0 ? ` (and ${suppressed} more since the last report)` : ''}`,
+        error,
+      ),
+    );
+    return false;
+  }
+}
+
+function warnMalformedToken(runtime: SessionsRuntime, sessionId: string): void {
+  runtime.warnings.warn('malformed thread token', (suppressed) =>
+    runtime.logger.warn(
+      'A thread cookie or header was malformed or badly signed; a new thread was started',
+      withSuppressed({ 'session.id': sessionId }, suppressed),
+    ),
+  );
+}
+
+/**
+ * Records on the root span the IDs a request claimed in baggage and did not get
+ * (`session.rejected_id`, `session.rejected_thread_id`), with a rate-limited warning.
+ */
+function recordRejectedClaims(
+  runtime: SessionsRuntime,
+  request: Request,
+  inbound: OtelContext,
+  rootSpan: Span,
+  sessionId: string,
+): void {
+  const claims = claimedIds(request, inbound);
+  if (claims === undefined) return;
+  if (claims.sessionId !== undefined) rootSpan.setAttribute(ATTR_SESSION_REJECTED_ID, claims.sessionId);
+  if (claims.threadId !== undefined) rootSpan.setAttribute(ATTR_SESSION_REJECTED_THREAD_ID, claims.threadId);
+  runtime.warnings.warn('rejected baggage claim', (suppressed) =>
+    runtime.logger.warn(
+      'A request claimed a session or thread in baggage that was not taken (an untrusted caller, or not both IDs well formed); it got a session of its own',
+      withSuppressed({ 'session.id': sessionId }, suppressed),
+    ),
+  );
 }
 
 /** The request's context: the active one (http instrumentation already extracted it), else extracted here. */

@@ -3,6 +3,7 @@ import type winston from 'winston';
 import { systemClock, type Clock } from '../internal/clock.js';
 import { once } from '../internal/once.js';
 import { DEFAULT_MAX_THREAD_BYTES } from '../thread/json-state.js';
+import { RateLimitedWarnings } from '../internal/rate-limited-warning.js';
 import { StoreOutage } from '../thread/store-outage.js';
 import type { ThreadStore } from '../thread/thread-store.js';
 import { RunningSessions } from './running-sessions.js';
@@ -34,6 +35,8 @@ export interface SessionsRuntime {
   readonly running: RunningSessions;
   /** Where time comes from (thread token issue times). @internal */
   readonly clock: Clock;
+  /** Writes each kind of warning a request can trigger at most once a minute, with the count suppressed. */
+  readonly warnings: RateLimitedWarnings;
 }
 
 /** The parts a runtime is made of. */
@@ -48,6 +51,8 @@ export interface SessionsRuntimeParts {
   maxThreadBytes?: number;
   /** @default Date.now */
   clock?: Clock;
+  /** What writes request-triggered warnings. @default one kind each at most once a minute */
+  warnings?: RateLimitedWarnings;
 }
 
 /** Makes a runtime; its outage reports go to `logger`, which is made on first use when given as a function. */
@@ -72,6 +77,7 @@ export function createRuntime(parts: SessionsRuntimeParts): SessionsRuntime {
     maxThreadBytes: parts.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES,
     running: new RunningSessions(),
     clock: parts.clock ?? systemClock,
+    warnings: parts.warnings ?? new RateLimitedWarnings(),
     storeOutage: new StoreOutage({
       down: (message, error) =>
         logger().error(message, { error: error instanceof Error ? error.message : String(error) }),

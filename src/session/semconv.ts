@@ -16,10 +16,15 @@ export const ATTR_SESSION_METADATA_PREFIX = 'session.metadata.';
 export const ATTR_THREAD_METADATA_PREFIX = 'session.thread_metadata.';
 /** Optional alias of the thread ID for GenAI backends. */
 export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
-/** Set on a span when a request carried session IDs that were not trusted. */
+/**
+ * Set on a session's root span when the request claimed a `session.id` in baggage that was
+ * not taken: the claimed ID when well formed, else `malformed`.
+ */
 export const ATTR_SESSION_REJECTED_ID = 'session.rejected_id';
 /** `true` on a session's root span when its thread's state could not be loaded (the thread store was unreachable). */
 export const ATTR_SESSION_THREAD_STATE_UNAVAILABLE = 'session.thread_state_unavailable';
+/** As {@link ATTR_SESSION_REJECTED_ID}, for a claimed `session.thread_id`. */
+export const ATTR_SESSION_REJECTED_THREAD_ID = 'session.rejected_thread_id';
 
 /** Baggage keys: the same names as the span attributes. */
 export const BAGGAGE_SESSION_ID = ATTR_SESSION_ID;

@@ -1,5 +1,6 @@
 import { context, diag, SpanStatusCode, trace, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
 import { guard } from '../internal/guard.js';
+import { withSuppressed } from '../internal/rate-limited-warning.js';
 import { ensureContextManager } from '../runtime/context-manager.js';
 import type { SessionsRuntime } from '../runtime/sessions-runtime.js';
 import { ThreadTooLargeError } from '../thread/thread-too-large-error.js';
@@ -143,13 +144,8 @@ async function openSession<T>(run: SessionRun<T>): Promise<Session> {
  * (so that the next turn, sent the moment this response arrives, sees it). Never throws.
  */
 async function closeSession<T>(session: Session, rootSpan: Span, run: SessionRun<T>): Promise<void> {
-  const { logger } = run.runtime;
-  const options = {
-    refuseSensitive: run.refuseSensitiveMetadata,
-    warn: (key: string, reason: string): void => {
-      logger.warn(`metadata "${key}" was not recorded: ${reason}`, { metadataKey: key });
-    },
-  };
+  const refused = new RefusedMetadata();
+  const options = { refuseSensitive: run.refuseSensitiveMetadata, warn: refused.add };
   const threadMetadata = await session.thread.currentMetadata().catch(() => ({}));
   if (rootSpan.isRecording()) {
     guard(
@@ -161,6 +157,7 @@ async function closeSession<T>(session: Session, rootSpan: Span, run: SessionRun
       undefined,
     );
   }
+  refused.warn(run.runtime, session.id);
   await saveThread(session, run.runtime);
 }
 
@@ -184,6 +181,30 @@ async function settleSession(session: Session, runtime: SessionsRuntime): Promis
 }
 
 const reportedUnsaved = new WeakSet<Session>();
+/**
+ * The metadata entries a session did not record, told in one rate-limited warning: the
+ * metadata may come from a request body, so its size must not decide how much is logged.
+ */
+class RefusedMetadata {
+  private static readonly SHOWN = 10;
+  private readonly shown: string[] = [];
+  private count = 0;
+
+  readonly add = (key: string, reason: string): void => {
+    if (this.count++ < RefusedMetadata.SHOWN) this.shown.push(`"${key}" (${reason})`);
+  };
+
+  warn(runtime: SessionsRuntime, sessionId: string): void {
+    if (this.count === 0) return;
+    const more = this.count > this.shown.length ? `; and ${this.count - this.shown.length} more` : '';
+    runtime.warnings.warn('refused metadata', (suppressed) =>
+      runtime.logger.warn(
+        `metadata not recorded: ${this.shown.join('; ')}${more}`,
+        withSuppressed({ 'session.id': sessionId, refusedMetadata: this.count }, suppressed),
+      ),
+    );
+  }
+}
 
 async function saveThread(session: Session, runtime: SessionsRuntime): Promise<void> {
   const { thread } = session;
@@ -217,12 +238,17 @@ async function saveThread(session: Session, runtime: SessionsRuntime): Promise<v
   } catch (error) {
     // The store refused: sessions writing at once would have passed the thread's cap.
     if (!(error instanceof ThreadTooLargeError)) throw error;
-    runtime.logger.error(`The session's thread changes were not saved: ${error.message}`, {
-      'session.id': session.id,
-      'session.thread_id': thread.id,
-      threadBytes: error.bytes,
-      maxThreadBytes: error.maxBytes,
-    });
+    const { bytes, maxBytes, message } = error;
+    // Rate-limited: a client that keeps sending large turns must not multiply the records.
+    runtime.warnings.warn('thread too large', (suppressed) =>
+      runtime.logger.error(
+        `The session's thread changes were not saved: ${message}`,
+        withSuppressed(
+          { 'session.id': session.id, 'session.thread_id': thread.id, threadBytes: bytes, maxThreadBytes: maxBytes },
+          suppressed,
+        ),
+      ),
+    );
   }
 }
 

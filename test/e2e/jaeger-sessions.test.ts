@@ -47,14 +47,14 @@ interface Turn {
   /** The bare thread ID (`thrd_…`) from the JSON body. */
   threadId: string;
   /** The session and thread echo-service saw. */
-  echo: { sessionId: string; threadId: string };
+  echo: { sessionId: string; threadId: string; baggage?: string | null };
 }
 
 interface ChatResponse {
   sessionId: string;
   threadId: string;
   /** echo-service's answer, passed on. */
-  echo: { sessionId: string; threadId: string };
+  echo: { sessionId: string; threadId: string; baggage?: string | null };
 }
 
 const spanKind = (span: JaegerSpan): unknown => spanTag(span, 'span.kind');
@@ -152,7 +152,7 @@ describe('sessions in a real Jaeger, through the collector, across two services'
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        baggage: `session.id=${victim.sessionId},session.thread_id=${victim.threadId}`,
+        baggage: `session.id=${victim.sessionId},session.thread_id=${victim.threadId},user.role=admin`,
       },
       body: JSON.stringify({ requestType: 'forged', message: 'I claim to be someone else' }),
     });
@@ -166,6 +166,9 @@ describe('sessions in a real Jaeger, through the collector, across two services'
     // Nor does the forged ID travel on to the trusting echo-service.
     assert.equal(body.echo.sessionId, forgerSessionId);
     assert.equal(body.echo.threadId, body.threadId);
+    // The outside caller's other baggage stops at demo-service: echo-service gets demo-service's own.
+    const received = (body.echo.baggage ?? '').split(',').map((entry) => entry.split(';')[0]?.trim());
+    assert.deepEqual(received.sort(), [`session.id=${forgerSessionId}`, `session.thread_id=${body.threadId}`]);
   });
 
   test('SIGTERM flushes both services: they end by the signal, not by the SIGKILL fallback', async () => {

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logging/create-logger.js';
 import { setRuntime } from '../../src/runtime/runtime-holder.js';
 import { createRuntime, type SessionsRuntime } from '../../src/runtime/sessions-runtime.js';
 import { MemoryThreadStore } from '../../src/thread/memory-thread-store.js';
+import { RateLimitedWarnings } from '../../src/internal/rate-limited-warning.js';
 import { DEFAULT_THREAD_TTL_MS } from '../../src/thread/thread-store.js';
 
 /** An in-memory OpenTelemetry set-up with the session processors, for unit tests. */
@@ -46,6 +47,8 @@ export function installTestTelemetry(options: { store?: ThreadStore; clock?: () 
     logger: createLogger({ console: false }),
     threadTtlMs: DEFAULT_THREAD_TTL_MS,
     clock: options.clock,
+    // Every warning written, so that each test sees its own; the rate limit has tests of its own.
+    warnings: new RateLimitedWarnings(0),
   });
   setRuntime(runtime);
   return { spans, logs: logExporter, activity, tracerProvider, runtime };

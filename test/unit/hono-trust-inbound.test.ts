@@ -13,7 +13,11 @@ const store = new MemoryThreadStore();
 
 const app = new Hono<Env>();
 app.use(sessions({ threadStore: store, secret: SECRET, trustInbound: () => true }));
-app.all('/', (c) => c.json({ sessionId: c.var.sessionId, threadId: c.var.thread.id }));
+app.all('/', async (c) => {
+  // A thread is kept only once it holds something.
+  await c.var.thread.state.set('seen', true);
+  return c.json({ sessionId: c.var.sessionId, threadId: c.var.thread.id });
+});
 
 async function call(headers: Record<string, string>): Promise<{ sessionId: string; threadId: string; token: string }> {
   const response = await app.request('/', { headers });
@@ -22,11 +26,12 @@ async function call(headers: Record<string, string>): Promise<{ sessionId: strin
   return { ...body, token: response.headers.get('x-thread-id') ?? '' };
 }
 
-/** The `session.rejected_id` on the root span of that session. */
-function rejectedId(sessionId: string): unknown {
-  return telemetry.spans.getFinishedSpans().find((span) => span.attributes['session.id'] === sessionId)?.attributes[
-    'session.rejected_id'
-  ];
+/** The `session.rejected_id` and `session.rejected_thread_id` on the root span of that session. */
+function rejected(sessionId: string): [unknown, unknown] {
+  const attributes = telemetry.spans
+    .getFinishedSpans()
+    .find((span) => span.attributes['session.id'] === sessionId)?.attributes;
+  return [attributes?.['session.rejected_id'], attributes?.['session.rejected_thread_id']];
 }
 
 test('trusted, both IDs well formed: the caller session and thread go on, even a thread this store has not seen', async () => {
@@ -44,18 +49,18 @@ test('trusted, both IDs well formed: the caller session and thread go on, even a
 test('trusted, but one ID missing or malformed: an outside request, the claim recorded', async () => {
   const sessionId = newSessionId();
   const threadId = newThreadId();
-  const cases: [string, unknown][] = [
-    [`session.id=${sessionId}`, sessionId],
-    [`session.thread_id=${threadId}`, undefined],
-    [`session.id=${sessionId},session.thread_id=thrd_short`, sessionId],
-    [`session.id=sess_short,session.thread_id=${threadId}`, 'malformed'],
+  const cases: [string, [unknown, unknown]][] = [
+    [`session.id=${sessionId}`, [sessionId, undefined]],
+    [`session.thread_id=${threadId}`, [undefined, threadId]],
+    [`session.id=${sessionId},session.thread_id=thrd_short`, [sessionId, 'malformed']],
+    [`session.id=sess_short,session.thread_id=${threadId}`, ['malformed', threadId]],
   ];
   for (const [baggage, recorded] of cases) {
     telemetry.spans.reset();
     const answer = await call({ baggage });
     assert.notEqual(answer.sessionId, sessionId, baggage);
     assert.notEqual(answer.threadId, threadId, baggage);
-    assert.equal(rejectedId(answer.sessionId), recorded, baggage);
+    assert.deepEqual(rejected(answer.sessionId), recorded, baggage);
   }
 });
 

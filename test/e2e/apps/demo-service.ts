@@ -36,6 +36,8 @@ app.use(sessions());
 app.post('/chat', async (c) => {
   const input = (await c.req.json()) as ChatInput;
   c.var.session.metadata.requestType = input.requestType;
+  // A thread is kept only once it holds something: count the turns, so the next one continues it.
+  await c.var.thread.state.set('turns', ((await c.var.thread.state.get<number>('turns')) ?? 0) + 1);
   // Written in the route, outside the agent: a `log` event on the server (root) span.
   c.var.logger.info(`demo-service: received ${input.requestType}`, { requestType: input.requestType });
   const { echo } = await agent.run(input);

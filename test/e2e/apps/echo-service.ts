@@ -14,7 +14,9 @@ app.use(sessions({ trustInbound: () => true }));
 app.post('/echo', async (c) => {
   const body: unknown = await c.req.json();
   c.var.logger.info('echo-service: echoing', { hop: 'echo' });
-  return c.json({ sessionId: c.var.sessionId, threadId: c.var.threadId, echoed: body });
+  // The baggage header as it arrived: what the calling service propagated.
+  const baggage = c.req.header('baggage') ?? null;
+  return c.json({ sessionId: c.var.sessionId, threadId: c.var.threadId, baggage, echoed: body });
 });
 
 const port = Number(process.env.PORT);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { Hono } from 'hono';
@@ -11,6 +12,9 @@ import { MAX_THREAD_TOKEN_LENGTH, ThreadTokenCodec } from '../../../src/hono/thr
 import { installTestTelemetry } from '../../support/otel.js';
 import { serveOnLoopback, type ServedApp } from '../../support/http.js';
 import { looksSensitive } from '../../../src/session/metadata-attributes.js';
+import { RateLimitedWarnings } from '../../../src/internal/rate-limited-warning.js';
+import { setRuntime } from '../../../src/runtime/runtime-holder.js';
+import { createRuntime } from '../../../src/runtime/sessions-runtime.js';
 
 const telemetry = installTestTelemetry();
 const SECRET = 'boundary-secret-boundary-secret-0123456789';
@@ -335,4 +339,132 @@ describe('a thread that is never written keeps its ID through its tokens', () =>
     assert.notEqual(replayed.threadId, first.threadId, 'the old token, sent again, does not bring it back');
     assert.notEqual(replayed.threadId, replacement);
   });
+});
+
+test('the thread cookie is Secure over https, and behind a trusted proxy that says https; not otherwise', async () => {
+  const cookieOf = async (hono: Hono<Env>, url: string, headers: Record<string, string> = {}) =>
+    (await hono.request(url, { headers })).headers.get('set-cookie') ?? '';
+  const trusting = app({ trustProxy: true });
+  assert.match(await cookieOf(plain, 'https://example.test/'), /; Secure/);
+  assert.doesNotMatch(await cookieOf(plain, 'http://example.test/'), /Secure/);
+  assert.doesNotMatch(
+    await cookieOf(plain, 'http://example.test/', { 'x-forwarded-proto': 'https' }),
+    /Secure/,
+    'the proxy header is not believed by default',
+  );
+  assert.match(await cookieOf(trusting, 'http://example.test/', { 'x-forwarded-proto': 'https' }), /; Secure/);
+  assert.match(await cookieOf(trusting, 'http://example.test/', { 'x-forwarded-proto': ' HTTPS , http' }), /; Secure/);
+  assert.doesNotMatch(
+    await cookieOf(trusting, 'http://example.test/', { 'x-forwarded-proto': 'http, https' }),
+    /Secure/,
+    'only the first value (the client side) counts',
+  );
+  assert.doesNotMatch(await cookieOf(trusting, 'http://example.test/'), /Secure/);
+  assert.match(await cookieOf(trusting, 'https://example.test/', { 'x-forwarded-proto': 'http' }), /; Secure/);
+});
+
+test('responses carrying a thread token are private, no-store unless the app says otherwise', async () => {
+  const hono = new Hono<Env>();
+  hono.use(sessions({ threadStore: store, secret: SECRET }));
+  hono.get('/plain', (c) => c.json({ ok: true }));
+  hono.get('/own-header', (c) => {
+    c.header('Cache-Control', 'public, max-age=60');
+    return c.json({ ok: true });
+  });
+  hono.get('/own-response', () => new Response('{}', { headers: { 'cache-control': 'max-age=5' } }));
+  hono.get('/bare-response', () => new Response('{}'));
+  hono.get('/fails', () => {
+    throw new Error('boom');
+  });
+  const cacheControl = async (path: string) => {
+    const response = await hono.request(path);
+    assert.ok(response.headers.get('x-thread-id'), `${path} carries the token`);
+    return response.headers.get('cache-control');
+  };
+  assert.equal(await cacheControl('/plain'), 'private, no-store');
+  assert.equal(await cacheControl('/own-header'), 'public, max-age=60');
+  assert.equal(await cacheControl('/own-response'), 'max-age=5');
+  assert.equal(await cacheControl('/bare-response'), 'private, no-store');
+  assert.equal(await cacheControl('/fails'), 'private, no-store');
+});
+
+test("the cookie's Max-Age follows the configured thread TTL", async (t) => {
+  setRuntime(createRuntime({ threadStore: store, logger: telemetry.runtime.logger, threadTtlMs: 90_500 }));
+  t.after(() => setRuntime(telemetry.runtime));
+  const response = await app().request('/');
+  assert.match(response.headers.get('set-cookie') ?? '', /Max-Age=91;/);
+});
+
+test('10,000 bad requests write a handful of warning records, and the next one tells how many were suppressed', async (t) => {
+  let now = 1_000_000;
+  setRuntime(
+    createRuntime({
+      threadStore: store,
+      logger: telemetry.runtime.logger,
+      threadTtlMs: telemetry.runtime.threadTtlMs,
+      warnings: new RateLimitedWarnings(60_000, () => now),
+    }),
+  );
+  t.after(() => setRuntime(telemetry.runtime));
+  telemetry.logs.reset();
+  const token = new ThreadTokenCodec(SECRET).sign(newThreadId());
+  const forged = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+  for (let i = 0; i < 10_000; i++) {
+    const response = await plain.request('/metadata', {
+      method: 'POST',
+      headers: { 'x-thread-id': i % 2 === 0 ? forged : `garbage-${i}`, baggage: `session.id=${newSessionId()}` },
+      body: JSON.stringify({ password: `Bearer ${'x'.repeat(20)}${i}` }),
+    });
+    assert.equal(response.status, 200);
+  }
+  const records = () => telemetry.logs.getFinishedLogRecords().filter((record) => record.severityText === 'warn');
+  assert.equal(records().length, 3, 'one each: forged token, rejected baggage claim, refused metadata');
+
+  now += 60_000;
+  await plain.request('/', { headers: { 'x-thread-id': forged } });
+  const last = records().at(-1);
+  assert.match(String(last?.body), /malformed or badly signed/);
+  assert.equal(last?.attributes['suppressed'], 9_999);
+});
+
+test('a trustInbound that throws trusts no one, reported to diag at most once a minute with the count', async (t) => {
+  let now = 1_000_000;
+  setRuntime(
+    createRuntime({
+      threadStore: store,
+      logger: telemetry.runtime.logger,
+      threadTtlMs: telemetry.runtime.threadTtlMs,
+      warnings: new RateLimitedWarnings(60_000, () => now),
+    }),
+  );
+  const reported: string[] = [];
+  const record = (message: string): void => void reported.push(message);
+  diag.setLogger(
+    { error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} },
+    DiagLogLevel.WARN,
+  );
+  t.after(() => {
+    diag.disable();
+    setRuntime(telemetry.runtime);
+  });
+  const caller = { sessionId: newSessionId(), threadId: newThreadId() };
+  const throwing = app({
+    trustInbound: () => {
+      throw new Error('bug in the predicate');
+    },
+  });
+  for (let i = 0; i < 100; i++) {
+    const response = await throwing.request('/', {
+      headers: { baggage: `session.id=${caller.sessionId},session.thread_id=${caller.threadId}` },
+    });
+    assert.equal(response.status, 200);
+    assert.notEqual(((await response.json()) as { sessionId: string }).sessionId, caller.sessionId);
+  }
+  assert.deepEqual(reported, ['otel-sessions: trustInbound threw; the request was treated as untrusted']);
+  now += 60_000;
+  await throwing.request('/');
+  assert.equal(
+    reported.at(-1),
+    'otel-sessions: trustInbound threw; the request was treated as untrusted (and 99 more since the last report)',
+  );
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import Transport from 'winston-transport';
+import { RateLimitedWarnings } from '../../../src/internal/rate-limited-warning.js';
 import { createLogger } from '../../../src/logging/create-logger.js';
 import { createRuntime } from '../../../src/runtime/sessions-runtime.js';
 import { runSession } from '../../../src/session/session-runner.js';
@@ -22,9 +23,29 @@ class Capture extends Transport {
   }
 }
 
-function runtimeWith(store: ThreadStore) {
+function runtimeWith(store: ThreadStore, warnings?: RateLimitedWarnings) {
   const logger = createLogger({ console: false, transports: [new Capture()] });
-  return createRuntime({ threadStore: store, logger, threadTtlMs: 3_600_000 });
+  return createRuntime({ threadStore: store, logger, threadTtlMs: 3_600_000, warnings });
+}
+
+/** Eight sessions writing 300 KiB each to one thread at once, all written before any saves; resolves with the thread. */
+async function eightAtOnce(runtime: ReturnType<typeof runtimeWith>): Promise<string> {
+  const threadId = await turn(runtime, undefined, (session) => session.thread.state.set('start', true));
+  let arrived = 0;
+  let allArrived!: () => void;
+  const barrier = new Promise<void>((resolve) => (allArrived = resolve));
+  const big = 'x'.repeat(300 * 1024);
+  logged.length = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, (_, n) =>
+      turn(runtime, threadId, async (session) => {
+        await session.thread.state.set(`part${n}`, big);
+        if (++arrived === 8) allArrived();
+        await barrier;
+      }),
+    ),
+  );
+  return threadId;
 }
 
 /** One turn of a conversation: a session continuing `threadId` (when given) that runs `work`. */
@@ -48,24 +69,10 @@ function turn(
 
 test('8 concurrent sessions each writing 300 KiB to one thread: the store refuses what passes 1 MiB, the session logs it, the thread stays writable', async () => {
   const store = new MemoryThreadStore({ maxThreadBytes: 1024 * 1024 });
-  const runtime = runtimeWith(store);
-  const threadId = await turn(runtime, undefined, (session) => session.thread.state.set('start', true));
-
+  // Every refusal logged (no rate limit), to count them.
+  const runtime = runtimeWith(store, new RateLimitedWarnings(0));
   // Every session has written before any of them saves: each alone is well within the cap.
-  let arrived = 0;
-  let allArrived!: () => void;
-  const barrier = new Promise<void>((resolve) => (allArrived = resolve));
-  const big = 'x'.repeat(300 * 1024);
-  logged.length = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, (_, n) =>
-      turn(runtime, threadId, async (session) => {
-        await session.thread.state.set(`part${n}`, big);
-        if (++arrived === 8) allArrived();
-        await barrier;
-      }),
-    ),
-  );
+  const threadId = await eightAtOnce(runtime);
 
   const stored = await store.load(threadId);
   assert.equal(Object.keys(stored?.state ?? {}).length, 1 + 3, 'start and three parts of 300 KiB');
@@ -85,6 +92,17 @@ test('8 concurrent sessions each writing 300 KiB to one thread: the store refuse
   const later = await turn(runtime, threadId, (session) => session.thread.state.set('note', 'small writes still work'));
   assert.equal(later, threadId);
   assert.equal((await store.load(threadId))?.state['note'], 'small writes still work');
+  await store.close();
+});
+
+test('refused thread saves are logged at most once a minute: five refusals, one record', async () => {
+  const store = new MemoryThreadStore({ maxThreadBytes: 1024 * 1024 });
+  await eightAtOnce(runtimeWith(store));
+  const refusals = logged.filter((record) =>
+    String(record['message']).startsWith("The session's thread changes were not saved"),
+  );
+  assert.equal(refusals.length, 1);
+  assert.equal(refusals[0]?.['suppressed'], undefined, 'the first of its kind suppressed nothing before it');
   await store.close();
 });
 
