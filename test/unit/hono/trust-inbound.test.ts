@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Hono } from 'hono';
-import { MemoryThreadStore, newSessionId, newThreadId, type Env } from '../../src/index.js';
-import { sessions } from '../../src/hono.js';
-import { installTestTelemetry } from '../support/otel.js';
+import { MemoryThreadStore, newSessionId, newThreadId, type Env } from '../../../src/index.js';
+import { sessions } from '../../../src/hono.js';
+import { installTestTelemetry } from '../../support/otel.js';
 
 const telemetry = installTestTelemetry();
 const SECRET = 'trust-rules-secret-trust-rules-secret-0123';
