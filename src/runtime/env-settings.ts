@@ -23,6 +23,7 @@ export interface EnvSettings {
   secret: string | undefined;
   logLevel: string | undefined;
   logToConsole: boolean | undefined;
+  logSpanEvents: boolean | undefined;
   spanBatch: BatchSettings;
   logBatch: BatchSettings;
 }
@@ -42,6 +43,7 @@ export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
     secret: text(env.OTEL_SESSIONS_SECRET),
     logLevel: text(env.OTEL_SESSIONS_LOG_LEVEL),
     logToConsole: flag('OTEL_SESSIONS_LOG_CONSOLE', env.OTEL_SESSIONS_LOG_CONSOLE),
+    logSpanEvents: flag('OTEL_SESSIONS_LOG_SPAN_EVENTS', env.OTEL_SESSIONS_LOG_SPAN_EVENTS),
     spanBatch: batch('OTEL_BSP', env),
     logBatch: batch('OTEL_BLRP', env),
   };

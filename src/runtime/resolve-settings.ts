@@ -21,6 +21,7 @@ export interface ResolvedSettings {
   secret: string | undefined;
   logLevel: string;
   logToConsole: boolean;
+  logSpanEvents: boolean;
   spanBatch: BatchSettings;
   logBatch: BatchSettings;
   conversationIdAlias: boolean;
@@ -47,6 +48,7 @@ export function resolveSettings(options: RegisterOptions, env: EnvSettings): Res
     secret: env.secret,
     logLevel: options.logLevel ?? env.logLevel ?? 'info',
     logToConsole: options.logToConsole ?? env.logToConsole ?? true,
+    logSpanEvents: options.logSpanEvents ?? env.logSpanEvents ?? true,
     spanBatch: { maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.spanBatch },
     logBatch: { maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.logBatch },
     conversationIdAlias: options.conversationIdAlias ?? false,

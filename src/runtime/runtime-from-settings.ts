@@ -15,7 +15,11 @@ export function runtimeFromSettings(settings: ResolvedSettings, threadStore?: Th
     threadStore:
       threadStore ??
       (settings.redisUrl ? new RedisThreadStore({ url: settings.redisUrl, ttlMs }) : new MemoryThreadStore({ ttlMs })),
-    logger: createLogger({ level: settings.logLevel, console: settings.logToConsole }),
+    logger: createLogger({
+      level: settings.logLevel,
+      console: settings.logToConsole,
+      spanEvents: settings.logSpanEvents,
+    }),
     secret: settings.secret,
     threadTtlMs: ttlMs,
   });

@@ -57,3 +57,20 @@ test('a field named like the event attributes does not replace the severity or m
   assert.equal(event?.attributes?.['log.message'], 'real message');
   assert.equal(event?.attributes?.['log.severity'], 'warn');
 });
+
+test('spanEvents: false sends the log record and adds no event to the span', async () => {
+  telemetry.logs.reset();
+  telemetry.spans.reset();
+  const logger = createLogger({ console: false, spanEvents: false });
+  tracer.startActiveSpan('handler', (span) => {
+    logger.info('only a record', { orderId: 9 });
+    span.end();
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  const [record] = telemetry.logs.getFinishedLogRecords();
+  assert.equal(record?.body, 'only a record');
+  assert.equal(record?.attributes.orderId, 9);
+  const [span] = telemetry.spans.getFinishedSpans();
+  assert.equal(span?.name, 'handler');
+  assert.deepEqual(span?.events, []);
+});

@@ -54,3 +54,9 @@ test('a bad value is warned about, by name, and ignored', () => {
     );
   }
 });
+
+test('OTEL_SESSIONS_LOG_SPAN_EVENTS turns span events of log records on or off', () => {
+  assert.equal(readEnvSettings({ OTEL_SESSIONS_LOG_SPAN_EVENTS: 'false' }).logSpanEvents, false);
+  assert.equal(readEnvSettings({ OTEL_SESSIONS_LOG_SPAN_EVENTS: '1' }).logSpanEvents, true);
+  assert.equal(readEnvSettings({}).logSpanEvents, undefined);
+});
