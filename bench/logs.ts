@@ -57,7 +57,7 @@ import {
   type Variant,
 } from './support/measure.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const ROUNDS = 15;
 const PER_ROUND = 20_000;
 const CHUNK = 500;
 
