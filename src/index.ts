@@ -16,6 +16,7 @@ export { createLogger } from './logging/create-logger.js';
 export type { CreateLoggerOptions } from './logging/create-logger.js';
 export { sessionFormat } from './logging/session-format.js';
 export { OtelLogTransport } from './logging/otel-log-transport.js';
+export type { OtelLogTransportOptions } from './logging/otel-log-transport.js';
 export { createAgent, AgentInputError } from './agent/create-agent.js';
 export type { Agent, AgentConfig } from './agent/create-agent.js';
 export type { AgentContext } from './agent/agent-context.js';

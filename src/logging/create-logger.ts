@@ -13,12 +13,17 @@ export interface CreateLoggerOptions {
   console?: boolean;
   /** More winston transports. @default [] */
   transports?: winston.transport[];
+  /**
+   * Also add each record as a `log` event to its span, for trace views that store no logs
+   * (Jaeger). Off is cheaper when a log backend receives the OTLP log records. @default true
+   */
+  spanEvents?: boolean;
 }
 
 /**
  * A winston logger whose records, and those of its `child()` loggers, carry `session.id`,
  * `session.thread_id`, `trace_id` and `span_id` when written inside a session, and go out
- * through OpenTelemetry (log records, and events on the current span).
+ * through OpenTelemetry (log records, and events on the current span unless `spanEvents` is off).
  *
  * @example
  * const logger = createLogger();
@@ -26,7 +31,10 @@ export interface CreateLoggerOptions {
  */
 export function createLogger(options: CreateLoggerOptions = {}): winston.Logger {
   const w = loadWinston();
-  const transports: winston.transport[] = [new OtelLogTransport(), ...(options.transports ?? [])];
+  const transports: winston.transport[] = [
+    new OtelLogTransport({ spanEvents: options.spanEvents }),
+    ...(options.transports ?? []),
+  ];
   if (options.console ?? true) transports.push(new w.transports.Console());
   const logger = w.createLogger({
     level: options.level ?? 'info',

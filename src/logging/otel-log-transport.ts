@@ -1,6 +1,6 @@
 import { trace, type AttributeValue, type Attributes, logs, SeverityNumber, type Logger } from '@opentelemetry/api';
 import TransportStream from 'winston-transport';
-import { ATTR_LOG_MESSAGE, ATTR_LOG_SEVERITY, LOG_EVENT_NAME } from '../session/semconv.js';
+import { ATTR_LOG_MESSAGE, ATTR_LOG_SEVERITY, LOG_EVENT_NAME, LOG_SPAN_ID, LOG_TRACE_ID } from '../session/semconv.js';
 import { LOG_CONTEXT, type SessionLogEntry } from './session-format.js';
 
 const SEVERITY: Record<string, SeverityNumber> = {
@@ -13,22 +13,45 @@ const SEVERITY: Record<string, SeverityNumber> = {
   silly: SeverityNumber.TRACE,
 };
 
+/** Options of {@link OtelLogTransport}: winston's transport options, and whether records also become span events. */
+export interface OtelLogTransportOptions extends TransportStream.TransportStreamOptions {
+  /**
+   * Also add each record as a `log` event to the span it was written in, so that trace
+   * views that store no logs (Jaeger) show it in place. Turn it off when a log backend
+   * receives the OTLP log records: each record then costs less, and spans stay small.
+   * @default true
+   */
+  spanEvents?: boolean;
+}
+
 /**
  * A winston transport that sends each record to OpenTelemetry twice over: as a log record
  * through the Logs SDK (exported over OTLP, for log backends behind a collector), and as
  * a `log` event on the span it was written in, so that trace views such as Jaeger's, which
- * store no logs, show it in place. Use it with `sessionFormat()` first in the format.
+ * store no logs, show it in place (unless `spanEvents` is off). Use it with `sessionFormat()`
+ * first in the format.
  */
 export class OtelLogTransport extends TransportStream {
   private readonly otelLogger: Logger = logs.getLogger('otel-sessions');
+  private readonly spanEvents: boolean;
+
+  constructor(options: OtelLogTransportOptions = {}) {
+    const { spanEvents, ...transportOptions } = options;
+    super(transportOptions);
+    this.spanEvents = spanEvents ?? true;
+  }
 
   override log(entry: SessionLogEntry, done: () => void): void {
     try {
       this.emit('logged', entry);
       const { level, message } = entry;
       const ctx = entry[LOG_CONTEXT];
-      const attributes = toAttributes(entry);
       const body = typeof message === 'string' ? message : String(message);
+      const span = ctx === undefined ? undefined : trace.getSpan(ctx);
+      const recording = this.spanEvents && span?.isRecording() === true;
+      // The record's and the event's attributes in one pass over the entry, no spread.
+      const eventAttributes: Attributes | undefined = recording ? {} : undefined;
+      const attributes = toAttributes(entry, span !== undefined, eventAttributes);
       this.otelLogger.emit({
         severityNumber: SEVERITY[level] ?? SeverityNumber.UNSPECIFIED,
         severityText: level,
@@ -36,9 +59,10 @@ export class OtelLogTransport extends TransportStream {
         attributes,
         ...(ctx === undefined ? {} : { context: ctx }),
       });
-      const span = ctx === undefined ? undefined : trace.getSpan(ctx);
-      if (span?.isRecording()) {
-        span.addEvent(LOG_EVENT_NAME, { ...attributes, [ATTR_LOG_SEVERITY]: level, [ATTR_LOG_MESSAGE]: body });
+      if (eventAttributes !== undefined) {
+        eventAttributes[ATTR_LOG_SEVERITY] = level;
+        eventAttributes[ATTR_LOG_MESSAGE] = body;
+        span!.addEvent(LOG_EVENT_NAME, eventAttributes);
       }
     } catch {
       // Telemetry never breaks logging.
@@ -47,13 +71,23 @@ export class OtelLogTransport extends TransportStream {
   }
 }
 
-/** The record's own fields as OTel attributes: primitives as they are, the rest as JSON. */
-function toAttributes(entry: SessionLogEntry): Attributes {
+/**
+ * The record's own fields as OTel attributes: primitives as they are, the rest as JSON; also
+ * written into `also` when given. Inside a span, not the format's `trace_id` and `span_id`:
+ * an OTel log record carries its trace and span natively (from the context), and an event
+ * is on its span.
+ */
+function toAttributes(entry: SessionLogEntry, inSpan: boolean, also: Attributes | undefined): Attributes {
   const attributes: Attributes = {};
   for (const key of Object.keys(entry)) {
     // The record carries its own time; an undefined field is no field.
-    if (key === 'level' || key === 'message' || key === 'timestamp' || entry[key] === undefined) continue;
-    attributes[key] = toAttributeValue(entry[key]);
+    if (key === 'level' || key === 'message' || key === 'timestamp') continue;
+    if (inSpan && (key === LOG_TRACE_ID || key === LOG_SPAN_ID)) continue;
+    const value = entry[key];
+    if (value === undefined) continue;
+    const attribute = toAttributeValue(value);
+    attributes[key] = attribute;
+    if (also !== undefined) also[key] = attribute;
   }
   return attributes;
 }

@@ -32,6 +32,7 @@ export interface EnvSettings {
   production: boolean;
   logLevel: string | undefined;
   logToConsole: boolean | undefined;
+  logSpanEvents: boolean | undefined;
   spanBatch: BatchSettings;
   logBatch: BatchSettings;
 }
@@ -62,6 +63,7 @@ export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
     production: text(env.NODE_ENV) === 'production',
     logLevel: text(env.OTEL_SESSIONS_LOG_LEVEL),
     logToConsole: flag('OTEL_SESSIONS_LOG_CONSOLE', env.OTEL_SESSIONS_LOG_CONSOLE),
+    logSpanEvents: flag('OTEL_SESSIONS_LOG_SPAN_EVENTS', env.OTEL_SESSIONS_LOG_SPAN_EVENTS),
     spanBatch: batch('OTEL_BSP', env),
     logBatch: batch('OTEL_BLRP', env),
   };

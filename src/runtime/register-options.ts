@@ -52,6 +52,13 @@ export interface RegisterOptions {
   logLevel?: string;
   /** Whether that logger also writes JSON lines to stdout. @default OTEL_SESSIONS_LOG_CONSOLE, else true */
   logToConsole?: boolean;
+  /**
+   * Whether that logger also adds each record as a `log` event to its span, so that Jaeger
+   * (which stores no logs) shows it. Turn it off when a log backend receives the OTLP log
+   * records: a record then costs less, and spans stay small.
+   * @default OTEL_SESSIONS_LOG_SPAN_EVENTS, else true
+   */
+  logSpanEvents?: boolean;
   /** Flush on SIGTERM, SIGINT and before exit. @default true */
   flushOnExit?: boolean;
   /** Print OpenTelemetry warnings and errors to stderr. @default true */

@@ -24,6 +24,7 @@ export interface ResolvedSettings {
   production: boolean;
   logLevel: string;
   logToConsole: boolean;
+  logSpanEvents: boolean;
   spanBatch: BatchSettings;
   logBatch: BatchSettings;
   conversationIdAlias: boolean;
@@ -54,6 +55,7 @@ export function resolveSettings(options: RegisterOptions, env: EnvSettings): Res
     production: env.production,
     logLevel: options.logLevel ?? env.logLevel ?? 'info',
     logToConsole: options.logToConsole ?? env.logToConsole ?? true,
+    logSpanEvents: options.logSpanEvents ?? env.logSpanEvents ?? true,
     spanBatch: { maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.spanBatch },
     logBatch: { maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.logBatch },
     conversationIdAlias: options.conversationIdAlias ?? false,

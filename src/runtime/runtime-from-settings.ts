@@ -20,7 +20,9 @@ export function runtimeFromSettings(
   { persistent = false }: { persistent?: boolean } = {},
 ): SessionsRuntime {
   // Made on first use: by then an SDK started after this call has instrumented winston.
-  const logger = once(() => createLogger({ level: settings.logLevel, console: settings.logToConsole }));
+  const logger = once(() =>
+    createLogger({ level: settings.logLevel, console: settings.logToConsole, spanEvents: settings.logSpanEvents }),
+  );
   return createRuntime({
     threadStore: threadStore ?? defaultThreadStore(settings, persistent),
     maxThreadBytes: settings.maxThreadBytes,

@@ -72,3 +72,9 @@ test('a short OTEL_SESSIONS_SECRET is not ignored: it fails at once, saying how 
   assert.equal(readEnvSettings({ NODE_ENV: 'production' }).production, true);
   assert.equal(readEnvSettings({ NODE_ENV: 'development' }).production, false);
 });
+
+test('OTEL_SESSIONS_LOG_SPAN_EVENTS turns span events of log records on or off', () => {
+  assert.equal(readEnvSettings({ OTEL_SESSIONS_LOG_SPAN_EVENTS: 'false' }).logSpanEvents, false);
+  assert.equal(readEnvSettings({ OTEL_SESSIONS_LOG_SPAN_EVENTS: '1' }).logSpanEvents, true);
+  assert.equal(readEnvSettings({}).logSpanEvents, undefined);
+});
