@@ -22,8 +22,10 @@ function spawnCli(
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
+    // Neither colour variable, not even empty: Node 22 warns on stderr when both are set.
+    const { NO_COLOR: _noColor, FORCE_COLOR: _forceColor, ...inherited } = process.env;
     const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...argv], {
-      env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...env },
+      env: { ...inherited, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -22,6 +22,12 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { SpoolingLogRecordExporter } from '../../../src/export/spooling-log-record-exporter.js';
 import { SpoolingSpanExporter } from '../../../src/export/spooling-span-exporter.js';
+
+// The spool's timers are unref'd (they must never hold a process open). On Node 22, node:test
+// ends a test whose only pending work is such a timer ("the event loop has already resolved"):
+// a ref'd timer for this file's duration keeps the loop running.
+const keepAlive = setInterval(() => {}, 60_000);
+after(() => clearInterval(keepAlive));
 
 const messages: string[] = [];
 beforeEach(() => {
