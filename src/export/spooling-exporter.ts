@@ -1,0 +1,54 @@
+import type { ExportResult } from '@opentelemetry/core';
+import { BatchSpool, type SpoolContents, type SpoolOptions } from './batch-spool.js';
+import { exportThrough, shutdownWithin, type ItemExporter } from './export-through.js';
+import type { SpoolCodec } from './spool-codec.js';
+
+/**
+ * What `SpoolingSpanExporter` and `SpoolingLogRecordExporter` share: any exporter of `T`
+ * made durable by a spool on disk. See {@link SpoolingSpanExporter}. @internal
+ */
+export abstract class SpoolingExporter<T> {
+  /** Where the wrapped exporter sends, as given in the options. */
+  readonly target: string | undefined;
+  private readonly spool: BatchSpool<T>;
+
+  protected constructor(
+    readonly exporter: ItemExporter<T>,
+    options: SpoolOptions,
+    codec: SpoolCodec<T>,
+  ) {
+    this.target = options.target;
+    this.spool = new BatchSpool(options, codec, (items) => exportThrough(exporter, items));
+  }
+
+  /** Writes the batch to disk, then acknowledges it; it is sent in the background. */
+  export(items: T[], resultCallback: (result: ExportResult) => void): void {
+    resultCallback(this.spool.add(items));
+  }
+
+  /** Batches are on disk once acknowledged: nothing to wait for. */
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Resolves `true` once everything exported so far reached the collector, `false` after `timeoutMs`. */
+  whenSent(timeoutMs: number): Promise<boolean> {
+    return this.spool.whenSent(timeoutMs);
+  }
+
+  /** What waits to be sent. */
+  get pending(): SpoolContents {
+    return this.spool.contents;
+  }
+
+  /** Stops sending at once; what was not accepted stays on disk, and a message says how much. */
+  stopSending(): void {
+    this.spool.close();
+  }
+
+  /** Stops sending (what is unsent stays on disk) and shuts the wrapped exporter down, waiting for it 200 ms at most. */
+  shutdown(): Promise<void> {
+    this.spool.close();
+    return shutdownWithin(this.exporter, 200);
+  }
+}
