@@ -255,6 +255,8 @@ async function run(): Promise<void> {
         ? childEnv({
             OTEL_SERVICE_NAME: 'bench-adopter',
             OTEL_EXPORTER_OTLP_ENDPOINT: `${sinkUrl}/${spec.sink}`,
+            // OTLP/JSON, as (a)'s exporter posts it: the same wire format in every variant.
+            OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
             OTEL_SESSIONS_SECRET: SECRET,
           })
         : childEnv({ BENCH_SINK_URL: sinkUrl });

@@ -143,7 +143,8 @@ async function run(): Promise<void> {
   try {
     for (const spec of VARIANTS) {
       const child = await Child.start(spec.name, spec.script, {
-        env: spec.sink ? { ...env, BENCH_SINK_URL: sinkUrl } : env,
+        // OTLP/JSON in both telemetry variants, as the bare one's exporter posts it.
+        env: spec.sink ? { ...env, BENCH_SINK_URL: sinkUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } : env,
       });
       servers.push({ spec, child, url: `http://127.0.0.1:${child.port}`, tokens: [], requests: 0 });
     }
