@@ -1,3 +1,7 @@
+import type {
+  OtlpJsonAnyValue as OtlpAnyValue,
+  OtlpJsonKeyValue as OtlpKeyValue,
+} from '../../export/otlp-json-values.js';
 import type { FieldValue, Fields, LogEntry, SpanEntry, SpanEventEntry, SpanStatus } from '../model.js';
 
 /** Keeps only the records whose attribute `key` equals `value`. */
@@ -13,19 +17,6 @@ export interface DecodedLine {
 }
 
 /* The OTLP-JSON shapes read here: every field optional, since the line comes from a file. */
-interface OtlpKeyValue {
-  key?: string;
-  value?: OtlpAnyValue;
-}
-interface OtlpAnyValue {
-  stringValue?: string;
-  boolValue?: boolean;
-  intValue?: number | string;
-  doubleValue?: number | string;
-  bytesValue?: string;
-  arrayValue?: { values?: OtlpAnyValue[] };
-  kvlistValue?: { values?: OtlpKeyValue[] };
-}
 interface OtlpResource {
   attributes?: OtlpKeyValue[];
 }
