@@ -240,6 +240,28 @@ function checkTelemetry(found: Map<VariantSpec, Telemetry>): string[] {
   return warnings;
 }
 
+/**
+ * How a variant's server process starts: the environment and Node options. Variants with
+ * otel-sessions start with its register entry and export OTLP/JSON to `endpoint`, the wire
+ * format (a)'s exporter posts; (a) gets the sink's URL for its own SDK.
+ */
+export function variantProcess(
+  sessions: boolean,
+  endpoint: string,
+  sinkUrl: string,
+): { env: NodeJS.ProcessEnv; execArgv: string[] } {
+  if (!sessions) return { env: childEnv({ BENCH_SINK_URL: sinkUrl }), execArgv: ['--import', 'tsx'] };
+  return {
+    env: childEnv({
+      OTEL_SERVICE_NAME: 'bench-adopter',
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_SESSIONS_SECRET: SECRET,
+    }),
+    execArgv: ['--import', import.meta.resolve('otel-sessions/register'), '--import', 'tsx'],
+  };
+}
+
 export async function main(): Promise<void> {
   await withChildren(run);
 }
@@ -247,20 +269,10 @@ export async function main(): Promise<void> {
 async function run(): Promise<void> {
   const sink = await Child.start('otlp sink', 'otlp-sink.ts', { env: childEnv({}) });
   const sinkUrl = `http://127.0.0.1:${sink.port}`;
-  const register = import.meta.resolve('otel-sessions/register');
   const servers: Server[] = [];
   try {
     for (const spec of VARIANTS) {
-      const env = spec.sessions
-        ? childEnv({
-            OTEL_SERVICE_NAME: 'bench-adopter',
-            OTEL_EXPORTER_OTLP_ENDPOINT: `${sinkUrl}/${spec.sink}`,
-            // OTLP/JSON, as (a)'s exporter posts it: the same wire format in every variant.
-            OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-            OTEL_SESSIONS_SECRET: SECRET,
-          })
-        : childEnv({ BENCH_SINK_URL: sinkUrl });
-      const execArgv = spec.sessions ? ['--import', register, '--import', 'tsx'] : ['--import', 'tsx'];
+      const { env, execArgv } = variantProcess(spec.sessions, `${sinkUrl}/${spec.sink}`, sinkUrl);
       const child = await Child.start(spec.label, spec.script, { env, execArgv, stdout: 'drain' });
       const server: Server = {
         spec,

@@ -9,7 +9,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { conversation } from './adopter.js';
+import { conversation, variantProcess } from './adopter.js';
 import { Child, childEnv, withChildren } from './support/children.js';
 import { load } from './support/load.js';
 import { runIfMain } from './support/measure.js';
@@ -107,16 +107,8 @@ export async function main(): Promise<void> {
   await withChildren(async () => {
     const sink = await Child.start('otlp sink', 'otlp-sink.ts', { env: childEnv({}) });
     const sinkUrl = `http://127.0.0.1:${sink.port}`;
-    const sessions = variant !== 'a';
-    const env = sessions
-      ? childEnv({
-          OTEL_SERVICE_NAME: 'bench-adopter',
-          OTEL_EXPORTER_OTLP_ENDPOINT: `${sinkUrl}/profile`,
-          OTEL_SESSIONS_SECRET: 'bench-adopter-secret-0123456789abcdef',
-        })
-      : childEnv({ BENCH_SINK_URL: sinkUrl });
-    const profiling = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx'];
-    const execArgv = sessions ? ['--import', import.meta.resolve('otel-sessions/register'), ...profiling] : profiling;
+    const { env, execArgv: variantArgv } = variantProcess(variant !== 'a', `${sinkUrl}/profile`, sinkUrl);
+    const execArgv = ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...variantArgv];
     const child = await Child.start(`(${variant})`, script, { env, execArgv, stdout: 'drain' });
     const url = `http://127.0.0.1:${child.port}`;
     const counter = { continued: 0, threaded: 0 };
