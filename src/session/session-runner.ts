@@ -214,9 +214,11 @@ async function saveThread(session: Session, runtime: SessionsRuntime): Promise<v
     changes.deleted.length > 0 ||
     Object.keys(changes.set).length > 0 ||
     changes.metadata !== undefined;
+  // Nothing to write: the load and the session's spans already marked the thread's activity.
+  if (!writes) return;
   const notSaved = (reason: string): void => {
     // One line per session (its waitUntil work may save a second time); the outage itself is told once.
-    if (!writes || reportedUnsaved.has(session)) return;
+    if (reportedUnsaved.has(session)) return;
     reportedUnsaved.add(session);
     runtime.logger.warn(`The session's thread changes were not saved: ${reason}`, {
       'session.id': session.id,

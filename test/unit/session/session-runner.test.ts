@@ -132,6 +132,22 @@ class FlakyStore implements ThreadStore {
   close = (): Promise<void> => this.inner.close();
 }
 
+test('a session that writes nothing to its thread does not call the store to save', async () => {
+  const store = new FlakyStore();
+  const saves: string[] = [];
+  const save = store.save;
+  store.save = async (id, changes) => (saves.push(id), save(id, changes));
+  const runtime = runtimeWith(store);
+  const threadId = await turn(runtime, undefined, (session) => session.thread.state.set('turns', 1));
+  assert.deepEqual(saves, [threadId]);
+  // Reads only, on a new thread and on the stored one: no save; the stored thread is kept.
+  await turn(runtime, undefined, async (session) => void (await session.thread.state.get('turns')));
+  await turn(runtime, threadId, async (session) => void (await session.thread.state.get('turns')));
+  await runtime.running.waitForRunningSessions(5000);
+  assert.deepEqual(saves, [threadId]);
+  assert.equal((await store.inner.load(threadId))?.state.turns, 1);
+});
+
 test('a store outage never replaces a thread: same ID, state marked unavailable, writes reported once per session, continued after', async () => {
   const store = new FlakyStore();
   const runtime = runtimeWith(store);
