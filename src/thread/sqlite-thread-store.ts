@@ -92,6 +92,13 @@ export class SqliteThreadStore implements ThreadStore {
   /** The database file. */
   readonly path: string;
   private readonly ttlMs: number;
+  /**
+   * A load renews a thread's expiry only when it was last renewed longer ago than this
+   * (a tenth of the TTL, at most a minute), so that most loads take no write lock: the
+   * session's spans renew it again within a second (`ThreadActivitySpanProcessor`), and its
+   * save when it writes.
+   */
+  private readonly renewSlackMs: number;
   private readonly maxThreadBytes: number;
   private readonly clock: Clock;
   private readonly db: SqliteDatabase;
@@ -106,6 +113,7 @@ export class SqliteThreadStore implements ThreadStore {
    */
   constructor(options: SqliteThreadStoreOptions = {}) {
     this.ttlMs = positiveInteger('ttlMs', options.ttlMs ?? DEFAULT_THREAD_TTL_MS);
+    this.renewSlackMs = Math.min(60_000, this.ttlMs / 10);
     this.maxThreadBytes = positiveInteger('maxThreadBytes', options.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES);
     const busyTimeoutMs = positiveInteger('busyTimeoutMs', options.busyTimeoutMs ?? 5000);
     this.clock = options.clock ?? systemClock;
@@ -130,23 +138,34 @@ export class SqliteThreadStore implements ThreadStore {
   }
 
   async load(threadId: string): Promise<ThreadSnapshot | undefined> {
-    const { snapshot, expired } = this.transaction('load', () => {
+    // Most loads only read: a thread that is not there, or a live one whose expiry was
+    // renewed a moment ago (by the last save or touch). Those take no write lock.
+    const read = this.transaction('load', 'read', () => {
       const now = this.clock();
-      const row = this.sql.renew.get(now + this.ttlMs, threadId, now);
+      const row = this.sql.threadWithExpiry.get(threadId);
       if (!row) {
-        const expired = this.removeIfExpired(threadId, now);
         const destroyed = this.sql.tombstone.get(threadId, now) !== undefined;
-        return { snapshot: destroyed ? { state: {}, metadata: {}, destroyed } : undefined, expired };
+        return { snapshot: destroyed ? { state: {}, metadata: {}, destroyed } : undefined, stale: false };
       }
+      const expiresAt = Number(row['expires_at']);
+      if (expiresAt <= now) return { snapshot: undefined, stale: true };
       const entries: Array<[string, JsonValue]> = this.sql.stateOf
         .all(threadId)
         .map((entry) => [entry['key'] as string, JSON.parse(entry['value'] as string) as JsonValue]);
       const metadata = JSON.parse(row['metadata'] as string) as Record<string, JsonValue>;
       // fromEntries defines own properties: a key named "__proto__" stays a plain key.
-      return { snapshot: { state: Object.fromEntries(entries), metadata }, expired: false };
+      const snapshot = { state: Object.fromEntries(entries), metadata };
+      return { snapshot, stale: expiresAt < now + this.ttlMs - this.renewSlackMs };
+    });
+    if (!read.stale) return read.snapshot;
+    // Expired (removed now, and reported), or live and due for renewal: one write transaction.
+    const { renewed, expired } = this.transaction('load', 'write', () => {
+      const now = this.clock();
+      if (this.sql.renew.get(now + this.ttlMs, threadId, now)) return { renewed: true, expired: false };
+      return { renewed: false, expired: this.removeIfExpired(threadId, now) };
     });
     if (expired) this.emit(threadId, 'expired');
-    return snapshot;
+    return renewed ? read.snapshot : undefined;
   }
 
   /**
@@ -162,7 +181,7 @@ export class SqliteThreadStore implements ThreadStore {
     const metadataText = changes.metadata ? encodeJsonValue('thread metadata', changes.metadata) : undefined;
     const writes = texts.length > 0 || metadataText !== undefined;
 
-    const expired = this.transaction('save', () => {
+    const expired = this.transaction('save', 'write', () => {
       const now = this.clock();
       const row = this.sql.thread.get(threadId, now);
       const expired = row ? false : this.removeIfExpired(threadId, now);
@@ -184,14 +203,14 @@ export class SqliteThreadStore implements ThreadStore {
 
   async touch(threadIds: readonly string[]): Promise<void> {
     if (threadIds.length === 0) return;
-    this.transaction('touch', () => {
+    this.transaction('touch', 'write', () => {
       const now = this.clock();
       for (const threadId of threadIds) this.sql.renew.get(now + this.ttlMs, threadId, now);
     });
   }
 
   async destroy(threadId: string): Promise<boolean> {
-    const { existed, expired } = this.transaction('destroy', () => {
+    const { existed, expired } = this.transaction('destroy', 'write', () => {
       const now = this.clock();
       const row = this.sql.removeThread.get(threadId);
       if (row) this.sql.clearState.run(threadId);
@@ -211,7 +230,7 @@ export class SqliteThreadStore implements ThreadStore {
   /** Removes every expired thread from the file now (also done on a timer); reports each to `onGone`. */
   purge(): void {
     for (;;) {
-      const ids = this.transaction('purge', () => {
+      const ids = this.transaction('purge', 'write', () => {
         const ids = this.sql.expired.all(this.clock(), PURGE_BATCH).map((row) => row['thread_id'] as string);
         for (const threadId of ids) {
           this.sql.removeThread.get(threadId);
@@ -250,14 +269,15 @@ export class SqliteThreadStore implements ThreadStore {
   }
 
   /**
-   * Runs `body` in one write transaction (`BEGIN IMMEDIATE`: takes the write lock first, so
-   * that two processes never deadlock upgrading a read). Any error rolls it back; SQLite's
-   * own failures (busy past the timeout, disk full, I/O) become `ThreadStoreUnavailableError`.
+   * Runs `body` in one transaction: a write transaction takes the write lock first (`BEGIN
+   * IMMEDIATE`, so that two processes never deadlock upgrading a read); a read transaction
+   * sees one snapshot and takes no lock. Any error rolls it back; SQLite's own failures (busy
+   * past the timeout, disk full, I/O) become `ThreadStoreUnavailableError`.
    */
-  private transaction<T>(what: string, body: () => T): T {
+  private transaction<T>(what: string, mode: 'read' | 'write', body: () => T): T {
     if (this.closed) throw new Error(`otel-sessions: thread store ${what} after close()`);
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN');
     } catch (error) {
       throw unavailable(what, error);
     }
@@ -285,6 +305,8 @@ function prepareStatements(db: SqliteDatabase) {
   return {
     /** (expires_at, thread_id, now) -> metadata of a live thread, whose expiry it renews. */
     renew: prepare('UPDATE threads SET expires_at = ? WHERE thread_id = ? AND expires_at > ? RETURNING metadata'),
+    /** (thread_id) -> the thread's metadata and expiry, live or expired. */
+    threadWithExpiry: prepare('SELECT metadata, expires_at FROM threads WHERE thread_id = ?'),
     /** (thread_id, now) -> the live thread's metadata. */
     thread: prepare('SELECT metadata FROM threads WHERE thread_id = ? AND expires_at > ?'),
     /** (thread_id, now) -> a row when the thread is there but expired. */

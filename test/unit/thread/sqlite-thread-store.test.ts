@@ -152,6 +152,32 @@ describe('SqliteThreadStore', { skip }, () => {
     await Promise.all([holder.close(), store.close()]);
   });
 
+  test('loads take no write lock unless the expiry is due for renewal: they go on while another process writes', async () => {
+    const path = join(dir, 'reads.sqlite');
+    let now = 1_000_000;
+    const holder = new SqliteThreadStore({ path });
+    const store = new SqliteThreadStore({ path, busyTimeoutMs: 50, ttlMs: 600_000, clock: () => now });
+    await store.save('thrd_a', changes({ set: { a: 1 } }));
+    const db = (holder as unknown as { db: { exec(sql: string): void } }).db;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      // Renewed a moment ago, and unknown threads: read without the lock the other holds.
+      now += 1000;
+      assert.deepEqual((await store.load('thrd_a'))?.state, { a: 1 });
+      assert.equal(await store.load('thrd_unknown'), undefined);
+      // Renewed longer ago than a tenth of the TTL: the load renews it, which needs the lock.
+      now += 120_000;
+      await assert.rejects(store.load('thrd_a'), ThreadStoreUnavailableError);
+    } finally {
+      db.exec('ROLLBACK');
+    }
+    assert.deepEqual((await store.load('thrd_a'))?.state, { a: 1 });
+    // That load renewed it: alive a whole TTL after it, not after the save.
+    now += 600_000 - 1;
+    assert.deepEqual((await store.load('thrd_a'))?.state, { a: 1 });
+    await Promise.all([holder.close(), store.close()]);
+  });
+
   test('close is safe twice; operations after it reject', async () => {
     const { store } = storeWithClock();
     await store.close();
