@@ -63,10 +63,11 @@ const MAX_RETRY_DELAY_MS = 5000;
 const MAX_SEGMENT_BYTES = 4 * 1024 * 1024;
 
 /**
- * The disk spool behind `SpoolingSpanExporter` and `SpoolingLogRecordExporter`: `add` writes a
- * batch to disk and returns (the batch is then acknowledged); a single sender hands the
- * batches, in order, to the wrapped exporter, retries with backoff while it fails, and deletes
- * each one the collector accepted. A batch the collector refuses as malformed is dropped.
+ * The disk spool behind `SpoolingSpanExporter` and `SpoolingLogRecordExporter`: `add` appends a
+ * batch to the spool's live segment file (`SpoolFiles`) and returns (the batch is then
+ * acknowledged); a single sender hands the batches, in order, to the wrapped exporter, retries
+ * with backoff while it fails, and marks each one the collector accepted as done (a segment is
+ * deleted once all its batches are). A batch the collector refuses as malformed is dropped.
  * At-least-once: a batch sent but not acknowledged (a lost answer, a process killed during
  * the send) is sent again.
  * @internal

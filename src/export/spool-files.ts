@@ -226,7 +226,9 @@ export class SpoolFiles {
     const segment = record.segment as Segment;
     segment.pending -= 1;
     segment.kept += 1;
-    if (segment.pending === 0 && !segment.live) this.finish(segment);
+    if (segment.pending > 0) return;
+    if (segment.live) this.armIdle();
+    else this.finish(segment);
   }
 
   /**
@@ -262,7 +264,21 @@ export class SpoolFiles {
         throw error;
       }
       const segment: Segment = { name: mine, fd: undefined, size: 0, pending: 0, kept: 0, live: false, gone: false };
-      const records = this.scan(segment);
+      let records: SpoolRecord[];
+      try {
+        records = this.scan(segment);
+      } catch (error) {
+        diag.warn(
+          `otel-sessions: could not read the spool segment ${join(this.dir, mine)}; left for another process`,
+          error,
+        );
+        try {
+          renameSync(join(this.dir, mine), join(this.dir, baseName(mine)));
+        } catch {
+          // Left claimed: another process claims it once this one ends.
+        }
+        continue;
+      }
       this.held.add(segment);
       this.heldBytes += segment.size;
       segment.pending = records.length;
@@ -272,7 +288,10 @@ export class SpoolFiles {
     return claimed;
   }
 
-  /** The pending records of a claimed segment, from their headers; stops at a torn or unknown record. */
+  /**
+   * The pending records of a claimed segment, from their headers; stops at a torn record, or
+   * at one of an unknown format (the segment is then kept for another process, not deleted).
+   */
   private scan(segment: Segment): SpoolRecord[] {
     const records: SpoolRecord[] = [];
     const fd = openSync(join(this.dir, segment.name), 'r');
@@ -289,11 +308,16 @@ export class SpoolFiles {
           header.readUInt32LE(0) === MAGIC &&
           (state === PENDING || state === DONE) &&
           (encodingByte === JSON_BYTE || encodingByte === PROTOBUF_BYTE);
-        if (!known || offset + HEADER_BYTES + bytes > segment.size) {
-          if (!known)
-            diag.warn(`otel-sessions: the spool segment ${segment.name} holds an unknown record; its rest is skipped`);
+        if (!known) {
+          // Not this format (a later version's?): the segment is given back, not deleted.
+          segment.kept += 1;
+          diag.warn(
+            `otel-sessions: the spool segment ${segment.name} holds a record of an unknown format; it is left on disk`,
+          );
           break;
         }
+        // A record that runs past the end of the file: a write cut short, at the end (segments only grow).
+        if (offset + HEADER_BYTES + bytes > segment.size) break;
         if (state === PENDING) {
           records.push({
             segment,

@@ -404,6 +404,29 @@ describe('SpoolingSpanExporter', () => {
     await after.shutdown();
   });
 
+  it('sends the records before one of an unknown format, and leaves that segment on disk for another process', async () => {
+    const dir = tempDir();
+    const down = new ScriptedExporter();
+    down.mode = 'down';
+    const before = new SpoolingSpanExporter(down, { dir, retryDelayMs: 60_000 });
+    exportNow(before, spans('known', 1));
+    await before.shutdown();
+    const [name] = segmentNames(dir);
+    assert.ok(name);
+    appendFileSync(join(dir, name), Buffer.from('OSP9 a later format, perhaps'));
+
+    const next = new ScriptedExporter();
+    const after = new SpoolingSpanExporter(next, { dir, retryDelayMs: 5 });
+    assert.equal(await after.whenSent(5000), true);
+    assert.deepEqual(next.received, [['known-0']]);
+    assert.deepEqual(segmentNames(dir), [name], 'given back under its own name, not deleted');
+    assert.ok(
+      messages.some((m) => m.includes('unknown format')),
+      messages.join('\n'),
+    );
+    await after.shutdown();
+  });
+
   it('claims only the segments of processes no longer running, and each only once', async () => {
     const dir = tempDir();
     const live = new SpoolingSpanExporter(new ScriptedExporter(), { dir, replayOrphans: false });
