@@ -1,6 +1,7 @@
 /**
  * CPU per exported span, for each OTLP protocol: the official exporter alone against the same
- * exporter behind otel-sessions' disk spool (each batch written to disk, sent, deleted),
+ * exporter behind otel-sessions' disk spool (each batch appended to a segment file, sent,
+ * marked done; sent segments deleted),
  * measured side by side in one run, interleaved round by round; medians and the ratio.
  * The sink runs in another process (bench/apps/export-sink.ts), so only the exporting
  * process's CPU (user + system, `process.cpuUsage()`) is counted.
@@ -27,8 +28,10 @@ import { OTLP_PROTOCOLS, type OtlpProtocol } from '../src/export/otlp-protocol.j
 import { SpoolingSpanExporter } from '../src/export/spooling-span-exporter.js';
 import { BenchCheckError, fmt, median, printTable, runIfMain, verdict } from './support/measure.js';
 
-const ROUNDS = 9;
-const WARMUP_ROUNDS = 2;
+// A round of one variant is ~0.1 s of CPU; the many rounds are what makes the median of
+// per-round ratios steady on a shared machine (the whole bench runs in ~15 s).
+const ROUNDS = 61;
+const WARMUP_ROUNDS = 4;
 /** Batches per variant per round, of BATCH spans each (the batch size otel-sessions uses). */
 const BATCHES = 30;
 const BATCH = 128;

@@ -1,7 +1,7 @@
 import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { SpoolCodec } from './spool-codec.js';
-import { SpoolFiles, type SpoolFile } from './spool-files.js';
+import { SpoolFiles, type SpoolRecord } from './spool-files.js';
 
 /** Options of the spooling exporters (`SpoolingSpanExporter`, `SpoolingLogRecordExporter`). */
 export interface SpoolOptions {
@@ -10,8 +10,9 @@ export interface SpoolOptions {
   /** Where the wrapped exporter sends, for messages to the operator. @default 'the collector' */
   target?: string;
   /**
-   * Most bytes of batches kept on disk while the collector cannot be reached; past it the
-   * oldest batches are dropped, and one message says how many spans or log records were lost.
+   * Most bytes kept on disk (the spool's segment files, sent batches included until their
+   * segment is deleted) while the collector cannot be reached; past it the oldest batches are
+   * dropped, and one message says how many spans or log records were lost.
    * @default 67108864 (64 MiB)
    */
   maxBytes?: number;
@@ -34,7 +35,8 @@ export type SpoolSend<T> = (items: T[]) => Promise<ExportResult>;
 
 interface Entry<T> {
   seq: number;
-  file: SpoolFile | undefined;
+  /** Where the batch is on disk; `undefined` when the disk refused it (kept in memory only). */
+  record: SpoolRecord | undefined;
   bytes: number;
   count: number;
   items: T[] | undefined;
@@ -51,12 +53,21 @@ export interface SpoolContents {
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_MEMORY_BYTES = 8 * 1024 * 1024;
 const MAX_RETRY_DELAY_MS = 5000;
+/**
+ * Largest segment file. Sent batches keep their bytes on disk until their whole segment is
+ * done, and the segment being sent and the live one cannot be freed by dropping batches: an
+ * eighth of the cap each leaves most of the cap to batches waiting. 4 MiB at most, so that
+ * little disk is held by sent batches; a smaller cap gives smaller segments (down to one
+ * batch each, as a cap of a few batches needs).
+ */
+const MAX_SEGMENT_BYTES = 4 * 1024 * 1024;
 
 /**
- * The disk spool behind `SpoolingSpanExporter` and `SpoolingLogRecordExporter`: `add` writes a
- * batch to disk and returns (the batch is then acknowledged); a single sender hands the
- * batches, in order, to the wrapped exporter, retries with backoff while it fails, and deletes
- * each one the collector accepted. A batch the collector refuses as malformed is dropped.
+ * The disk spool behind `SpoolingSpanExporter` and `SpoolingLogRecordExporter`: `add` appends a
+ * batch to the spool's live segment file (`SpoolFiles`) and returns (the batch is then
+ * acknowledged); a single sender hands the batches, in order, to the wrapped exporter, retries
+ * with backoff while it fails, and marks each one the collector accepted as done (a segment is
+ * deleted once all its batches are). A batch the collector refuses as malformed is dropped.
  * At-least-once: a batch sent but not acknowledged (a lost answer, a process killed during
  * the send) is sent again.
  * @internal
@@ -73,6 +84,8 @@ export class BatchSpool<T> {
   private totalBytes = 0;
   private totalItems = 0;
   private memoryBytes = 0;
+  /** Bytes of the batches the disk refused, held in memory only. */
+  private memoryOnlyBytes = 0;
   private sending: Promise<void> | undefined;
   private inFlight: Entry<T> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -87,9 +100,9 @@ export class BatchSpool<T> {
     private readonly codec: SpoolCodec<T>,
     private readonly send: SpoolSend<T>,
   ) {
-    this.files = new SpoolFiles(options.dir);
     this.target = options.target ?? 'the collector';
     this.maxBytes = positive('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES);
+    this.files = new SpoolFiles(options.dir, Math.min(MAX_SEGMENT_BYTES, Math.floor(this.maxBytes / 8)));
     this.maxMemoryBytes = Math.min(
       positive('maxMemoryBytes', options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES),
       this.maxBytes,
@@ -121,9 +134,9 @@ export class BatchSpool<T> {
       diag.error(`otel-sessions: could not encode ${items.length} ${this.codec.what} for the spool`, error);
       return { code: ExportResultCode.FAILED, error: asError(error) };
     }
-    let file: SpoolFile | undefined;
+    let record: SpoolRecord | undefined;
     try {
-      file = this.files.write(data, items.length, this.codec.encoding);
+      record = this.files.write(data, items.length, this.codec.encoding);
     } catch (error) {
       if (!this.warnedDisk) {
         this.warnedDisk = true;
@@ -133,9 +146,15 @@ export class BatchSpool<T> {
         );
       }
     }
-    if (file !== undefined) this.warnedDisk = false;
-    const keep = file === undefined || this.memoryBytes + data.byteLength <= this.maxMemoryBytes;
-    this.push({ seq: ++this.seq, file, bytes: data.byteLength, count: items.length, items: keep ? items : undefined });
+    if (record !== undefined) this.warnedDisk = false;
+    const keep = record === undefined || this.memoryBytes + data.byteLength <= this.maxMemoryBytes;
+    this.push({
+      seq: ++this.seq,
+      record,
+      bytes: data.byteLength,
+      count: items.length,
+      items: keep ? items : undefined,
+    });
     this.enforceCap();
     this.pump();
     return { code: ExportResultCode.SUCCESS };
@@ -182,7 +201,7 @@ export class BatchSpool<T> {
     this.retryTimer = undefined;
     this.files.close();
     this.reportDropped();
-    const onDisk = this.queue.filter((entry) => entry.file !== undefined);
+    const onDisk = this.queue.filter((entry) => entry.record !== undefined);
     const left = onDisk.reduce((sum, entry) => sum + entry.count, 0);
     const lost = this.totalItems - left;
     if (left > 0) {
@@ -197,7 +216,7 @@ export class BatchSpool<T> {
   }
 
   private replayOrphans(): void {
-    let orphans: SpoolFile[];
+    let orphans: SpoolRecord[];
     try {
       orphans = this.files.claimOrphans();
     } catch (error) {
@@ -205,8 +224,8 @@ export class BatchSpool<T> {
       return;
     }
     if (orphans.length === 0) return;
-    for (const file of orphans) {
-      this.push({ seq: ++this.seq, file, bytes: file.bytes, count: file.count, items: undefined });
+    for (const record of orphans) {
+      this.push({ seq: ++this.seq, record, bytes: record.bytes, count: record.count, items: undefined });
     }
     diag.info(
       `otel-sessions: sending ${this.totalItems} ${this.codec.what} that an earlier process left in ${this.files.dir}`,
@@ -220,17 +239,14 @@ export class BatchSpool<T> {
     this.totalBytes += entry.bytes;
     this.totalItems += entry.count;
     if (entry.items !== undefined) this.memoryBytes += entry.bytes;
+    if (entry.record === undefined) this.memoryOnlyBytes += entry.bytes;
   }
 
-  /** Takes an entry off the queue and leaves its file where it is. */
-  private forget(entry: Entry<T>): void {
-    const file = entry.file;
-    entry.file = undefined;
-    this.remove(entry);
-    if (file !== undefined) this.files.release(file.name);
-  }
-
-  private remove(entry: Entry<T>): void {
+  /**
+   * Takes an entry off the queue: its batch is done (sent or dropped), or with `keep`, left
+   * pending on disk for another process.
+   */
+  private remove(entry: Entry<T>, keep = false): void {
     const at = this.queue.indexOf(entry);
     if (at < 0) return;
     this.queue.splice(at, 1);
@@ -238,13 +254,19 @@ export class BatchSpool<T> {
     this.totalItems -= entry.count;
     if (entry.items !== undefined) this.memoryBytes -= entry.bytes;
     entry.items = undefined;
-    if (entry.file !== undefined) this.files.remove(entry.file.name);
+    if (entry.record === undefined) this.memoryOnlyBytes -= entry.bytes;
+    else if (keep) this.files.keep(entry.record);
+    else this.files.done(entry.record);
     this.settleWaiters();
   }
 
-  /** Drops the oldest batches (never the one being sent) while over the cap. */
+  /**
+   * Drops the oldest batches (never the one being sent, nor the newest) while the spool holds
+   * more than its cap: its segments on disk, and the batches the disk refused. Disk is freed a
+   * whole segment at a time, once every batch in it is done.
+   */
   private enforceCap(): void {
-    while (this.totalBytes > this.maxBytes) {
+    while (this.files.bytes + this.memoryOnlyBytes > this.maxBytes) {
       const oldest = this.queue.find((entry) => entry !== this.inFlight && entry !== this.queue.at(-1));
       if (oldest === undefined) break;
       this.droppedItems += oldest.count;
@@ -314,23 +336,25 @@ export class BatchSpool<T> {
     }
   }
 
-  /** The entry's items, from memory or read back from disk; an unreadable file is dropped. */
+  /** The entry's items, from memory or read back from disk; an unreadable batch is dropped. */
   private itemsOf(entry: Entry<T>): T[] | undefined {
     if (entry.items !== undefined) return entry.items;
-    const file = entry.file as SpoolFile;
-    const name = file.name;
+    const record = entry.record as SpoolRecord;
     try {
-      const items = this.codec.readBack(this.files.read(name), file.encoding, file.count);
+      const items = this.codec.readBack(this.files.read(record), record.encoding, record.count);
       if (items !== undefined) return items;
       // Left on disk for a process whose exporter speaks that encoding.
       diag.warn(
-        `otel-sessions: ${file.count} ${this.codec.what} in ${this.files.dir} were spooled as OTLP ${file.encoding}, ` +
+        `otel-sessions: ${record.count} ${this.codec.what} in ${this.files.dir} were spooled as OTLP ${record.encoding}, ` +
           'which this exporter does not send; they stay on disk (`otel-sessions flush-spool` with the protocol they were spooled for sends them)',
       );
-      this.forget(entry);
+      this.remove(entry, true);
       return undefined;
     } catch (error) {
-      diag.error(`otel-sessions: the spool file ${name} in ${this.files.dir} is unreadable; dropped`, error);
+      diag.error(
+        `otel-sessions: a batch in the spool segment ${record.segment.name} in ${this.files.dir} is unreadable; dropped`,
+        error,
+      );
       this.remove(entry);
       return undefined;
     }

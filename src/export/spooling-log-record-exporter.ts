@@ -7,7 +7,7 @@ import { SpoolingExporter } from './spooling-exporter.js';
 
 /**
  * Makes any log record exporter durable, as `SpoolingSpanExporter` does for spans: each batch
- * is on disk before it is acknowledged, sent in order through `exporter`, deleted once the
+ * is on disk before it is acknowledged, sent in order through `exporter`, marked sent once the
  * collector accepted it; `forceFlush` never waits for the collector. At-least-once.
  *
  * @example

@@ -6,9 +6,10 @@ import { spoolCodec } from './spool-codec.js';
 import { SpoolingExporter } from './spooling-exporter.js';
 
 /**
- * Makes any span exporter durable: each batch is written to a spool folder on disk before
- * it is acknowledged to the batch processor, then sent in order through `exporter`, and
- * deleted once the collector accepted it. While the collector is down, batches wait on disk
+ * Makes any span exporter durable: each batch is appended to a segment file in a spool folder
+ * on disk before it is acknowledged to the batch processor, then sent in order through
+ * `exporter`, and marked sent once the collector accepted it (a segment file is deleted once
+ * all its batches were sent). While the collector is down, batches wait on disk
  * (up to `maxBytes`, oldest dropped first); what a process leaves behind is sent by the next
  * one to open the folder. `forceFlush` returns once batches are on disk: it never waits for
  * the collector. At-least-once: a batch whose acknowledgement was lost is sent again.

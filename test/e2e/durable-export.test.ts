@@ -41,7 +41,7 @@ const RATE = 25;
 /** A short batch delay, so that what was answered leaves the batch processors quickly. */
 const FAST_BATCHES = { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200' };
 
-/** Bytes of a journal folder's spool files, per signal. */
+/** Bytes of a journal folder's spool segment files, per signal. */
 function spoolBytes(journalDir: string): { spans: number; logs: number; files: number } {
   const of = (signal: string): { bytes: number; files: number } => {
     const dir = join(journalDir, 'spool', signal);
@@ -176,7 +176,7 @@ describe('durable export through the official exporters (real collector and Jaeg
         await sleep(1500);
         const onDisk = spoolBytes(dir);
         await SIGKILL(first);
-        console.log(`# SIGKILL with ${onDisk.files} batch files (${onDisk.spans + onDisk.logs} bytes) in the spools`);
+        console.log(`# SIGKILL with ${onDisk.files} segment files (${onDisk.spans + onDisk.logs} bytes) in the spools`);
         assert.ok(onDisk.files > 0, 'the batches wait on disk');
       } finally {
         await stack.startCollector();

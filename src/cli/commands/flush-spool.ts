@@ -19,7 +19,7 @@ export interface FlushSpoolOptions {
  * spools (`<journal>/spool/spans`, `…/logs`) to the collector now, through the same official
  * exporters and variables as the app (protocol, endpoint, headers, compression, certificates;
  * the endpoint and protocol from the given environment, the rest from the process's).
- * Files of processes still running are theirs to send. Exit code 0 when nothing is left, 1
+ * Spool segments of processes still running are theirs to send. Exit code 0 when nothing is left, 1
  * when the collector did not take everything within the timeout (what is left stays on disk).
  */
 export async function flushSpoolCommand(options: FlushSpoolOptions): Promise<number> {

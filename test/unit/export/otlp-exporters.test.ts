@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createOtlpSpanExporter } from '../../../src/export/otlp-exporters.js';
 import { SpoolingSpanExporter } from '../../../src/export/spooling-span-exporter.js';
+import { pendingIn, recordsIn, segmentNames } from './spool-segments.js';
 
 function spans(n: number): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
@@ -75,9 +76,9 @@ describe('the official OTLP exporters behind the spool', () => {
     let onDisk: Buffer | undefined;
     const calls = await protobufEncodings(async () => {
       exporter.export(batch, () => {});
-      const [file] = readdirSync(dir);
-      assert.match(file ?? '', /\.otlp\.pb$/);
-      onDisk = readFileSync(join(dir, file ?? ''));
+      const [record] = recordsIn(dir);
+      assert.equal(record?.encoding, 'protobuf');
+      onDisk = record?.payload;
       assert.equal(await exporter.whenSent(5000), true);
     });
     assert.equal(calls, 1, 'one protobuf encoding for the spool and the request');
@@ -96,8 +97,8 @@ describe('the official OTLP exporters behind the spool', () => {
     );
     down.export(spans(3), () => {});
     await down.shutdown();
-    const [file] = readdirSync(dir);
-    const onDisk = readFileSync(join(dir, file ?? ''));
+    const onDisk = recordsIn(dir)[0]?.payload;
+    assert.ok(onDisk);
 
     let up: SpoolingSpanExporter | undefined;
     const calls = await protobufEncodings(async () => {
@@ -106,7 +107,7 @@ describe('the official OTLP exporters behind the spool', () => {
     });
     assert.equal(calls, 0, 'replayed without encoding');
     assert.deepEqual(bodies[0]?.body, onDisk);
-    assert.deepEqual(readdirSync(dir), []);
+    assert.deepEqual(readdirSync(dir), [], 'the claimed segment, all sent, is deleted');
     await up?.shutdown();
   });
 
@@ -122,7 +123,15 @@ describe('the official OTLP exporters behind the spool', () => {
     assert.equal(await json.whenSent(5000), true);
     await json.shutdown();
     assert.equal(bodies.length, 0);
-    assert.equal(readdirSync(dir).length, 1, 'kept, for an exporter that speaks protobuf');
+    assert.deepEqual(
+      segmentNames(dir).map((name) => name.includes('~')),
+      [false],
+      'kept, given back unclaimed, for an exporter that speaks protobuf',
+    );
+    assert.deepEqual(
+      pendingIn(dir).map((record) => [record.encoding, record.count]),
+      [['protobuf', 2]],
+    );
     assert.ok(
       messages.some((m) => m.includes('2 spans') && m.includes('spooled as OTLP protobuf')),
       messages.join('\n'),

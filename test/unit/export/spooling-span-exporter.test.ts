@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
@@ -22,6 +24,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { SpoolingLogRecordExporter } from '../../../src/export/spooling-log-record-exporter.js';
 import { SpoolingSpanExporter } from '../../../src/export/spooling-span-exporter.js';
+import { pendingIn, recordsIn, recordsOf, segmentNames } from './spool-segments.js';
 
 // The spool's timers are unref'd (they must never hold a process open). On Node 22, node:test
 // ends a test whose only pending work is such a timer ("the event loop has already resolved"):
@@ -36,6 +39,8 @@ beforeEach(() => {
   diag.setLogger({ error: keep, warn: keep, info: keep, debug: () => {}, verbose: () => {} }, DiagLogLevel.INFO);
 });
 afterEach(() => diag.disable());
+
+const SPOOL_THEN_DIE = fileURLToPath(new URL('./fixtures/spool-then-die.ts', import.meta.url));
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'otel-sessions-spool-'));
 
@@ -92,7 +97,17 @@ const exportNow = (exporter: SpanExporter, batch: ReadableSpan[]): ExportResult 
   return result;
 };
 
-const spoolFiles = (dir: string): string[] => readdirSync(dir).filter((name) => /\.otlp\.(json|pb)(~|$)/.test(name));
+/** Bytes on disk of a spool folder's segments. */
+const diskBytes = (dir: string): number =>
+  segmentNames(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+
+/** Span names of the pending batches on disk, batch by batch. */
+const pendingNames = (dir: string): string[][] =>
+  pendingIn(dir).map((record) =>
+    JSON.parse(record.payload.toString('utf8')).resourceSpans[0].scopeSpans[0].spans.map(
+      (span: { name: string }) => span.name,
+    ),
+  );
 
 const until = async (what: string, check: () => boolean): Promise<void> => {
   for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -107,14 +122,15 @@ describe('SpoolingSpanExporter', () => {
     const exporter = new SpoolingSpanExporter(inner, { dir, retryDelayMs: 5 });
     assert.equal(exportNow(exporter, spans('a', 3)).code, ExportResultCode.SUCCESS);
     assert.equal(inner.received.length, 0, 'acknowledged before the collector answered');
-    const [file] = spoolFiles(dir);
-    assert.ok(file);
-    const onDisk = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    const names = segmentNames(dir);
+    assert.equal(names.length, 1);
+    assert.match(names[0] ?? '', new RegExp(`^\\d{13}-${process.pid}-0000000001\\.otlp-spool$`));
+    const [record] = recordsOf(join(dir, names[0] ?? ''));
     assert.deepEqual(
-      onDisk.resourceSpans[0].scopeSpans[0].spans.map((span: { name: string }) => span.name),
-      ['a-0', 'a-1', 'a-2'],
-      'the batch itself is in the file, as OTLP JSON',
+      { state: record?.state, encoding: record?.encoding, count: record?.count },
+      { state: 'pending', encoding: 'json', count: 3 },
     );
+    assert.deepEqual(pendingNames(dir), [['a-0', 'a-1', 'a-2']], 'the batch itself is on disk, as OTLP JSON');
     await exporter.shutdown();
   });
 
@@ -125,7 +141,8 @@ describe('SpoolingSpanExporter', () => {
     const exporter = new SpoolingSpanExporter(inner, { dir, retryDelayMs: 5, target: 'http://c/v1/traces' });
     for (const prefix of ['a', 'b', 'c', 'd']) exportNow(exporter, spans(prefix, 2));
     await until('a few failed attempts', () => inner.attempts >= 3);
-    assert.equal(spoolFiles(dir).length, 4);
+    assert.equal(pendingIn(dir).length, 4);
+    assert.equal(segmentNames(dir).length, 1, 'the batches are appended to one segment');
     inner.mode = 'ok';
     assert.equal(await exporter.whenSent(5000), true);
     assert.deepEqual(inner.received, [
@@ -134,7 +151,12 @@ describe('SpoolingSpanExporter', () => {
       ['c-0', 'c-1'],
       ['d-0', 'd-1'],
     ]);
-    assert.deepEqual(spoolFiles(dir), [], 'accepted batches are deleted');
+    assert.deepEqual(
+      recordsIn(dir).map((record) => record.state),
+      ['done', 'done', 'done', 'done'],
+      'accepted batches are marked done',
+    );
+    await until('the segment, all done and idle, is deleted', () => segmentNames(dir).length === 0);
     assert.equal(messages.filter((m) => m.includes('cannot reach http://c/v1/traces')).length, 1, messages.join('\n'));
     assert.equal(
       messages.filter((m) =>
@@ -156,7 +178,7 @@ describe('SpoolingSpanExporter', () => {
     assert.equal(await exporter.whenSent(20), false, 'whenSent gives up after its time');
     await exporter.shutdown();
     assert.equal(inner.shutdowns, 1);
-    assert.equal(spoolFiles(dir).length, 1, 'what was not accepted stays on disk');
+    assert.equal(pendingIn(dir).length, 1, 'what was not accepted stays on disk');
     assert.ok(
       messages.some((m) => m.includes('1 spans not yet accepted')),
       messages.join('\n'),
@@ -188,14 +210,13 @@ describe('SpoolingSpanExporter', () => {
     const one = spans('x', 10);
     const exporter = new SpoolingSpanExporter(inner, { dir, retryDelayMs: 1000, maxBytes: 20_000 });
     let exported = 0;
-    let batchBytes = 0;
     for (let i = 0; i < 40; i++) {
       exportNow(exporter, one);
       exported += one.length;
-      const bytes = spoolFiles(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
-      batchBytes = Math.max(batchBytes, statSync(join(dir, spoolFiles(dir).at(-1) ?? '')).size);
+      const bytes = diskBytes(dir);
       assert.ok(bytes <= 20_000, `on disk: ${bytes} bytes`);
     }
+    const batchBytes = recordsIn(dir).at(-1)?.payload.length ?? 0;
     assert.ok(batchBytes > 1000 && batchBytes < 5000, `one batch is ${batchBytes} bytes`);
     const left = exporter.pending.items;
     assert.ok(left < exported && left > 0);
@@ -205,6 +226,71 @@ describe('SpoolingSpanExporter', () => {
     assert.deepEqual(dropped, [
       `otel-sessions: ${exported - left} spans for the collector were dropped past the spool's cap of 20000 bytes`,
     ]);
+  });
+
+  it('with several batches per segment, the cap frees whole segments: disk within the cap, the count exact', async () => {
+    const dir = tempDir();
+    const inner = new ScriptedExporter();
+    inner.mode = 'down';
+    const one = spans('y', 10);
+    // Segments of an eighth of the cap: about four batches of 2.5 kB each.
+    const exporter = new SpoolingSpanExporter(inner, { dir, retryDelayMs: 5, maxBytes: 100_000 });
+    let mostSegments = 0;
+    for (let i = 0; i < 100; i++) {
+      exportNow(exporter, one);
+      const bytes = diskBytes(dir);
+      assert.ok(bytes <= 100_000, `on disk: ${bytes} bytes after ${i + 1} batches`);
+      mostSegments = Math.max(mostSegments, segmentNames(dir).length);
+    }
+    const perSegment = segmentNames(dir).map((name) => recordsOf(join(dir, name)).length);
+    assert.ok(
+      perSegment.some((n) => n >= 3),
+      `several batches per segment: ${perSegment.join(', ')}`,
+    );
+    assert.ok(mostSegments >= 8, `${mostSegments} segments at most`);
+    const left = exporter.pending.items;
+    assert.equal(
+      pendingIn(dir).reduce((sum, record) => sum + record.count, 0),
+      left,
+      'what is pending is on disk',
+    );
+    inner.mode = 'ok';
+    assert.equal(await exporter.whenSent(5000), true);
+    const received = inner.received.reduce((sum, batch) => sum + batch.length, 0);
+    assert.equal(received, left);
+    await exporter.shutdown();
+    assert.deepEqual(segmentNames(dir), [], 'everything sent: no segment left');
+    const dropped = messages.filter((m) => m.includes('dropped past'));
+    assert.equal(dropped.length, 1, dropped.join('\n'));
+    assert.match(
+      dropped[0] ?? '',
+      new RegExp(`answers again after [\\d.]+ s; sending what was kept; ${1000 - received} spans were dropped past`),
+    );
+  });
+
+  it('rotates to a new segment at its size and deletes each segment once all its batches were sent', async () => {
+    const dir = tempDir();
+    const inner = new ScriptedExporter();
+    inner.mode = 'down';
+    const exporter = new SpoolingSpanExporter(inner, { dir, retryDelayMs: 5, maxBytes: 80_000 });
+    for (let i = 0; i < 12; i++) exportNow(exporter, spans(`r${i}`, 10));
+    const before = segmentNames(dir);
+    assert.ok(before.length >= 3, `12 batches of 2.5 kB in segments of 10 kB: ${before.length} segments`);
+    assert.ok(
+      before.every((name) => statSync(join(dir, name)).size <= 10_000),
+      'no segment past its size',
+    );
+    inner.mode = 'ok';
+    assert.equal(await exporter.whenSent(5000), true);
+    assert.deepEqual(
+      inner.received.map((names) => names[0]),
+      Array.from({ length: 12 }, (_, i) => `r${i}-0`),
+    );
+    const after = segmentNames(dir);
+    assert.deepEqual(after, before.slice(-1), 'the sent segments are deleted; the live one stays while in use');
+    assert.equal(pendingIn(dir).length, 0);
+    await exporter.shutdown();
+    assert.deepEqual(segmentNames(dir), []);
   });
 
   it('holds at most maxMemoryBytes of batches in memory and reads the rest back from disk, in order', async () => {
@@ -232,7 +318,10 @@ describe('SpoolingSpanExporter', () => {
     const left = [spans('p', 2), spans('q', 3)];
     for (const batch of left) exportNow(before, batch);
     await before.shutdown();
-    assert.equal(spoolFiles(dir).length, 2);
+    assert.deepEqual(pendingNames(dir), [
+      ['p-0', 'p-1'],
+      ['q-0', 'q-1', 'q-2'],
+    ]);
 
     const second = new ScriptedExporter();
     const after = new SpoolingSpanExporter(second, { dir, retryDelayMs: 5 });
@@ -241,7 +330,7 @@ describe('SpoolingSpanExporter', () => {
       ['p-0', 'p-1'],
       ['q-0', 'q-1', 'q-2'],
     ]);
-    assert.deepEqual(spoolFiles(dir), []);
+    assert.deepEqual(segmentNames(dir), [], 'the claimed segment, all sent, is deleted');
     assert.ok(
       messages.some((m) => m.includes('sending 5 spans that an earlier process left')),
       messages.join('\n'),
@@ -249,18 +338,112 @@ describe('SpoolingSpanExporter', () => {
     await after.shutdown();
   });
 
-  it('claims only the files of processes no longer running, and each only once', async () => {
+  it('a batch sent before the process was killed is not sent again by the next one', async () => {
     const dir = tempDir();
-    const writer = new SpoolingSpanExporter(new ScriptedExporter(), { dir, replayOrphans: false });
-    (writer.exporter as ScriptedExporter).mode = 'hang';
-    exportNow(writer, spans('live', 1));
-    exportNow(writer, spans('dead', 1));
-    // The second file as if a process long gone had written it; the first stays this live spool's.
-    const [live, dead] = spoolFiles(dir).sort();
-    assert.ok(live && dead);
-    const deadName = dead.replace(`-${process.pid}-`, '-2147483646-');
-    renameSync(join(dir, dead), join(dir, deadName));
-    writeFileSync(join(dir, `${deadName.replace('-0000000002-', '-0000000003-')}.tmp`), '{"resourceSp');
+    const child = spawn(process.execPath, ['--import', 'tsx', SPOOL_THEN_DIE, dir, '4', '2'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      await until('the child sent 2 of its 4 batches', () => out.includes('sent 2'));
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await exited;
+    assert.deepEqual(
+      recordsIn(dir).map((record) => record.state),
+      ['done', 'done', 'pending', 'pending'],
+    );
+
+    const next = new ScriptedExporter();
+    const after = new SpoolingSpanExporter(next, { dir, retryDelayMs: 5 });
+    assert.equal(await after.whenSent(5000), true);
+    assert.deepEqual(next.received, [
+      ['b2-0', 'b2-1'],
+      ['b3-0', 'b3-1'],
+    ]);
+    assert.deepEqual(segmentNames(dir), []);
+    await after.shutdown();
+  });
+
+  it('ignores a torn record at the end of a segment (a write cut short by a kill) and sends the rest', async () => {
+    const dir = tempDir();
+    const down = new ScriptedExporter();
+    down.mode = 'down';
+    const before = new SpoolingSpanExporter(down, { dir, retryDelayMs: 60_000 });
+    exportNow(before, spans('whole', 2));
+    exportNow(before, spans('also', 1));
+    await before.shutdown();
+    const [name] = segmentNames(dir);
+    assert.ok(name);
+    const path = join(dir, name);
+    // What a write cut short leaves: the start of a record whose request runs past the end of the file.
+    const whole = recordsOf(path)[0]?.payload ?? Buffer.alloc(0);
+    const header = Buffer.alloc(16);
+    header.write('OSP1', 0, 'latin1');
+    header[4] = 0x50;
+    header[5] = 0x6a;
+    header.writeUInt32LE(2, 8);
+    header.writeUInt32LE(whole.length, 12);
+    appendFileSync(path, Buffer.concat([header, whole.subarray(0, whole.length >> 1)]));
+    // And a second dead spool's segment cut inside its first header.
+    writeFileSync(join(dir, `${name.slice(0, 13)}-2147483646-0000000001.otlp-spool`), header.subarray(0, 7));
+
+    const next = new ScriptedExporter();
+    const after = new SpoolingSpanExporter(next, { dir, retryDelayMs: 5 });
+    assert.equal(await after.whenSent(5000), true);
+    assert.deepEqual(next.received, [['whole-0', 'whole-1'], ['also-0']]);
+    assert.deepEqual(
+      messages.filter((m) => /unreadable|unknown record/.test(m)),
+      [],
+      'the torn record is no batch: nothing to report',
+    );
+    assert.deepEqual(segmentNames(dir), [], 'both segments deleted: nothing pending in them');
+    await after.shutdown();
+  });
+
+  it('sends the records before one of an unknown format, and leaves that segment on disk for another process', async () => {
+    const dir = tempDir();
+    const down = new ScriptedExporter();
+    down.mode = 'down';
+    const before = new SpoolingSpanExporter(down, { dir, retryDelayMs: 60_000 });
+    exportNow(before, spans('known', 1));
+    await before.shutdown();
+    const [name] = segmentNames(dir);
+    assert.ok(name);
+    appendFileSync(join(dir, name), Buffer.from('OSP9 a later format, perhaps'));
+
+    const next = new ScriptedExporter();
+    const after = new SpoolingSpanExporter(next, { dir, retryDelayMs: 5 });
+    assert.equal(await after.whenSent(5000), true);
+    assert.deepEqual(next.received, [['known-0']]);
+    assert.deepEqual(segmentNames(dir), [name], 'given back under its own name, not deleted');
+    assert.ok(
+      messages.some((m) => m.includes('unknown format')),
+      messages.join('\n'),
+    );
+    await after.shutdown();
+  });
+
+  it('claims only the segments of processes no longer running, and each only once', async () => {
+    const dir = tempDir();
+    const live = new SpoolingSpanExporter(new ScriptedExporter(), { dir, replayOrphans: false });
+    (live.exporter as ScriptedExporter).mode = 'hang';
+    exportNow(live, spans('live', 1));
+    const [liveName] = segmentNames(dir);
+    assert.ok(liveName);
+    const dying = new ScriptedExporter();
+    dying.mode = 'down';
+    const gone = new SpoolingSpanExporter(dying, { dir, replayOrphans: false, retryDelayMs: 60_000 });
+    exportNow(gone, spans('dead', 1));
+    await gone.shutdown();
+    // Its segment as if a process long gone had written it; the first stays the live spool's.
+    const [deadName] = segmentNames(dir).filter((name) => name !== liveName);
+    assert.ok(deadName);
+    renameSync(join(dir, deadName), join(dir, deadName.replace(`-${process.pid}-`, '-2147483646-')));
+    writeFileSync(join(dir, 'notes.txt'), 'not a segment');
 
     const a = new ScriptedExporter();
     const b = new ScriptedExporter();
@@ -268,13 +451,10 @@ describe('SpoolingSpanExporter', () => {
     const second = new SpoolingSpanExporter(b, { dir });
     await first.whenSent(5000);
     await second.whenSent(5000);
-    assert.deepEqual([...a.received, ...b.received], [['dead-0']], 'the orphan sent once; the live file left alone');
-    assert.ok(
-      readdirSync(dir).every((name) => !name.endsWith('.tmp')),
-      "an orphan's cut-short write is deleted",
-    );
-    assert.deepEqual(spoolFiles(dir), [live]);
-    await Promise.all([first.shutdown(), second.shutdown(), writer.shutdown()]);
+    assert.deepEqual([...a.received, ...b.received], [['dead-0']], 'the orphan sent once; the live segment left alone');
+    assert.deepEqual(segmentNames(dir), [liveName]);
+    assert.ok(readdirSync(dir).includes('notes.txt'), 'other files are left alone');
+    await Promise.all([first.shutdown(), second.shutdown(), live.shutdown()]);
   });
 });
 

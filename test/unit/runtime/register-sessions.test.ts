@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { recordsIn } from '../export/spool-segments.js';
 
 const root = join(import.meta.dirname, '../../..');
 
@@ -14,22 +15,27 @@ interface FlatSpan {
   attributes: Record<string, unknown>;
 }
 
-/** Every span in a journal (or spool) folder, flattened from its OTLP-JSON lines. */
+/** Every span in a journal (or spool) folder, flattened from its OTLP-JSON requests. */
 function journalSpans(dir: string): FlatSpan[] {
   const spans: FlatSpan[] = [];
-  for (const file of readdirSync(dir).filter((name) => name.startsWith('spans-') || name.includes('.otlp.json'))) {
-    for (const line of readFileSync(join(dir, file), 'utf8').split('\n').filter(Boolean)) {
-      for (const resource of JSON.parse(line).resourceSpans ?? []) {
-        for (const scope of resource.scopeSpans ?? []) {
-          for (const span of scope.spans ?? []) {
-            const attributes = Object.fromEntries(
-              (span.attributes ?? []).map((a: { key: string; value: Record<string, unknown> }) => [
-                a.key,
-                Object.values(a.value)[0],
-              ]),
-            );
-            spans.push({ name: span.name, kind: span.kind, attributes });
-          }
+  // Journal files hold a request per line; spool segments a request per record.
+  const requests = [
+    ...readdirSync(dir)
+      .filter((name) => name.startsWith('spans-'))
+      .flatMap((file) => readFileSync(join(dir, file), 'utf8').split('\n').filter(Boolean)),
+    ...recordsIn(dir).map((record) => record.payload.toString('utf8')),
+  ];
+  for (const request of requests) {
+    for (const resource of JSON.parse(request).resourceSpans ?? []) {
+      for (const scope of resource.scopeSpans ?? []) {
+        for (const span of scope.spans ?? []) {
+          const attributes = Object.fromEntries(
+            (span.attributes ?? []).map((a: { key: string; value: Record<string, unknown> }) => [
+              a.key,
+              Object.values(a.value)[0],
+            ]),
+          );
+          spans.push({ name: span.name, kind: span.kind, attributes });
         }
       }
     }
