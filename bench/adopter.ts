@@ -29,7 +29,8 @@
  * load and the flush of its telemetry that follows (so the export work a round caused is
  * counted in it, not in the next variant's round), divided by the requests it served.
  * ROUNDS interleaved rounds (a, b, c, a, b, c, …) after a warm-up; medians, and the per-round
- * ratios' medians against (a) with the issue's targets.
+ * ratios' medians against (a) with the issue's targets. ADOPTER_BREAKDOWN=1 adds (b) without
+ * span events and (b) without stdout lines to the rounds, to see what those parts cost.
  *
  *   node --import tsx bench/adopter.ts      (or `npm run bench` for every benchmark; needs `npm run build`)
  */
@@ -64,6 +65,10 @@ interface VariantSpec {
    * is stored, so a route that keeps no thread state gets a new thread on every request.
    */
   readonly continuesThreads: boolean;
+  /** Whether it writes its log lines to stdout. @default true */
+  readonly stdoutLines?: boolean;
+  /** More environment for its process (the breakdown's variants switch one part off). */
+  readonly env?: Readonly<Record<string, string>>;
   /** Spans and log records each request should produce at the sink. */
   readonly spansPerRequest: number;
   readonly logRecordsPerRequest: number;
@@ -96,7 +101,26 @@ const C: VariantSpec = {
   spansPerRequest: 2,
   logRecordsPerRequest: 2,
 };
-const VARIANTS = [A, B, C] as const;
+/**
+ * With ADOPTER_BREAKDOWN=1, two more variants say what parts of (b) cost: (b) with one
+ * setting changed each, measured in the same interleaved rounds.
+ */
+const BREAKDOWN: VariantSpec[] = [
+  {
+    ...B,
+    label: '(b) without span events',
+    sink: 'adopter-no-events',
+    env: { OTEL_SESSIONS_LOG_SPAN_EVENTS: 'false' },
+  },
+  {
+    ...B,
+    label: '(b) without stdout lines',
+    sink: 'adopter-no-stdout',
+    stdoutLines: false,
+    env: { OTEL_SESSIONS_LOG_CONSOLE: 'false' },
+  },
+];
+const VARIANTS: readonly VariantSpec[] = process.env.ADOPTER_BREAKDOWN === '1' ? [A, B, C, ...BREAKDOWN] : [A, B, C];
 
 interface Server {
   spec: VariantSpec;
@@ -234,7 +258,7 @@ function checkTelemetry(found: Map<VariantSpec, Telemetry>): string[] {
     if (spec.logRecordsPerRequest === 0 && got.logRecords > 0)
       throw new BenchCheckError(`adopter: ${spec.label} exported log records`);
     if (spec.sessions) short('session.id attributes', got.sessionIds, spec.spansPerRequest);
-    if (got.stdoutBytes < 2 * 40)
+    if (spec.stdoutLines !== false && got.stdoutBytes < 2 * 40)
       throw new BenchCheckError(`adopter: ${spec.label} wrote ${fmt(got.stdoutBytes)} bytes per request to stdout`);
   }
   return warnings;
@@ -273,6 +297,7 @@ async function run(): Promise<void> {
   try {
     for (const spec of VARIANTS) {
       const { env, execArgv } = variantProcess(spec.sessions, `${sinkUrl}/${spec.sink}`, sinkUrl);
+      Object.assign(env, spec.env);
       const child = await Child.start(spec.label, spec.script, { env, execArgv, stdout: 'drain' });
       const server: Server = {
         spec,
@@ -343,12 +368,14 @@ async function run(): Promise<void> {
     console.log(
       `  (c)/(a)  req/s ${fmt(cRps)} (${atLeast(cRps, TARGET_C_RPS)})   p99 ${fmt(ratio(p99, C))}   CPU/req ${fmt(ratio(cpu, C))}`,
     );
+    for (const spec of VARIANTS.filter((v) => BREAKDOWN.includes(v)))
+      console.log(`  ${spec.label}/(a)  req/s ${fmt(ratio(rps, spec))}   CPU/req ${fmt(ratio(cpu, spec))}`);
     const spreadOf = (label: string): string => {
       const values = rps.get(label)!;
       return `${Math.round(((Math.max(...values) - Math.min(...values)) / median(values)) * 100)} %`;
     };
     console.log(
-      `  req/s spread over rounds: ${VARIANTS.map((v) => `${v.label.slice(0, 3)} ${spreadOf(v.label)}`).join(', ')}`,
+      `  req/s spread over rounds: ${VARIANTS.map((v) => `${BREAKDOWN.includes(v) ? v.label : v.label.slice(0, 3)} ${spreadOf(v.label)}`).join(', ')}`,
     );
     console.log(
       `  threads continued (cookie sent back, same thread answered): ${servers
