@@ -70,7 +70,9 @@ PRAGMA user_version = 1;
  * that open the same file share them (WAL mode; a writer waits up to `busyTimeoutMs` for
  * another). For several hosts, use `RedisThreadStore`.
  *
- * Every operation is one transaction. `save` writes only the changed keys (concurrent
+ * Every operation is one transaction; a `load` only reads (no write lock), unless the thread's
+ * expiry was last renewed more than a tenth of the TTL ago (at most a minute): it then
+ * renews it in a second, write transaction. `save` writes only the changed keys (concurrent
  * sessions of one thread that change different keys both keep their writes; same key: the
  * last save wins), creates a thread only when it writes something, and checks the size cap
  * against the stored thread before it commits. Expired threads are gone for every
