@@ -23,6 +23,9 @@ export interface ExportDestination {
   journalDir: string;
   /** Keep the journal even when exporting to a collector. */
   keepJournal: boolean;
+  /** A signal not exported at all (OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER=none). @default false */
+  tracesOff?: boolean;
+  logsOff?: boolean;
   /** Cap of each signal's spool on disk. */
   maxSpoolBytes?: number;
   /**
@@ -58,14 +61,16 @@ interface SignalTarget {
 /**
  * The official OTLP exporters of the configured protocol, each behind a disk spool under
  * `<journalDir>/spool/<signal>/`, when a collector is configured; the local journal when
- * none is, or both when asked. @internal
+ * none is, or both when asked; nothing for a signal turned off. @internal
  */
 export function chooseExporters(destination: ExportDestination): ChosenExporters {
   const { journalDir, maxSpoolBytes } = destination;
   const tracesProtocol = destination.tracesProtocol ?? 'http/protobuf';
   const logsProtocol = destination.logsProtocol ?? 'http/protobuf';
-  const traces = target(destination, tracesProtocol, 'traces');
-  const logs = target(destination, logsProtocol, 'logs');
+  const tracesOn = destination.tracesOff !== true;
+  const logsOn = destination.logsOff !== true;
+  const traces = tracesOn ? target(destination, tracesProtocol, 'traces') : undefined;
+  const logs = logsOn ? target(destination, logsProtocol, 'logs') : undefined;
 
   const chosen: ChosenExporters = { spanExporters: [], logExporters: [], spools: [], description: '' };
   if (traces) {
@@ -85,13 +90,14 @@ export function chooseExporters(destination: ExportDestination): ChosenExporters
     chosen.spools.push(exporter);
   }
   // A signal with no collector goes to the journal, as does everything when asked.
-  const journalSpans = traces === undefined || destination.keepJournal;
-  const journalLogs = logs === undefined || destination.keepJournal;
+  const journalSpans = tracesOn && (traces === undefined || destination.keepJournal);
+  const journalLogs = logsOn && (logs === undefined || destination.keepJournal);
   if (journalSpans) chosen.spanExporters.push(new JournalSpanExporter({ dir: journalDir }));
   if (journalLogs) chosen.logExporters.push(new JournalLogExporter({ dir: journalDir }));
   const base = destination.endpoint ?? destination.envEndpoint;
   const journal = journalSpans || journalLogs ? journalDir : undefined;
-  chosen.description = [base?.replace(/\/+$/, '') ?? traces?.url ?? logs?.url, journal].filter(Boolean).join(' and ');
+  const collector = traces || logs ? (base?.replace(/\/+$/, '') ?? traces?.url ?? logs?.url) : undefined;
+  chosen.description = [collector, journal].filter(Boolean).join(' and ') || 'nowhere (every signal turned off)';
   return chosen;
 }
 

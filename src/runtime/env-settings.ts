@@ -20,6 +20,9 @@ export interface EnvSettings {
   tracesProtocol: OtlpProtocol | undefined;
   /** OTEL_EXPORTER_OTLP_LOGS_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL. */
   logsProtocol: OtlpProtocol | undefined;
+  /** OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER is `none`: that signal is not exported at all. */
+  tracesOff: boolean;
+  logsOff: boolean;
   /** OTEL_SESSIONS_SPOOL_MAX_BYTES: the cap of each signal's spool on disk. */
   spoolMaxBytes: number | undefined;
   journalDir: string | undefined;
@@ -53,6 +56,8 @@ export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
     logsEndpoint: text(env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT),
     tracesProtocol: protocol('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', env) ?? anyProtocol,
     logsProtocol: protocol('OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', env) ?? anyProtocol,
+    tracesOff: exporterIsNone('OTEL_TRACES_EXPORTER', env),
+    logsOff: exporterIsNone('OTEL_LOGS_EXPORTER', env),
     spoolMaxBytes: positiveInteger('OTEL_SESSIONS_SPOOL_MAX_BYTES', env.OTEL_SESSIONS_SPOOL_MAX_BYTES),
     journalDir: text(env.OTEL_SESSIONS_JOURNAL_DIR),
     keepJournal: flag('OTEL_SESSIONS_JOURNAL', env.OTEL_SESSIONS_JOURNAL),
@@ -89,6 +94,24 @@ function protocol(name: string, env: NodeJS.ProcessEnv): OtlpProtocol | undefine
   if ((OTLP_PROTOCOLS as readonly string[]).includes(value)) return value as OtlpProtocol;
   diag.warn(`otel-sessions: ${name} must be one of ${OTLP_PROTOCOLS.join(', ')}; ignoring it`);
   return undefined;
+}
+
+/**
+ * Whether a signal's exporter variable (OTEL_TRACES_EXPORTER, OTEL_LOGS_EXPORTER) turns its
+ * export off: `none`. `otlp` (the default) exports; any other exporter name is warned about and
+ * taken as `otlp`, the only one otel-sessions sets up.
+ */
+function exporterIsNone(name: string, env: NodeJS.ProcessEnv): boolean {
+  const names = text(env[name])
+    ?.split(',')
+    .map((value) => value.trim().toLowerCase())
+    .filter((value) => value !== '');
+  if (names === undefined || names.length === 0) return false;
+  if (names.length === 1 && names[0] === 'none') return true;
+  const others = names.filter((value) => value !== 'otlp' && value !== 'none');
+  if (others.length > 0)
+    diag.warn(`otel-sessions: ${name}=${others.join(',')} is not supported (only otlp and none); exporting OTLP`);
+  return false;
 }
 
 function text(value: string | undefined): string | undefined {

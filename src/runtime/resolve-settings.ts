@@ -47,6 +47,8 @@ export function resolveSettings(options: RegisterOptions, env: EnvSettings): Res
       journalDir: options.journalDir ?? env.journalDir ?? DEFAULT_JOURNAL_DIR,
       keepJournal: options.journal ?? env.keepJournal ?? false,
       maxSpoolBytes: options.maxSpoolBytes ?? env.spoolMaxBytes,
+      tracesOff: env.tracesOff,
+      logsOff: env.logsOff,
     },
     threadTtlMs: options.threadTtlMs ?? env.threadTtlMs ?? DEFAULT_THREAD_TTL_MS,
     maxThreadBytes: options.maxThreadBytes ?? env.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES,

@@ -43,6 +43,25 @@ test('a base endpoint: the official http/protobuf exporters (the default) behind
   await Promise.all([shutdown(chosen), shutdown(both)]);
 });
 
+test('a signal turned off (OTEL_LOGS_EXPORTER=none) gets no exporter at all: neither the collector nor the journal', async () => {
+  const noLogs = chooseExporters({
+    endpoint: 'http://jaeger:4318',
+    journalDir: '.j',
+    keepJournal: true,
+    logsOff: true,
+  });
+  assert.deepEqual(describe(noLogs.spanExporters), ['http/protobuf http://jaeger:4318/v1/traces', 'journal']);
+  assert.deepEqual(noLogs.logExporters, []);
+  assert.equal(noLogs.spools.length, 1);
+  const journalSpansOnly = chooseExporters({ journalDir: '.j', keepJournal: false, logsOff: true });
+  assert.deepEqual(describe(journalSpansOnly.spanExporters), ['journal']);
+  assert.deepEqual(journalSpansOnly.logExporters, []);
+  const nothing = chooseExporters({ journalDir: '.j', keepJournal: false, tracesOff: true, logsOff: true });
+  assert.deepEqual([...nothing.spanExporters, ...nothing.logExporters], []);
+  assert.equal(nothing.description, 'nowhere (every signal turned off)');
+  await shutdown(noLogs);
+});
+
 test('each protocol picks its official exporter; over gRPC the endpoint is the URL', async () => {
   const json = chooseExporters({
     endpoint: 'http://c:4318',

@@ -78,3 +78,16 @@ test('OTEL_SESSIONS_LOG_SPAN_EVENTS turns span events of log records on or off',
   assert.equal(readEnvSettings({ OTEL_SESSIONS_LOG_SPAN_EVENTS: '1' }).logSpanEvents, true);
   assert.equal(readEnvSettings({}).logSpanEvents, undefined);
 });
+
+test('OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER=none turn a signal off; otlp keeps it; others are warned about and taken as otlp', () => {
+  warnings.length = 0;
+  const off = readEnvSettings({ OTEL_LOGS_EXPORTER: ' None ', OTEL_TRACES_EXPORTER: 'otlp' });
+  assert.equal(off.logsOff, true);
+  assert.equal(off.tracesOff, false);
+  assert.equal(readEnvSettings({}).logsOff, false);
+  assert.equal(readEnvSettings({ OTEL_TRACES_EXPORTER: 'none' }).tracesOff, true);
+  assert.deepEqual(warnings, []);
+  const other = readEnvSettings({ OTEL_LOGS_EXPORTER: 'console,otlp' });
+  assert.equal(other.logsOff, false);
+  assert.match(warnings[0] ?? '', /OTEL_LOGS_EXPORTER=console is not supported \(only otlp and none\); exporting OTLP/);
+});
