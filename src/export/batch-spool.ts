@@ -1,6 +1,7 @@
 import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { SpoolCodec } from './spool-codec.js';
+import { RefusedBatches, refusalOf } from './refused-batches.js';
 import { SpoolFiles, type SpoolRecord } from './spool-files.js';
 
 /** Options of the spooling exporters (`SpoolingSpanExporter`, `SpoolingLogRecordExporter`). */
@@ -91,6 +92,7 @@ export class BatchSpool<T> {
   private retryTimer: NodeJS.Timeout | undefined;
   private outageStarted: number | undefined;
   private droppedItems = 0;
+  private readonly refused: RefusedBatches;
   private warnedDisk = false;
   private closed = false;
   private waiters: { seq: number; resolve: () => void }[] = [];
@@ -101,6 +103,7 @@ export class BatchSpool<T> {
     private readonly send: SpoolSend<T>,
   ) {
     this.target = options.target ?? 'the collector';
+    this.refused = new RefusedBatches(this.target, codec.what, codec.exporterVariable);
     this.maxBytes = positive('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES);
     this.files = new SpoolFiles(options.dir, Math.min(MAX_SEGMENT_BYTES, Math.floor(this.maxBytes / 8)));
     this.maxMemoryBytes = Math.min(
@@ -201,6 +204,7 @@ export class BatchSpool<T> {
     this.retryTimer = undefined;
     this.files.close();
     this.reportDropped();
+    this.refused.flush();
     const onDisk = this.queue.filter((entry) => entry.record !== undefined);
     const left = onDisk.reduce((sum, entry) => sum + entry.count, 0);
     const lost = this.totalItems - left;
@@ -316,11 +320,9 @@ export class BatchSpool<T> {
         this.noteSuccess();
         continue;
       }
-      if (isRefusal(result.error)) {
-        diag.error(
-          `otel-sessions: ${this.target} refused ${entry.count} ${this.codec.what} as malformed; they were dropped`,
-          result.error,
-        );
+      const refusal = refusalOf(result.error);
+      if (refusal !== undefined) {
+        this.refused.add(entry.count, refusal, result.error);
         this.remove(entry);
         continue;
       }
@@ -393,15 +395,6 @@ export class BatchSpool<T> {
     );
     this.droppedItems = 0;
   }
-}
-
-/** Whether the collector refused the batch itself (it would refuse it again), not the moment. */
-function isRefusal(error: Error | undefined): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code !== 'number') return false;
-  // OTLP/HTTP: 4xx other than 408 and 429; OTLP/gRPC: INVALID_ARGUMENT.
-  if (error?.name === 'OTLPExporterError') return code >= 400 && code < 500 && code !== 408 && code !== 429;
-  return code === 3;
 }
 
 function positive(name: string, value: number): number {

@@ -6,6 +6,8 @@ import type { EncodingExporter, OtlpEncoding } from './otlp-exporters.js';
 export interface SpoolCodec<T> {
   /** Plural noun for messages: 'spans', 'log records'. */
   readonly what: string;
+  /** The variable that turns this signal's export off, for messages (OTEL_TRACES_EXPORTER, OTEL_LOGS_EXPORTER). */
+  readonly exporterVariable: string;
   /** The encoding `encode` writes. */
   readonly encoding: OtlpEncoding;
   encode(items: T[]): Uint8Array;
@@ -15,6 +17,17 @@ export interface SpoolCodec<T> {
    */
   readBack(bytes: Uint8Array, encoding: OtlpEncoding, count: number): T[] | undefined;
 }
+
+/** A signal, as the spool names it in messages. @internal */
+export interface SpoolSignal {
+  what: string;
+  exporterVariable: string;
+}
+
+/** Spans, as the spool names them. @internal */
+export const SPANS: SpoolSignal = { what: 'spans', exporterVariable: 'OTEL_TRACES_EXPORTER' };
+/** Log records, as the spool names them. @internal */
+export const LOG_RECORDS: SpoolSignal = { what: 'log records', exporterVariable: 'OTEL_LOGS_EXPORTER' };
 
 /** Any exporter of items `T`. */
 interface AnyExporter<T> {
@@ -33,7 +46,7 @@ function isEncoding<T>(exporter: AnyExporter<T>): exporter is AnyExporter<T> & E
  * with the official serializer and decodes it back to items. @internal
  */
 export function spoolCodec<T>(
-  what: string,
+  { what, exporterVariable }: SpoolSignal,
   exporter: AnyExporter<T>,
   json: ISerializer<T[], unknown>,
   decodeJson: (bytes: Uint8Array) => T[],
@@ -41,6 +54,7 @@ export function spoolCodec<T>(
   const shared = isEncoding(exporter) ? exporter : undefined;
   return {
     what,
+    exporterVariable,
     encoding: shared?.encoding ?? 'json',
     encode: shared ? (items) => shared.encode(items) : (items) => json.serializeRequest(items) ?? new Uint8Array(),
     readBack: (bytes, encoding, count) => {

@@ -2,7 +2,7 @@ import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableLogRecord, LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { SpoolOptions } from './batch-spool.js';
 import { decodeOtlpJsonLogs } from './decode-otlp-json-logs.js';
-import { spoolCodec } from './spool-codec.js';
+import { LOG_RECORDS, spoolCodec } from './spool-codec.js';
 import { SpoolingExporter } from './spooling-exporter.js';
 
 /**
@@ -20,6 +20,6 @@ export class SpoolingLogRecordExporter extends SpoolingExporter<ReadableLogRecor
   readonly kind = 'log records';
 
   constructor(exporter: LogRecordExporter, options: SpoolOptions) {
-    super(exporter, options, spoolCodec('log records', exporter, JsonLogsSerializer, decodeOtlpJsonLogs));
+    super(exporter, options, spoolCodec(LOG_RECORDS, exporter, JsonLogsSerializer, decodeOtlpJsonLogs));
   }
 }

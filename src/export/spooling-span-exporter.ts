@@ -2,7 +2,7 @@ import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { SpoolOptions } from './batch-spool.js';
 import { decodeOtlpJsonSpans } from './decode-otlp-json-spans.js';
-import { spoolCodec } from './spool-codec.js';
+import { SPANS, spoolCodec } from './spool-codec.js';
 import { SpoolingExporter } from './spooling-exporter.js';
 
 /**
@@ -24,6 +24,6 @@ export class SpoolingSpanExporter extends SpoolingExporter<ReadableSpan> impleme
   readonly kind = 'spans';
 
   constructor(exporter: SpanExporter, options: SpoolOptions) {
-    super(exporter, options, spoolCodec('spans', exporter, JsonTraceSerializer, decodeOtlpJsonSpans));
+    super(exporter, options, spoolCodec(SPANS, exporter, JsonTraceSerializer, decodeOtlpJsonSpans));
   }
 }

@@ -61,7 +61,7 @@ const httpError = (code: number): Error => Object.assign(new Error('Bad Request'
 
 /** An exporter the test answers for: `mode` says how it answers each export. */
 class ScriptedExporter implements SpanExporter {
-  mode: 'ok' | 'down' | 'hang' | 'refuse' = 'ok';
+  mode: 'ok' | 'down' | 'hang' | 'refuse' | 'not found' = 'ok';
   readonly received: string[][] = [];
   attempts = 0;
   shutdowns = 0;
@@ -75,6 +75,8 @@ class ScriptedExporter implements SpanExporter {
         callback({ code: ExportResultCode.SUCCESS });
       } else if (mode === 'refuse') {
         callback({ code: ExportResultCode.FAILED, error: httpError(400) });
+      } else if (mode === 'not found') {
+        callback({ code: ExportResultCode.FAILED, error: httpError(404) });
       } else {
         callback({ code: ExportResultCode.FAILED, error: new Error('connect ECONNREFUSED') });
       }
@@ -201,6 +203,28 @@ describe('SpoolingSpanExporter', () => {
       messages.join('\n'),
     );
     await exporter.shutdown();
+  });
+
+  it('a backend that does not take the signal (404, as Jaeger for log records): every batch dropped at once, told once, with what to do', async () => {
+    const dir = tempDir();
+    const inner = new ScriptedExporter();
+    inner.mode = 'not found';
+    const exporter = new SpoolingSpanExporter(inner, { dir, retryDelayMs: 5, target: 'http://jaeger:4318/v1/traces' });
+    messages.length = 0;
+    for (let i = 0; i < 20; i++) exportNow(exporter, spans(`b${i}`, 3));
+    assert.equal(await exporter.whenSent(5000), true, 'nothing is kept or retried');
+    assert.equal(inner.attempts, 20);
+    const told = messages.filter((m) => m.includes('does not take OTLP spans'));
+    assert.equal(told.length, 1, messages.join('\n'));
+    assert.match(
+      told[0] ?? '',
+      /^otel-sessions: http:\/\/jaeger:4318\/v1\/traces does not take OTLP spans \(Bad Request\); 3 spans were dropped \(.*OpenTelemetry Collector, or set OTEL_TRACES_EXPORTER=none/,
+    );
+    await exporter.shutdown();
+    assert.ok(
+      messages.some((m) => m.includes('57 spans were dropped')),
+      `the rest is told at shutdown: ${messages.join('\n')}`,
+    );
   });
 
   it('past its cap, drops the oldest batches and says once how many spans were lost; disk stays within the cap', async () => {
