@@ -70,7 +70,7 @@ export class RefusedBatches {
       const off = this.exporterVariable ? `, or set ${this.exporterVariable}=none to stop exporting them` : '';
       diag.error(
         `otel-sessions: ${this.target} does not take OTLP ${this.what}${answer}; ${dropped} ${this.what} were dropped ` +
-          `(Jaeger, for one, takes spans only: send ${this.what} through an OpenTelemetry Collector${off}). ` +
+          `(a backend may take some signals only, as Jaeger takes no log records: send ${this.what} through an OpenTelemetry Collector${off}). ` +
           'Told at most once a minute.',
       );
       return;
