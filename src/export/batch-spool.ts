@@ -3,6 +3,8 @@ import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelem
 import type { SpoolCodec } from './spool-codec.js';
 import { RefusedBatches, refusalOf } from './refused-batches.js';
 import { SpoolFiles, type SpoolRecord } from './spool-files.js';
+import { asError } from '../internal/as-error.js';
+import { positiveNumber } from '../internal/positive.js';
 
 /** Options of the spooling exporters (`SpoolingSpanExporter`, `SpoolingLogRecordExporter`). */
 export interface SpoolOptions {
@@ -104,10 +106,10 @@ export class BatchSpool<T> {
   ) {
     this.target = options.target ?? 'the collector';
     this.refused = new RefusedBatches(this.target, codec.what, codec.exporterVariable);
-    this.maxBytes = positive('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES);
+    this.maxBytes = positiveNumber('otel-sessions: spool maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES);
     this.files = new SpoolFiles(options.dir, Math.min(MAX_SEGMENT_BYTES, Math.floor(this.maxBytes / 8)));
     this.maxMemoryBytes = Math.min(
-      positive('maxMemoryBytes', options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES),
+      positiveNumber('otel-sessions: spool maxMemoryBytes', options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES),
       this.maxBytes,
     );
     this.firstRetryDelayMs = options.retryDelayMs ?? 500;
@@ -395,15 +397,4 @@ export class BatchSpool<T> {
     );
     this.droppedItems = 0;
   }
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`otel-sessions: spool ${name} must be a positive number, got ${value}`);
-  }
-  return value;
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

@@ -1,5 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { asError } from '../internal/as-error.js';
 
 /** Anything with the exporters' `export(items, callback)` and `shutdown()`. @internal */
 export interface ItemExporter<T> {
@@ -13,7 +14,7 @@ export function exportThrough<T>(exporter: ItemExporter<T>, items: T[]): Promise
     try {
       exporter.export(items, resolve);
     } catch (error) {
-      resolve({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+      resolve({ code: ExportResultCode.FAILED, error: asError(error) });
     }
   });
 }

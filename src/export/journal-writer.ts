@@ -3,6 +3,8 @@ import { BindOnceFuture, ExportResultCode, type ExportResult } from '@openteleme
 import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { journalFileName, journalStem, JOURNAL_FILE_PATTERN, type JournalSignal } from './journal-files.js';
+import { asError } from '../internal/as-error.js';
+import { positiveNumber } from '../internal/positive.js';
 
 /** Options of the journal exporters (`JournalSpanExporter`, `JournalLogExporter`). */
 export interface JournalOptions {
@@ -75,8 +77,14 @@ export class JournalWriter {
 
   constructor(signal: JournalSignal, options: JournalOptions = {}) {
     this.dir = options.dir ?? DEFAULT_JOURNAL_DIR;
-    this.maxFileBytes = positive('maxFileBytes', options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
-    let maxTotalBytes = positive('maxTotalBytes', options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES);
+    this.maxFileBytes = positiveNumber(
+      'otel-sessions: journal maxFileBytes',
+      options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    );
+    let maxTotalBytes = positiveNumber(
+      'otel-sessions: journal maxTotalBytes',
+      options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES,
+    );
     if (maxTotalBytes < this.maxFileBytes) {
       diag.warn('otel-sessions: journal maxTotalBytes is smaller than maxFileBytes; using maxFileBytes');
       maxTotalBytes = this.maxFileBytes;
@@ -236,15 +244,4 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`otel-sessions: journal ${name} must be a positive number, got ${value}`);
-  }
-  return value;
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

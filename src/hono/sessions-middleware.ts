@@ -34,6 +34,7 @@ import type { Env } from './env.js';
 import { claimedIds, withoutInboundBaggage } from './inbound-baggage.js';
 import { isHttpsRequest } from './request-scheme.js';
 import { ThreadTokenCodec } from './thread-token.js';
+import { asError } from '../internal/as-error.js';
 
 /** Options of {@link sessions}. */
 export interface SessionsOptions {
@@ -229,7 +230,7 @@ export function sessions({
           await next();
         } catch (error) {
           // Hono turns a handler's error into `c.error`; this catches what escapes other middleware.
-          c.error = error instanceof Error ? error : new Error(String(error));
+          c.error = asError(error);
         }
         if (c.error) {
           logger.error('Request failed', { error: c.error.message, 'session.id': session.id });

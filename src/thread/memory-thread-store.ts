@@ -8,6 +8,7 @@ import {
   type ThreadSnapshot,
   type ThreadStore,
 } from './thread-store.js';
+import { positiveInteger } from '../internal/positive.js';
 
 /** Options of {@link MemoryThreadStore}. */
 export interface MemoryThreadStoreOptions {
@@ -59,10 +60,13 @@ export class MemoryThreadStore implements ThreadStore {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(options: MemoryThreadStoreOptions = {}) {
-    this.ttlMs = positiveInteger('ttlMs', options.ttlMs ?? DEFAULT_THREAD_TTL_MS);
+    this.ttlMs = positiveInteger('MemoryThreadStore: ttlMs', options.ttlMs ?? DEFAULT_THREAD_TTL_MS);
     this.clock = options.clock ?? systemClock;
-    this.maxThreads = positiveInteger('maxThreads', options.maxThreads ?? 10_000);
-    this.maxThreadBytes = positiveInteger('maxThreadBytes', options.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES);
+    this.maxThreads = positiveInteger('MemoryThreadStore: maxThreads', options.maxThreads ?? 10_000);
+    this.maxThreadBytes = positiveInteger(
+      'MemoryThreadStore: maxThreadBytes',
+      options.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES,
+    );
     this.sweeper = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 60_000);
     this.sweeper.unref();
   }
@@ -194,10 +198,4 @@ export class MemoryThreadStore implements ThreadStore {
   private emit(threadId: string, reason: 'expired' | 'destroyed'): void {
     for (const listener of this.listeners) listener(threadId, reason);
   }
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0)
-    throw new RangeError(`MemoryThreadStore: ${name} must be a positive integer, got ${value}`);
-  return value;
 }

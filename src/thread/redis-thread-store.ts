@@ -11,6 +11,8 @@ import {
   type ThreadSnapshot,
   type ThreadStore,
 } from './thread-store.js';
+import { positiveInteger } from '../internal/positive.js';
+import { asError } from '../internal/as-error.js';
 
 /** Options of {@link RedisThreadStore}. */
 export interface RedisThreadStoreOptions {
@@ -95,11 +97,17 @@ export class RedisThreadStore implements ThreadStore {
 
   constructor(options: RedisThreadStoreOptions = {}) {
     this.options = options;
-    this.ttlMs = positiveInteger('ttlMs', options.ttlMs ?? DEFAULT_THREAD_TTL_MS);
+    this.ttlMs = positiveInteger('RedisThreadStore: ttlMs', options.ttlMs ?? DEFAULT_THREAD_TTL_MS);
     this.keyPrefix = options.keyPrefix ?? 'otel-sessions:';
-    this.maxThreadBytes = positiveInteger('maxThreadBytes', options.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES);
-    this.connectTimeoutMs = positiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? 1000);
-    this.operationTimeoutMs = positiveInteger('operationTimeoutMs', options.operationTimeoutMs ?? 1000);
+    this.maxThreadBytes = positiveInteger(
+      'RedisThreadStore: maxThreadBytes',
+      options.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES,
+    );
+    this.connectTimeoutMs = positiveInteger('RedisThreadStore: connectTimeoutMs', options.connectTimeoutMs ?? 1000);
+    this.operationTimeoutMs = positiveInteger(
+      'RedisThreadStore: operationTimeoutMs',
+      options.operationTimeoutMs ?? 1000,
+    );
     this.ownsClient = options.client === undefined;
     this.clientReady = options.client
       ? Promise.resolve(this.watch(options.client))
@@ -251,7 +259,7 @@ export class RedisThreadStore implements ThreadStore {
       );
     } catch (error) {
       if (error instanceof ThreadStoreUnavailableError) throw error;
-      const cause = error instanceof Error ? error : new Error(String(error));
+      const cause = asError(error);
       if (isReplyError(cause)) throw cause;
       this.markUnavailable(cause);
       throw new ThreadStoreUnavailableError(
@@ -349,12 +357,6 @@ async function evalSaveScript(client: Redis, keys: string[], args: string[]): Pr
     if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
     return client.eval(SAVE_SCRIPT, keys.length, ...keys, ...args);
   }
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0)
-    throw new RangeError(`RedisThreadStore: ${name} must be a positive integer, got ${value}`);
-  return value;
 }
 
 /** A stored JSON text, or `undefined` (reported to diag) when someone stored something else. */

@@ -12,6 +12,7 @@ import {
   type ThreadSnapshot,
   type ThreadStore,
 } from './thread-store.js';
+import { positiveInteger } from '../internal/positive.js';
 
 /** Options of {@link SqliteThreadStore}. */
 export interface SqliteThreadStoreOptions {
@@ -114,10 +115,13 @@ export class SqliteThreadStore implements ThreadStore {
    * @throws {Error} on a Node without node:sqlite, or when the file cannot be opened.
    */
   constructor(options: SqliteThreadStoreOptions = {}) {
-    this.ttlMs = positiveInteger('ttlMs', options.ttlMs ?? DEFAULT_THREAD_TTL_MS);
+    this.ttlMs = positiveInteger('SqliteThreadStore: ttlMs', options.ttlMs ?? DEFAULT_THREAD_TTL_MS);
     this.renewSlackMs = Math.min(60_000, this.ttlMs / 10);
-    this.maxThreadBytes = positiveInteger('maxThreadBytes', options.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES);
-    const busyTimeoutMs = positiveInteger('busyTimeoutMs', options.busyTimeoutMs ?? 5000);
+    this.maxThreadBytes = positiveInteger(
+      'SqliteThreadStore: maxThreadBytes',
+      options.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES,
+    );
+    const busyTimeoutMs = positiveInteger('SqliteThreadStore: busyTimeoutMs', options.busyTimeoutMs ?? 5000);
     this.clock = options.clock ?? systemClock;
     this.path = options.path ?? join(options.dir ?? DEFAULT_DIR, 'threads.sqlite');
 
@@ -351,10 +355,4 @@ function unavailable(what: string, error: unknown): ThreadStoreUnavailableError 
   return new ThreadStoreUnavailableError(`otel-sessions: thread store ${what} failed: SQLite: ${message}`, {
     cause: error,
   });
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0)
-    throw new RangeError(`SqliteThreadStore: ${name} must be a positive integer, got ${value}`);
-  return value;
 }
