@@ -32,24 +32,35 @@ export interface ResolvedSettings {
   diagnostics: boolean;
 }
 
+/**
+ * Where telemetry goes, from the code's options and the environment (the app's setting, and
+ * the one `otel-sessions flush-spool` reads back). @internal
+ */
+export function exportDestination(
+  options: Pick<RegisterOptions, 'endpoint' | 'journalDir' | 'journal' | 'maxSpoolBytes'>,
+  env: EnvSettings,
+): ExportDestination {
+  return {
+    // An endpoint given in code wins over every endpoint variable (chooseExporters).
+    endpoint: options.endpoint,
+    envEndpoint: env.endpoint,
+    tracesUrl: env.tracesEndpoint,
+    logsUrl: env.logsEndpoint,
+    tracesProtocol: env.tracesProtocol,
+    logsProtocol: env.logsProtocol,
+    journalDir: options.journalDir ?? env.journalDir ?? DEFAULT_JOURNAL_DIR,
+    keepJournal: options.journal ?? env.keepJournal ?? false,
+    maxSpoolBytes: options.maxSpoolBytes ?? env.spoolMaxBytes,
+    tracesOff: env.tracesOff,
+    logsOff: env.logsOff,
+  };
+}
+
 /** Merges options, environment and defaults, in that order, into one plain object. @internal */
 export function resolveSettings(options: RegisterOptions, env: EnvSettings): ResolvedSettings {
   return {
     serviceName: options.serviceName ?? env.serviceName,
-    destination: {
-      // An endpoint given in code wins over every endpoint variable (chooseExporters).
-      endpoint: options.endpoint,
-      envEndpoint: env.endpoint,
-      tracesUrl: env.tracesEndpoint,
-      logsUrl: env.logsEndpoint,
-      tracesProtocol: env.tracesProtocol,
-      logsProtocol: env.logsProtocol,
-      journalDir: options.journalDir ?? env.journalDir ?? DEFAULT_JOURNAL_DIR,
-      keepJournal: options.journal ?? env.keepJournal ?? false,
-      maxSpoolBytes: options.maxSpoolBytes ?? env.spoolMaxBytes,
-      tracesOff: env.tracesOff,
-      logsOff: env.logsOff,
-    },
+    destination: exportDestination(options, env),
     threadTtlMs: options.threadTtlMs ?? env.threadTtlMs ?? DEFAULT_THREAD_TTL_MS,
     maxThreadBytes: options.maxThreadBytes ?? env.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES,
     redisUrl: env.redisUrl,

@@ -2,6 +2,7 @@ import { chooseExporters } from '../../export/choose-exporters.js';
 import type { SpoolingLogRecordExporter } from '../../export/spooling-log-record-exporter.js';
 import type { SpoolingSpanExporter } from '../../export/spooling-span-exporter.js';
 import { readEnvSettings } from '../../runtime/env-settings.js';
+import { exportDestination } from '../../runtime/resolve-settings.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.js';
 
 /** What `flush-spool` needs. */
@@ -24,17 +25,9 @@ export interface FlushSpoolOptions {
  */
 export async function flushSpoolCommand(options: FlushSpoolOptions): Promise<number> {
   const env = readEnvSettings(options.env);
-  const chosen = chooseExporters({
-    endpoint: options.endpoint,
-    envEndpoint: env.endpoint,
-    tracesUrl: env.tracesEndpoint,
-    logsUrl: env.logsEndpoint,
-    tracesProtocol: env.tracesProtocol,
-    logsProtocol: env.logsProtocol,
-    journalDir: options.journalDir,
-    keepJournal: false,
-    resolvedUrls: true,
-  });
+  // The app's destination, read from the same variables; only the spools are wanted here.
+  const destination = exportDestination({ endpoint: options.endpoint, journalDir: options.journalDir }, env);
+  const chosen = chooseExporters({ ...destination, keepJournal: false, resolvedUrls: true });
   const spools = chosen.spools as (SpoolingSpanExporter | SpoolingLogRecordExporter)[];
   if (spools.length === 0) {
     await Promise.all([...chosen.spanExporters, ...chosen.logExporters].map((exporter) => exporter.shutdown()));
