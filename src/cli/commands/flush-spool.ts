@@ -45,7 +45,7 @@ export async function flushSpoolCommand(options: FlushSpoolOptions): Promise<num
     spools.map((spool, i) => `${counts[i] ?? 0} ${spool.kind}`).join(' and ');
   const sent = found.map((n, i) => n - (left[i] ?? 0));
   if (found.every((n) => n === 0)) {
-    options.print(`nothing to send in ${options.journalDir} (files of running processes are theirs to send)`);
+    options.print(`nothing to send in ${options.journalDir} (segments of running processes are theirs to send)`);
     return 0;
   }
   options.print(`sent ${describe(sent)} to ${chosen.description}`);
