@@ -77,7 +77,8 @@ export async function turn(app: Hono<Env>, token: string | undefined): Promise<{
   if (response.status !== 200)
     throw new BenchCheckError(`session answered ${response.status}: ${await response.text()}`);
   const body = (await response.json()) as { turns: number };
-  return { turns: body.turns, token: response.headers.get('x-thread-id') ?? '' };
+  // A response gives the token only when it is new or signed again: keep the one held.
+  return { turns: body.turns, token: response.headers.get('x-thread-id') ?? token ?? '' };
 }
 
 /** Builds the app, opens one thread per lane, and checks that sessions continue them. */

@@ -15,6 +15,7 @@ import {
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
 import type { MiddlewareHandler } from 'hono';
+import type { ServerResponse } from 'node:http';
 import { getCookie, setCookie } from 'hono/cookie';
 import { matchedRoutes } from 'hono/route';
 import { guard } from '../internal/guard.js';
@@ -54,7 +55,10 @@ export interface SessionsOptions {
   cookieName?: string;
   /** Name of the request and response header carrying the signed thread. @default 'x-thread-id' */
   threadHeader?: string;
-  /** Name of the response header carrying the session ID. @default 'x-session-id' */
+  /**
+   * Name of the response header carrying the session ID. On @hono/node-server it is set on
+   * the Node response itself, so it is not in `c.res.headers`. @default 'x-session-id'
+   */
   sessionHeader?: string;
   /**
    * Decides whether a request comes from a trusted internal caller whose `session.id` and
@@ -104,6 +108,10 @@ export interface SessionsOptions {
  * `c.var.session` and `c.var.thread` are set, a server span covers the request, the
  * response carries `x-session-id`, and the thread continues through a signed cookie or
  * `x-thread-id` header until the thread TTL (one hour unless set) after its last activity.
+ * A new or newly signed token (about once a minute in a live conversation) is given in both;
+ * otherwise a client that sent its token in the header gets it back there, and a cookie that
+ * holds it is not set again. A response carrying a token is `Cache-Control: private, no-store`
+ * unless the app sets its own.
  *
  * @example
  * const app = new Hono<Env>();
@@ -144,7 +152,8 @@ export function sessions({
     const parentContext = callerTrusted
       ? inbound
       : guard('dropping untrusted baggage', () => withoutInboundBaggage(inbound, keep), ROOT_CONTEXT);
-    const token = c.req.header(threadHeader) ?? getCookie(c, cookieName);
+    const headerToken = c.req.header(threadHeader);
+    const token = headerToken ?? getCookie(c, cookieName);
     const verified = token === undefined ? undefined : codec.verify(token);
     const candidate = verified?.threadId;
     const tokenAge = verified === undefined ? Infinity : codec.ageOf(verified);
@@ -198,20 +207,33 @@ export function sessions({
         // A verified token is reused as it is while it is young (one HMAC per request, not
         // two); past a small part of the TTL it is signed again, so that a live conversation's
         // token never ages past the TTL.
-        let signed =
-          candidate === session.thread.id && token !== undefined && tokenAge < resignAfterMs(runtime.threadTtlMs)
-            ? token
-            : codec.sign(session.thread.id);
+        const reused =
+          candidate === session.thread.id && token !== undefined && tokenAge < resignAfterMs(runtime.threadTtlMs);
+        let signed = reused ? token : codec.sign(session.thread.id);
+        // A new or newly signed token goes in the header and the cookie. The client's own token
+        // goes back in the header to a client that sent it there; a cookie holding it is not set
+        // again (it is renewed with each new signature, about once a minute in a live thread).
+        let givesToken = !reused || headerToken !== undefined;
+        let setsCookie = !reused;
         const secure = isHttpsRequest(request, trustProxy);
         const writeHeaders = (afterHandler: boolean): void =>
           guard(
             'writing session headers',
             () => {
-              c.header(sessionHeader, session.id);
-              c.header(threadHeader, signed);
-              // A response carrying a thread token is for its client only. Set before the handler,
-              // the handler's own Cache-Control replaces it; after, it is kept when there is one.
-              if (!afterHandler || !c.res.headers.has('cache-control')) c.header('Cache-Control', TOKEN_CACHE_CONTROL);
+              const node = nodeResponse(c.env);
+              const put = (name: string, value: string): void => {
+                if (node === undefined) c.header(name, value);
+                else node.setHeader(name, value);
+              };
+              put(sessionHeader, session.id);
+              if (!givesToken) return;
+              put(threadHeader, signed);
+              // A response carrying a thread token is for its client only. The handler's own
+              // Cache-Control wins: set before it, this is replaced; after it, it is kept.
+              if (!afterHandler || node !== undefined || !c.res.headers.has('cache-control'))
+                put('Cache-Control', TOKEN_CACHE_CONTROL);
+              if (!setsCookie) return;
+              // On `c` even under node-server: a Set-Cookie there would replace the app's own.
               setCookie(c, cookieName, signed, {
                 httpOnly: true,
                 sameSite: 'Lax',
@@ -223,6 +245,12 @@ export function sessions({
             },
             undefined,
           );
+        // Whether the response lacks what was set on `c`. Read only then: reading `c.res.headers`
+        // of a node-server response builds a Headers object.
+        const droppedHeaders = (): boolean =>
+          nodeResponse(c.env) === undefined
+            ? c.res.headers.get(sessionHeader) !== session.id
+            : setsCookie && !c.res.headers.getSetCookie().some((line) => line.startsWith(`${cookieName}=`));
         // Before the handler: headers set after it make Hono rebuild the response, a slow path.
         writeHeaders(false);
 
@@ -239,15 +267,28 @@ export function sessions({
         if (session.thread.destroyed) {
           // The next turn gets a new thread: the destroyed one must not come back through this token.
           signed = codec.sign(newThreadId());
+          givesToken = setsCookie = true;
           guard('replacing the thread cookie', () => dropCookie(c.res.headers, cookieName), undefined);
           writeHeaders(true);
-        }
-        // A handler that returned its own Response dropped them: write them again.
-        if (guard('reading response headers', () => c.res.headers.get(sessionHeader) !== session.id, false))
+        } else if (guard('reading response headers', () => droppedHeaders(), false)) {
+          // A handler that returned its own Response dropped what was set on `c`: write it again.
           writeHeaders(true);
+        }
       },
     });
   };
+}
+
+/**
+ * The Node response under @hono/node-server (its `HttpBindings`), while its headers are not
+ * sent yet. A header set there costs far less than one set on `c`: a single `c.header()` makes
+ * Hono build a Headers object and node-server leave its fast path for the response.
+ */
+function nodeResponse(env: unknown): Pick<ServerResponse, 'setHeader'> | undefined {
+  const outgoing = (env as { outgoing?: Partial<ServerResponse> } | undefined)?.outgoing;
+  return typeof outgoing?.setHeader === 'function' && outgoing.headersSent === false
+    ? (outgoing as ServerResponse)
+    : undefined;
 }
 
 /** How old a token may get before a response signs it again: a sixtieth of the TTL, at most 60 s. */

@@ -129,6 +129,43 @@ test('non-UTF-8 bytes in headers reach a real server and get a 200 with a new th
   assert.match(reply, /x-session-id: sess_/i);
 });
 
+test("on @hono/node-server every kind of response carries the session ID once, and a new thread its cookie beside the app's", async (t) => {
+  const hono = new Hono<Env>();
+  hono.use(sessions({ threadStore: store, secret: SECRET }));
+  hono.get('/json', (c) => c.json({ sessionId: c.var.sessionId }));
+  hono.get('/own-response', (c) => new Response(JSON.stringify({ sessionId: c.var.sessionId })));
+  hono.get('/own-cookie', (c) => {
+    c.header('set-cookie', 'app=1; Path=/', { append: true });
+    return c.json({ sessionId: c.var.sessionId });
+  });
+  hono.get('/stream', (c) =>
+    c.body(
+      new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(JSON.stringify({ sessionId: c.var.sessionId })));
+          controller.close();
+        },
+      }),
+    ),
+  );
+  hono.get('/fails', () => {
+    throw new Error('boom');
+  });
+  const served = await serveOnLoopback(hono);
+  t.after(() => served.close());
+  for (const path of ['/json', '/own-response', '/own-cookie', '/stream', '/fails']) {
+    const response = await fetch(served.url + path);
+    const body = (await response.json()) as { sessionId: string };
+    assert.ok(isSessionId(body.sessionId), path);
+    assert.equal(response.headers.get('x-session-id'), body.sessionId, `${path}: one x-session-id, the session's`);
+    const cookies = response.headers.getSetCookie();
+    assert.equal(cookies.filter((line) => line.startsWith('otel_sessions_thread=')).length, 1, `${path}: ${cookies}`);
+    assert.ok(isThreadId(response.headers.get('x-thread-id')?.split('.')[0]), `${path} gives its new thread's token`);
+    if (path === '/own-cookie')
+      assert.ok(cookies.includes('app=1; Path=/'), `the app's own cookie is kept: ${cookies}`);
+  }
+});
+
 test('untrusted inbound baggage never sets the session; the attempt is recorded apart', async () => {
   telemetry.spans.reset();
   const victim = newSessionId();
@@ -290,13 +327,22 @@ describe('a thread that is never written keeps its ID through its tokens', () =>
 
   test('turns that write nothing stay in one thread, and the store holds nothing for it', async () => {
     const first = await turn();
-    let token = first.token;
+    const token = first.token;
+    assert.ok(first.response.headers.get('set-cookie')?.startsWith(`otel_sessions_thread=${token};`));
     for (let i = 0; i < 5; i++) {
       const next = await turn(token);
       assert.equal(next.threadId, first.threadId);
-      assert.equal(next.token, token, 'a young token comes back as it is (no second HMAC)');
-      token = next.token;
+      assert.equal(next.token, token, 'a young token sent in the header comes back as it is (no second HMAC)');
+      assert.equal(next.response.headers.get('set-cookie'), null, 'the cookie is not set again');
+      assert.equal(next.response.headers.get('cache-control'), 'private, no-store');
     }
+    // A browser: the token in its cookie, which holds it already.
+    const byCookie = await silent.request('/', { headers: { cookie: `otel_sessions_thread=${token}` } });
+    assert.equal(((await byCookie.json()) as { threadId: string }).threadId, first.threadId);
+    assert.ok(byCookie.headers.get('x-session-id')?.startsWith('sess_'));
+    assert.equal(byCookie.headers.get('set-cookie'), null, 'the cookie holds this token already');
+    assert.equal(byCookie.headers.get('x-thread-id'), null);
+    assert.equal(byCookie.headers.get('cache-control'), null, 'no token in the response, nothing to keep private');
     assert.equal(quiet.size, 0);
   });
 
@@ -306,6 +352,7 @@ describe('a thread that is never written keeps its ID through its tokens', () =>
     const renewed = await turn(twoMinutesOld);
     assert.equal(renewed.threadId, threadId);
     assert.notEqual(renewed.token, twoMinutesOld);
+    assert.ok(renewed.response.headers.get('set-cookie')?.startsWith(`otel_sessions_thread=${renewed.token};`));
     assert.equal(new ThreadTokenCodec(SECRET).verify(renewed.token)?.threadId, threadId);
     assert.ok(Date.now() - (new ThreadTokenCodec(SECRET).verify(renewed.token)?.issuedAt ?? 0) < 60_000);
 
