@@ -73,7 +73,8 @@ PRAGMA user_version = 1;
  *
  * Every operation is one transaction; a `load` only reads (no write lock), unless the thread's
  * expiry was last renewed more than a tenth of the TTL ago (at most a minute): it then
- * renews it in a second, write transaction. `save` writes only the changed keys (concurrent
+ * renews it in a second, write transaction. `save` renews it on the same terms, and writes
+ * only the changed keys (so most saves rewrite one state page, not the expiry index; concurrent
  * sessions of one thread that change different keys both keep their writes; same key: the
  * last save wins), creates a thread only when it writes something, and checks the size cap
  * against the stored thread before it commits. Expired threads are gone for every
@@ -96,10 +97,10 @@ export class SqliteThreadStore implements ThreadStore {
   readonly path: string;
   private readonly ttlMs: number;
   /**
-   * A load renews a thread's expiry only when it was last renewed longer ago than this
-   * (a tenth of the TTL, at most a minute), so that most loads take no write lock: the
-   * session's spans renew it again within a second (`ThreadActivitySpanProcessor`), and its
-   * save when it writes.
+   * A load or save renews a thread's expiry only when it was last renewed longer ago than
+   * this (a tenth of the TTL, at most a minute), so that most loads take no write lock and
+   * most saves leave the thread's row alone: the session's spans renew it within a second
+   * (`ThreadActivitySpanProcessor`).
    */
   private readonly renewSlackMs: number;
   private readonly maxThreadBytes: number;
@@ -189,19 +190,23 @@ export class SqliteThreadStore implements ThreadStore {
 
     const expired = this.transaction('save', 'write', () => {
       const now = this.clock();
-      const row = this.sql.thread.get(threadId, now);
-      const expired = row ? false : this.removeIfExpired(threadId, now);
-      if (!row && !writes) return expired;
+      const row = this.sql.threadWithExpiry.get(threadId);
+      const live = row !== undefined && Number(row['expires_at']) > now;
+      const expired = row !== undefined && !live && this.removeIfExpired(threadId, now);
+      if (!live && !writes) return expired;
       // Destroyed less than a TTL ago: nothing more is kept for it.
-      if (!row && this.sql.tombstone.get(threadId, now) !== undefined) return expired;
+      if (!live && this.sql.tombstone.get(threadId, now) !== undefined) return expired;
       if (changes.cleared) this.sql.clearState.run(threadId);
       for (const key of changes.deleted) this.sql.deleteKey.run(threadId, key);
       for (const [key, text] of texts) this.sql.setKey.run(threadId, key, text, entryByteSize(key, text));
-      const metadata = metadataText ?? (row?.['metadata'] as string | undefined) ?? '{}';
+      const metadata = metadataText ?? (live ? (row['metadata'] as string) : '{}');
       const bytes = Number(this.sql.stateBytes.get(threadId)?.['bytes'] ?? 0) + byteLengthOf(metadata);
       // Thrown inside the transaction: rolled back whole.
       if (bytes > this.maxThreadBytes) throw new ThreadTooLargeError(threadId, bytes, this.maxThreadBytes);
-      this.sql.upsertThread.run(threadId, metadata, now + this.ttlMs);
+      // The thread's row is written when it is new, its metadata changed, or its expiry is due
+      // for renewal (as a load renews it): most saves write state rows only, not the expiry index.
+      if (!live || metadataText !== undefined || Number(row['expires_at']) < now + this.ttlMs - this.renewSlackMs)
+        this.sql.upsertThread.run(threadId, metadata, now + this.ttlMs);
       return expired;
     });
     if (expired) this.emit(threadId, 'expired');
@@ -283,17 +288,17 @@ export class SqliteThreadStore implements ThreadStore {
   private transaction<T>(what: string, mode: 'read' | 'write', body: () => T): T {
     if (this.closed) throw new Error(`otel-sessions: thread store ${what} after close()`);
     try {
-      this.db.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN');
+      (mode === 'write' ? this.sql.beginWrite : this.sql.beginRead).run();
     } catch (error) {
       throw unavailable(what, error);
     }
     try {
       const result = body();
-      this.db.exec('COMMIT');
+      this.sql.commit.run();
       return result;
     } catch (error) {
       try {
-        this.db.exec('ROLLBACK');
+        this.sql.rollback.run();
       } catch {
         // Already rolled back by SQLite itself (some errors end the transaction).
       }
@@ -309,12 +314,15 @@ export class SqliteThreadStore implements ThreadStore {
 function prepareStatements(db: SqliteDatabase) {
   const prepare = (sql: string): SqliteStatement => db.prepare(sql);
   return {
+    // Prepared once, as every statement here: `exec` would compile them again each time.
+    beginRead: prepare('BEGIN'),
+    beginWrite: prepare('BEGIN IMMEDIATE'),
+    commit: prepare('COMMIT'),
+    rollback: prepare('ROLLBACK'),
     /** (expires_at, thread_id, now) -> metadata of a live thread, whose expiry it renews. */
     renew: prepare('UPDATE threads SET expires_at = ? WHERE thread_id = ? AND expires_at > ? RETURNING metadata'),
     /** (thread_id) -> the thread's metadata and expiry, live or expired. */
     threadWithExpiry: prepare('SELECT metadata, expires_at FROM threads WHERE thread_id = ?'),
-    /** (thread_id, now) -> the live thread's metadata. */
-    thread: prepare('SELECT metadata FROM threads WHERE thread_id = ? AND expires_at > ?'),
     /** (thread_id, now) -> a row when the thread is there but expired. */
     expiredOne: prepare('SELECT 1 FROM threads WHERE thread_id = ? AND expires_at <= ?'),
     /** (now, limit) -> IDs of expired threads. */

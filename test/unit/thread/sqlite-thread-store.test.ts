@@ -178,6 +178,28 @@ describe('SqliteThreadStore', { skip }, () => {
     await Promise.all([holder.close(), store.close()]);
   });
 
+  test('a save that writes state only leaves a freshly renewed thread row (and its expiry index) alone', async () => {
+    const path = join(dir, 'quiet-saves.sqlite');
+    let now = 1_000_000;
+    const store = new SqliteThreadStore({ path, ttlMs: 600_000, clock: () => now });
+    const db = (store as unknown as { db: { exec(sql: string): void } }).db;
+    db.exec('PRAGMA wal_autocheckpoint = 0');
+    const framesOf = async (save: () => Promise<void>): Promise<number> => {
+      const before = statSync(`${path}-wal`).size;
+      await save();
+      return (statSync(`${path}-wal`).size - before) / (4096 + 24);
+    };
+    await store.save('thrd_a', changes({ set: { a: 1 } }));
+    now += 1000;
+    assert.equal(await framesOf(() => store.save('thrd_a', changes({ set: { a: 2 } }))), 1, 'the state page only');
+    // Renewed longer ago than a tenth of the TTL: the save renews it too.
+    now += 120_000;
+    assert.ok((await framesOf(() => store.save('thrd_a', changes({ set: { a: 3 } })))) >= 2);
+    now += 600_000 - 1;
+    assert.deepEqual((await store.load('thrd_a'))?.state, { a: 3 }, 'alive a whole TTL after the renewing save');
+    await store.close();
+  });
+
   test('close is safe twice; operations after it reject', async () => {
     const { store } = storeWithClock();
     await store.close();
