@@ -28,9 +28,10 @@
  * CPU µs per request: `process.cpuUsage()` deltas reported by the child over IPC around the
  * load and the flush of its telemetry that follows (so the export work a round caused is
  * counted in it, not in the next variant's round), divided by the requests it served.
- * ROUNDS interleaved rounds (a, b, c, a, b, c, …) after a warm-up; medians, and the per-round
- * ratios' medians against (a) with the issue's targets. ADOPTER_BREAKDOWN=1 adds (b) without
- * span events and (b) without stdout lines to the rounds, to see what those parts cost.
+ * ROUNDS (ADOPTER_ROUNDS, 4 unless set) interleaved rounds (a, b, c, a, b, c, …) after a
+ * warm-up; medians, and the per-round ratios' medians against (a) with the issue's targets.
+ * ADOPTER_BREAKDOWN=1 adds variants of (b) with one part taken away each (span events, stdout
+ * lines, log export, the `sessions()` middleware) to the rounds, to see what those parts cost.
  *
  *   node --import tsx bench/adopter.ts      (or `npm run bench` for every benchmark; needs `npm run build`)
  */
@@ -39,7 +40,7 @@ import { Child, childEnv, withChildren, type Usage } from './support/children.js
 import { load, type LoadRequest } from './support/load.js';
 import { BenchCheckError, fmt, median, medianRatio, runIfMain, type RoundResults } from './support/measure.js';
 
-const ROUNDS = 4;
+const ROUNDS = Number(process.env.ADOPTER_ROUNDS ?? 4);
 const DURATION_S = 5;
 const WARMUP_S = 3;
 const CONNECTIONS = 10;
@@ -60,6 +61,8 @@ interface VariantSpec {
   readonly sink: string;
   /** Whether it runs otel-sessions (started with the register entry, threads, session IDs). */
   readonly sessions: boolean;
+  /** Whether its route runs under `sessions()` (answers with session headers, spans carry the IDs). @default sessions */
+  readonly middleware?: boolean;
   /** Whether its threads continue from turn to turn (it runs `sessions()`). */
   readonly continuesThreads: boolean;
   /** Whether it writes its log lines to stdout. @default true */
@@ -99,8 +102,9 @@ const C: VariantSpec = {
   logRecordsPerRequest: 2,
 };
 /**
- * With ADOPTER_BREAKDOWN=1, two more variants say what parts of (b) cost: (b) with one
- * setting changed each, measured in the same interleaved rounds.
+ * With ADOPTER_BREAKDOWN=1, more variants say what parts of (b) cost: (b) with one part taken
+ * away each, measured in the same interleaved rounds. Without `sessions()`, the route logs with
+ * `createLogger()` (no session IDs, no thread), on the same register entry.
  */
 const BREAKDOWN: VariantSpec[] = [
   {
@@ -115,6 +119,21 @@ const BREAKDOWN: VariantSpec[] = [
     sink: 'adopter-no-stdout',
     stdoutLines: false,
     env: { OTEL_SESSIONS_LOG_CONSOLE: 'false' },
+  },
+  {
+    ...B,
+    label: '(b) without log export',
+    sink: 'adopter-no-log-export',
+    logRecordsPerRequest: 0,
+    env: { OTEL_LOGS_EXPORTER: 'none' },
+  },
+  {
+    ...B,
+    label: '(b) without sessions()',
+    sink: 'adopter-no-middleware',
+    middleware: false,
+    continuesThreads: false,
+    env: { BENCH_WITHOUT_MIDDLEWARE: '1' },
   },
 ];
 const VARIANTS: readonly VariantSpec[] = process.env.ADOPTER_BREAKDOWN === '1' ? [A, B, C, ...BREAKDOWN] : [A, B, C];
@@ -186,7 +205,7 @@ async function prime(server: Server): Promise<void> {
     const body = (await response.json()) as { reply?: string; turns?: number };
     if (response.status !== 200 || body.reply !== 'You said: hi')
       fail(`POST /chat answered ${response.status} ${JSON.stringify(body)}`);
-    if (!spec.sessions) continue;
+    if (spec.middleware === false || !spec.sessions) continue;
     if (!response.headers.get('x-session-id')?.startsWith('sess_')) fail(`turn ${turn}: no x-session-id`);
     const setCookie = response.headers.getSetCookie().find((value) => value.startsWith(`${COOKIE}=`));
     if (turn === 1) {
@@ -266,7 +285,8 @@ function checkTelemetry(found: Map<VariantSpec, Telemetry>): string[] {
     short('log records', got.logRecords, spec.logRecordsPerRequest);
     if (spec.logRecordsPerRequest === 0 && got.logRecords > 0)
       throw new BenchCheckError(`adopter: ${spec.label} exported log records`);
-    if (spec.sessions) short('session.id attributes', got.sessionIds, spec.spansPerRequest);
+    if (spec.sessions && spec.middleware !== false)
+      short('session.id attributes', got.sessionIds, spec.spansPerRequest);
     if (spec.stdoutLines !== false && got.stdoutBytes < 2 * 40)
       throw new BenchCheckError(`adopter: ${spec.label} wrote ${fmt(got.stdoutBytes)} bytes per request to stdout`);
   }

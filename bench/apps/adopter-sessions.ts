@@ -6,20 +6,25 @@
  * lines to stdout (the default); `sessions()` on the app, `c.var.logger` in the route.
  */
 import { Hono } from 'hono';
-import { registerSessions, type Env } from 'otel-sessions';
+import { createLogger, registerSessions, type Env } from 'otel-sessions';
 import { sessions } from 'otel-sessions/hono';
 import { serveApp } from './serve.js';
 
 // The register entry has run already: this returns its handle.
 const otel = registerSessions();
 
+// The breakdown's "(b) without sessions()": the same route and logger, no middleware.
+const withoutMiddleware = process.env.BENCH_WITHOUT_MIDDLEWARE === '1';
+const plainLogger = withoutMiddleware ? createLogger() : undefined;
+
 const app = new Hono<Env>();
-app.use(sessions());
+if (!withoutMiddleware) app.use(sessions());
 app.post('/chat', async (c) => {
+  const logger = plainLogger ?? c.var.logger;
   const { message } = await c.req.json<{ message: string }>();
-  c.var.logger.info('Message received', { length: message.length });
+  logger.info('Message received', { length: message.length });
   const reply = `You said: ${message}`;
-  c.var.logger.info('Reply ready', { length: reply.length });
+  logger.info('Reply ready', { length: reply.length });
   return c.json({ reply });
 });
 await serveApp(app.fetch, { flush: () => otel.forceFlush() });
