@@ -8,6 +8,8 @@ import type { SpoolCodec } from './spool-codec.js';
  * made durable by a spool on disk. See {@link SpoolingSpanExporter}. @internal
  */
 export abstract class SpoolingExporter<T> {
+  /** What it exports, for messages: 'spans' or 'log records'. */
+  readonly kind: string;
   /** Where the wrapped exporter sends, as given in the options. */
   readonly target: string | undefined;
   private readonly spool: BatchSpool<T>;
@@ -17,6 +19,7 @@ export abstract class SpoolingExporter<T> {
     options: SpoolOptions,
     codec: SpoolCodec<T>,
   ) {
+    this.kind = codec.what;
     this.target = options.target;
     this.spool = new BatchSpool(options, codec, (items) => exportThrough(exporter, items));
   }

@@ -16,9 +16,6 @@ import { SpoolingExporter } from './spooling-exporter.js';
  * })
  */
 export class SpoolingLogRecordExporter extends SpoolingExporter<ReadableLogRecord> implements LogRecordExporter {
-  /** What it exports, for people: 'log records'. */
-  readonly kind = 'log records';
-
   constructor(exporter: LogRecordExporter, options: SpoolOptions) {
     super(exporter, options, spoolCodec(LOG_RECORDS, exporter, JsonLogsSerializer, decodeOtlpJsonLogs));
   }

@@ -20,9 +20,6 @@ import { SpoolingExporter } from './spooling-exporter.js';
  * })
  */
 export class SpoolingSpanExporter extends SpoolingExporter<ReadableSpan> implements SpanExporter {
-  /** What it exports, for people: 'spans'. */
-  readonly kind = 'spans';
-
   constructor(exporter: SpanExporter, options: SpoolOptions) {
     super(exporter, options, spoolCodec(SPANS, exporter, JsonTraceSerializer, decodeOtlpJsonSpans));
   }

@@ -58,12 +58,12 @@ export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
     logsProtocol: protocol('OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', env) ?? anyProtocol,
     tracesOff: exporterIsNone('OTEL_TRACES_EXPORTER', env),
     logsOff: exporterIsNone('OTEL_LOGS_EXPORTER', env),
-    spoolMaxBytes: positiveInteger('OTEL_SESSIONS_SPOOL_MAX_BYTES', env.OTEL_SESSIONS_SPOOL_MAX_BYTES),
+    spoolMaxBytes: positiveIntegerVariable('OTEL_SESSIONS_SPOOL_MAX_BYTES', env.OTEL_SESSIONS_SPOOL_MAX_BYTES),
     journalDir: text(env.OTEL_SESSIONS_JOURNAL_DIR),
     keepJournal: flag('OTEL_SESSIONS_JOURNAL', env.OTEL_SESSIONS_JOURNAL),
     redisUrl: text(env.OTEL_SESSIONS_REDIS_URL),
-    threadTtlMs: positiveInteger('OTEL_SESSIONS_THREAD_TTL_MS', env.OTEL_SESSIONS_THREAD_TTL_MS),
-    maxThreadBytes: positiveInteger('OTEL_SESSIONS_MAX_THREAD_BYTES', env.OTEL_SESSIONS_MAX_THREAD_BYTES),
+    threadTtlMs: positiveIntegerVariable('OTEL_SESSIONS_THREAD_TTL_MS', env.OTEL_SESSIONS_THREAD_TTL_MS),
+    maxThreadBytes: positiveIntegerVariable('OTEL_SESSIONS_MAX_THREAD_BYTES', env.OTEL_SESSIONS_MAX_THREAD_BYTES),
     secret: checkedSecret(env.OTEL_SESSIONS_SECRET),
     production: text(env.NODE_ENV) === 'production',
     logLevel: text(env.OTEL_SESSIONS_LOG_LEVEL),
@@ -77,7 +77,7 @@ export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
 function batch(prefix: 'OTEL_BSP' | 'OTEL_BLRP', env: NodeJS.ProcessEnv): BatchSettings {
   const settings: BatchSettings = {};
   const read = (key: keyof BatchSettings, suffix: string): void => {
-    const value = positiveInteger(`${prefix}_${suffix}`, env[`${prefix}_${suffix}`]);
+    const value = positiveIntegerVariable(`${prefix}_${suffix}`, env[`${prefix}_${suffix}`]);
     if (value !== undefined) settings[key] = value;
   };
   read('maxQueueSize', 'MAX_QUEUE_SIZE');
@@ -128,7 +128,8 @@ function flag(name: string, value: string | undefined): boolean | undefined {
   return undefined;
 }
 
-function positiveInteger(name: string, value: string | undefined): number | undefined {
+/** A variable that must be a positive whole number: its value, or `undefined` (warned about) when it is not one. */
+function positiveIntegerVariable(name: string, value: string | undefined): number | undefined {
   const trimmed = text(value);
   if (trimmed === undefined) return undefined;
   const number = Number(trimmed);

@@ -162,7 +162,7 @@ export class SqliteThreadStore implements ThreadStore {
       const metadata = JSON.parse(row['metadata'] as string) as Record<string, JsonValue>;
       // fromEntries defines own properties: a key named "__proto__" stays a plain key.
       const snapshot = { state: Object.fromEntries(entries), metadata };
-      return { snapshot, stale: expiresAt < now + this.ttlMs - this.renewSlackMs };
+      return { snapshot, stale: this.dueForRenewal(expiresAt, now) };
     });
     if (!read.stale) return read.snapshot;
     // Expired (removed now, and reported), or live and due for renewal: one write transaction.
@@ -205,7 +205,7 @@ export class SqliteThreadStore implements ThreadStore {
       if (bytes > this.maxThreadBytes) throw new ThreadTooLargeError(threadId, bytes, this.maxThreadBytes);
       // The thread's row is written when it is new, its metadata changed, or its expiry is due
       // for renewal (as a load renews it): most saves write state rows only, not the expiry index.
-      if (!live || metadataText !== undefined || Number(row['expires_at']) < now + this.ttlMs - this.renewSlackMs)
+      if (!live || metadataText !== undefined || this.dueForRenewal(Number(row['expires_at']), now))
         this.sql.upsertThread.run(threadId, metadata, now + this.ttlMs);
       return expired;
     });
@@ -268,6 +268,11 @@ export class SqliteThreadStore implements ThreadStore {
     } catch {
       // The next purge or the next operation on an expired thread tries again.
     }
+  }
+
+  /** Whether a live thread's expiry was last renewed longer ago than `renewSlackMs`. */
+  private dueForRenewal(expiresAt: number, now: number): boolean {
+    return expiresAt < now + this.ttlMs - this.renewSlackMs;
   }
 
   /** Deletes `threadId` if it is there but expired; whether it was. Inside a transaction. */
