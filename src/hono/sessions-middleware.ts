@@ -16,7 +16,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { MiddlewareHandler } from 'hono';
 import type { ServerResponse } from 'node:http';
-import { getCookie, setCookie } from 'hono/cookie';
+import { setCookie } from 'hono/cookie';
 import { matchedRoutes } from 'hono/route';
 import { guard } from '../internal/guard.js';
 import { withSuppressed } from '../internal/rate-limited-warning.js';
@@ -32,6 +32,7 @@ import { runSession } from '../session/session-runner.js';
 import type { SessionsRuntime } from '../runtime/sessions-runtime.js';
 import type { ThreadStore } from '../thread/thread-store.js';
 import type { Env } from './env.js';
+import { cookieValue } from './cookie-value.js';
 import { claimedIds, withoutInboundBaggage } from './inbound-baggage.js';
 import { isHttpsRequest } from './request-scheme.js';
 import { ThreadTokenCodec } from './thread-token.js';
@@ -153,7 +154,7 @@ export function sessions({
       ? inbound
       : guard('dropping untrusted baggage', () => withoutInboundBaggage(inbound, keep), ROOT_CONTEXT);
     const headerToken = c.req.header(threadHeader);
-    const token = headerToken ?? getCookie(c, cookieName);
+    const token = headerToken ?? cookieValue(c.req.header('cookie'), cookieName);
     const verified = token === undefined ? undefined : codec.verify(token);
     const candidate = verified?.threadId;
     const tokenAge = verified === undefined ? Infinity : codec.ageOf(verified);
