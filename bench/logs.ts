@@ -42,6 +42,7 @@ import { createLogger } from '../src/logging/create-logger.js';
 import { OtelLogTransport } from '../src/logging/otel-log-transport.js';
 import { sessionFormat } from '../src/logging/session-format.js';
 import { SessionLogRecordProcessor } from '../src/processors/session-log-record-processor.js';
+import { SessionSpanProcessor } from '../src/processors/session-span-processor.js';
 import { withSession } from '../src/session/context.js';
 import { newSessionId, newThreadId } from '../src/session/ids.js';
 import {
@@ -336,7 +337,8 @@ async function throughOpenTelemetry(): Promise<void> {
   ];
   const [field, createdSetup, noEventsSetup, formatSetup] = setups as [OtelSetup, OtelSetup, OtelSetup, OtelSetup];
 
-  const tracer = new TracerProvider().getTracer('otel-sessions-bench');
+  // The request's server span, as registerSessions' processors leave it: it carries the session's IDs.
+  const tracer = new TracerProvider({ spanProcessors: [new SessionSpanProcessor()] }).getTracer('otel-sessions-bench');
   let traceId = '';
   /** Writes `n` records inside one recording span; settles when the transport has them all. */
   const write = (s: OtelSetup, n: number): Promise<void> | undefined => {

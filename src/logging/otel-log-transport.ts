@@ -1,6 +1,23 @@
-import { trace, type AttributeValue, type Attributes, logs, SeverityNumber, type Logger } from '@opentelemetry/api';
+import {
+  trace,
+  type AttributeValue,
+  type Attributes,
+  logs,
+  SeverityNumber,
+  type Logger,
+  type Span,
+} from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import TransportStream from 'winston-transport';
-import { ATTR_LOG_MESSAGE, ATTR_LOG_SEVERITY, LOG_EVENT_NAME, LOG_SPAN_ID, LOG_TRACE_ID } from '../session/semconv.js';
+import {
+  ATTR_LOG_MESSAGE,
+  ATTR_LOG_SEVERITY,
+  ATTR_SESSION_ID,
+  ATTR_SESSION_THREAD_ID,
+  LOG_EVENT_NAME,
+  LOG_SPAN_ID,
+  LOG_TRACE_ID,
+} from '../session/semconv.js';
 import { LOG_CONTEXT, type SessionLogEntry } from './session-format.js';
 
 const SEVERITY: Record<string, SeverityNumber> = {
@@ -48,10 +65,15 @@ export class OtelLogTransport extends TransportStream {
       const ctx = entry[LOG_CONTEXT];
       const body = typeof message === 'string' ? message : String(message);
       const span = ctx === undefined ? undefined : trace.getSpan(ctx);
-      const recording = this.spanEvents && span?.isRecording() === true;
+      const eventSpan = this.spanEvents && span?.isRecording() === true ? span : undefined;
       // The record's and the event's attributes in one pass over the entry, no spread.
-      const eventAttributes: Attributes | undefined = recording ? {} : undefined;
-      const attributes = toAttributes(entry, span !== undefined, eventAttributes);
+      const eventAttributes: Attributes | undefined = eventSpan === undefined ? undefined : {};
+      const attributes = toAttributes(
+        entry,
+        span !== undefined,
+        eventAttributes,
+        eventSpan !== undefined && carriesSession(eventSpan, entry),
+      );
       this.otelLogger.emit({
         severityNumber: SEVERITY[level] ?? SeverityNumber.UNSPECIFIED,
         severityText: level,
@@ -59,10 +81,10 @@ export class OtelLogTransport extends TransportStream {
         attributes,
         ...(ctx === undefined ? {} : { context: ctx }),
       });
-      if (eventAttributes !== undefined) {
+      if (eventSpan !== undefined && eventAttributes !== undefined) {
         eventAttributes[ATTR_LOG_SEVERITY] = level;
         eventAttributes[ATTR_LOG_MESSAGE] = body;
-        span!.addEvent(LOG_EVENT_NAME, eventAttributes);
+        eventSpan.addEvent(LOG_EVENT_NAME, eventAttributes);
       }
     } catch {
       // Telemetry never breaks logging.
@@ -73,11 +95,16 @@ export class OtelLogTransport extends TransportStream {
 
 /**
  * The record's own fields as OTel attributes: primitives as they are, the rest as JSON; also
- * written into `also` when given. Inside a span, not the format's `trace_id` and `span_id`:
- * an OTel log record carries its trace and span natively (from the context), and an event
- * is on its span.
+ * written into `also` when given, there without the session's IDs when `alsoWithoutIds`.
+ * Inside a span, not the format's `trace_id` and `span_id`: an OTel log record carries its
+ * trace and span natively (from the context), and an event is on its span.
  */
-function toAttributes(entry: SessionLogEntry, inSpan: boolean, also: Attributes | undefined): Attributes {
+function toAttributes(
+  entry: SessionLogEntry,
+  inSpan: boolean,
+  also: Attributes | undefined,
+  alsoWithoutIds: boolean,
+): Attributes {
   const attributes: Attributes = {};
   for (const key of Object.keys(entry)) {
     // The record carries its own time; an undefined field is no field.
@@ -87,9 +114,24 @@ function toAttributes(entry: SessionLogEntry, inSpan: boolean, also: Attributes 
     if (value === undefined) continue;
     const attribute = toAttributeValue(value);
     attributes[key] = attribute;
-    if (also !== undefined) also[key] = attribute;
+    if (also === undefined || (alsoWithoutIds && (key === ATTR_SESSION_ID || key === ATTR_SESSION_THREAD_ID))) continue;
+    also[key] = attribute;
   }
   return attributes;
+}
+
+/**
+ * Whether `span` carries the record's session and thread IDs already (as every span started
+ * in a session does): its events then need not repeat them, since Jaeger and the CLI find
+ * events through their span.
+ */
+function carriesSession(span: Span, entry: SessionLogEntry): boolean {
+  const spanAttributes = (span as Partial<ReadableSpan>).attributes;
+  return (
+    spanAttributes !== undefined &&
+    spanAttributes[ATTR_SESSION_ID] === entry[ATTR_SESSION_ID] &&
+    spanAttributes[ATTR_SESSION_THREAD_ID] === entry[ATTR_SESSION_THREAD_ID]
+  );
 }
 
 function toAttributeValue(value: unknown): AttributeValue {

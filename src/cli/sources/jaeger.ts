@@ -231,13 +231,20 @@ function toSpan(span: JaegerSpan, trace: JaegerTrace): SpanEntry {
   return entry;
 }
 
-/** The log records of these spans: their `log` events. */
+/**
+ * The log records of these spans: their `log` events, with the session's IDs of their span
+ * (an event repeats them only when its span does not carry them).
+ */
 function logsOf(spans: SpanEntry[]): LogEntry[] {
   const logs: LogEntry[] = [];
   for (const span of spans) {
+    const ids: Fields = {};
+    for (const key of [ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID])
+      if (span.attributes[key] !== undefined) ids[key] = span.attributes[key];
     for (const event of span.events) {
       if (event.name !== LOG_EVENT_NAME) continue;
-      const { [ATTR_LOG_SEVERITY]: level, [ATTR_LOG_MESSAGE]: message, ...fields } = event.attributes;
+      const { [ATTR_LOG_SEVERITY]: level, [ATTR_LOG_MESSAGE]: message, ...own } = event.attributes;
+      const fields = { ...ids, ...own };
       const log: LogEntry = {
         timeMs: event.timeMs,
         level: level === undefined || level === null ? '' : fieldText(level),

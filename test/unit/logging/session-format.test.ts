@@ -76,5 +76,25 @@ test('records go out as OTel log records with the IDs, and as events on their sp
   const [span] = telemetry.spans.getFinishedSpans();
   const event = span?.events.find((each) => each.name === 'log');
   assert.equal(event?.attributes?.['log.message'], 'it broke');
+  assert.equal(event?.attributes?.orderId, 42);
+  // The span carries the session's IDs: its events do not repeat them.
+  assert.equal(span?.attributes['session.id'], ids.sessionId);
+  assert.equal(event?.attributes?.['session.id'], undefined);
+  assert.equal(event?.attributes?.['session.thread_id'], undefined);
+});
+
+test("an event on a span started outside the session carries the session's IDs itself", async () => {
+  telemetry.spans.reset();
+  const logger = createLogger({ console: false });
+  const ids = { sessionId: newSessionId(), threadId: newThreadId() };
+  tracer.startActiveSpan('outer', (span) => {
+    withSession(ids, () => logger.info('inside'));
+    span.end();
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  const [span] = telemetry.spans.getFinishedSpans();
+  assert.equal(span?.attributes['session.id'], undefined);
+  const event = span?.events.find((each) => each.name === 'log');
   assert.equal(event?.attributes?.['session.id'], ids.sessionId);
+  assert.equal(event?.attributes?.['session.thread_id'], ids.threadId);
 });
