@@ -61,8 +61,7 @@ export interface SessionRun<T> {
 export async function runSession<T>(run: SessionRun<T>): Promise<T> {
   ensureContextManager();
   const { runtime } = run;
-  let settled!: () => void;
-  runtime.running.track(new Promise<void>((resolve) => (settled = resolve)));
+  const settled = runtime.running.begin();
   let session: Session;
   try {
     session = await openSession(run);
@@ -94,12 +93,20 @@ export async function runSession<T>(run: SessionRun<T>): Promise<T> {
   if (failure !== undefined) recordFailure(rootSpan, failure);
   if (run.beforeClose && rootSpan.isRecording())
     guard('naming the root span', () => run.beforeClose?.(rootSpan), undefined);
-  await closeSession(session, rootSpan, run);
+  recordMetadata(session, rootSpan, run);
+  // Saved before the response goes: the next turn, sent the moment it arrives, sees it.
+  if (session.thread.dirty) await saveThread(session, runtime);
   ownSpan?.end();
-  void context
-    .with(sessionContext, () => settleSession(session, runtime))
-    .catch((error: unknown) => diag.error('otel-sessions: settling a session failed', error))
-    .finally(settled);
+  if (session.pending.length === 0 && !session.thread.dirty) {
+    // Nothing left in the background (most sessions): ended now, without a promise chain.
+    context.with(sessionContext, () => endSession(session));
+    settled();
+  } else {
+    void context
+      .with(sessionContext, () => settleSession(session, runtime))
+      .catch((error: unknown) => diag.error('otel-sessions: settling a session failed', error))
+      .finally(settled);
+  }
   if ('thrown' in outcome) throw outcome.thrown;
   return outcome.value;
 }
@@ -139,26 +146,22 @@ async function openSession<T>(run: SessionRun<T>): Promise<Session> {
   return new Session(trusted?.sessionId ?? newSessionId(), thread);
 }
 
-/**
- * Ends the response part of a session: metadata onto the root span, the thread saved
- * (so that the next turn, sent the moment this response arrives, sees it). Never throws.
- */
-async function closeSession<T>(session: Session, rootSpan: Span, run: SessionRun<T>): Promise<void> {
+/** Puts the session's and the thread's metadata on the root span. Never throws. */
+function recordMetadata<T>(session: Session, rootSpan: Span, run: SessionRun<T>): void {
+  if (!rootSpan.isRecording()) return;
   const refused = new RefusedMetadata();
   const options = { refuseSensitive: run.refuseSensitiveMetadata, warn: refused.add };
-  const threadMetadata = await session.thread.currentMetadata().catch(() => ({}));
-  if (rootSpan.isRecording()) {
-    guard(
-      'recording session metadata',
-      () => {
-        rootSpan.setAttributes(metadataAttributes(ATTR_SESSION_METADATA_PREFIX, session.metadata, options));
-        rootSpan.setAttributes(metadataAttributes(ATTR_THREAD_METADATA_PREFIX, threadMetadata, options));
-      },
-      undefined,
-    );
-  }
+  guard(
+    'recording session metadata',
+    () => {
+      rootSpan.setAttributes(metadataAttributes(ATTR_SESSION_METADATA_PREFIX, session.metadata, options));
+      rootSpan.setAttributes(
+        metadataAttributes(ATTR_THREAD_METADATA_PREFIX, session.thread.currentMetadata(), options),
+      );
+    },
+    undefined,
+  );
   refused.warn(run.runtime, session.id);
-  await saveThread(session, run.runtime);
 }
 
 /**
@@ -176,6 +179,11 @@ async function settleSession(session: Session, runtime: SessionsRuntime): Promis
     }
   }
   if (session.thread.dirty) await saveThread(session, runtime);
+  endSession(session);
+}
+
+/** Fires the session's `completed` listeners and clears its state. */
+function endSession(session: Session): void {
   session.complete();
   session.state.clear();
 }

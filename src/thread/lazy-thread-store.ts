@@ -1,3 +1,4 @@
+import { asError } from '../internal/as-error.js';
 import { ThreadStoreUnavailableError } from './store-unavailable-error.js';
 import type { ThreadChanges, ThreadSnapshot, ThreadStore } from './thread-store.js';
 
@@ -22,8 +23,13 @@ export class LazyThreadStore implements ThreadStore {
     return this.store !== undefined;
   }
 
-  async load(threadId: string): Promise<ThreadSnapshot | undefined> {
-    return this.now().load(threadId);
+  // Not async: the store's promise is passed on as it is, without one more around it.
+  load(threadId: string): Promise<ThreadSnapshot | undefined> {
+    try {
+      return this.now().load(threadId);
+    } catch (error) {
+      return Promise.reject(asError(error));
+    }
   }
 
   async save(threadId: string, changes: ThreadChanges): Promise<void> {

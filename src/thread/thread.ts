@@ -19,6 +19,9 @@ export class Thread {
   readonly id: string;
   /** State that persists across the sessions of this thread (JSON values). */
   readonly state: ThreadState;
+  /** The metadata as the store had it when the session started. */
+  private readonly storedMetadata: Record<string, JsonValue>;
+  /** The metadata this session set, if it did. */
   private metadata: Record<string, JsonValue> | undefined;
   private metadataChanged = false;
   private readonly listeners = new Listeners<'destroyed', ThreadDestroyedEvent>();
@@ -38,12 +41,13 @@ export class Thread {
     this.id = id;
     this.stateUnavailable = options.stateUnavailable ?? false;
     const loaded = snapshot ?? { state: {}, metadata: {} };
+    this.storedMetadata = loaded.metadata;
     this.state = new ThreadState(id, () => Promise.resolve(loaded), maxBytes);
   }
 
   /** A copy of the thread's metadata. */
   async getMetadata(): Promise<Record<string, JsonValue>> {
-    return { ...(this.metadata ?? (await this.state.loaded()).metadata) };
+    return { ...this.currentMetadata() };
   }
 
   /**
@@ -86,8 +90,8 @@ export class Thread {
   }
 
   /** The metadata as it will be saved. @internal */
-  async currentMetadata(): Promise<Record<string, JsonValue>> {
-    return this.metadata ?? (await this.state.loaded()).metadata;
+  currentMetadata(): Record<string, JsonValue> {
+    return this.metadata ?? this.storedMetadata;
   }
 
   /** What this session changed, for the store; resets it. @internal */
