@@ -284,7 +284,7 @@ describe('sessions in a real Jaeger, through the collector, across two services'
     }
   });
 
-  test('log records reach the collector with their session.id, and show as `log` events on their spans', async () => {
+  test('log records reach the collector with their session.id, and show as `log` events on their spans, which carry it', async () => {
     const s = requireEarlierTests();
     await waitUntil(() => turns.every((turn) => s.collectorOutput().includes(`session.id: Str(${turn.sessionId})`)), {
       timeoutMs: 10_000,
@@ -307,10 +307,14 @@ describe('sessions in a real Jaeger, through the collector, across two services'
       assert.deepEqual(logMessages(server), [`demo-service: received ${turn.requestType}`]);
       assert.deepEqual(logMessages(agent), [`demo-agent: handling ${turn.requestType}`]);
       assert.deepEqual(logMessages(echoServer), ['echo-service: echoing']);
+      // A log event belongs to its session through its span, which carries the IDs: the event
+      // does not repeat them.
       for (const span of [server, agent, echoServer]) {
+        assert.equal(spanTag(span, 'session.id'), turn.sessionId, `span of the log events: ${span.operationName}`);
         for (const log of span.logs) {
-          const sessionField = log.fields.find((field) => field.key === 'session.id');
-          assert.equal(sessionField?.value, turn.sessionId, `log event of ${span.operationName}`);
+          const keys = log.fields.map((field) => field.key);
+          assert.ok(keys.includes('log.message'), `log event of ${span.operationName}`);
+          assert.ok(!keys.includes('session.id'), `log event of ${span.operationName} repeats its span's session.id`);
         }
       }
     }
