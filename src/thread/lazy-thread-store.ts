@@ -8,11 +8,14 @@ type GoneListener = (threadId: string, reason: 'expired' | 'destroyed') => void;
  * A store made only when a thread is first written or looked up: the default SQLite store
  * creates no file in an app that never uses threads. Until then, touches and empty saves are
  * answered without it (no thread can exist in a store that was never made). A store that
- * cannot be made (the file cannot be opened) fails each call as unavailable, and is tried
- * again at the next. @internal
+ * cannot be made (the file cannot be opened) fails each call as unavailable, touches and
+ * empty saves included, so that an outage is not taken for a recovery; each call tries to
+ * make it again. @internal
  */
 export class LazyThreadStore implements ThreadStore {
   private store: ThreadStore | undefined;
+  /** The last attempt to make the store failed. */
+  private makeFailed = false;
   private readonly listeners: GoneListener[] = [];
   private closed = false;
 
@@ -34,12 +37,13 @@ export class LazyThreadStore implements ThreadStore {
 
   async save(threadId: string, changes: ThreadChanges): Promise<void> {
     const writes = Object.keys(changes.set).length > 0 || changes.metadata !== undefined;
-    if (this.store === undefined && !writes) return;
+    if (this.store === undefined && !writes && !this.makeFailed) return;
     return this.now().save(threadId, changes);
   }
 
   async touch(threadIds: readonly string[]): Promise<void> {
-    await this.store?.touch(threadIds);
+    if (this.store === undefined && !this.makeFailed) return;
+    await this.now().touch(threadIds);
   }
 
   async destroy(threadId: string): Promise<boolean> {
@@ -62,7 +66,9 @@ export class LazyThreadStore implements ThreadStore {
     if (this.closed) throw new Error('otel-sessions: thread store used after close()');
     try {
       this.store = this.make();
+      this.makeFailed = false;
     } catch (error) {
+      this.makeFailed = true;
       const reason = error instanceof Error ? error.message : String(error);
       throw new ThreadStoreUnavailableError(`otel-sessions: the thread store could not be opened: ${reason}`, {
         cause: error,

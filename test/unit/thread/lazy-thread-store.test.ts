@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LazyThreadStore } from '../../../src/thread/lazy-thread-store.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
+import { StoreOutage } from '../../../src/thread/store-outage.js';
 import { ThreadStoreUnavailableError } from '../../../src/thread/store-unavailable-error.js';
 
 const ID = 'thrd_BBBBBBBBBBBBBBBBBBBBBBBB';
@@ -41,5 +42,42 @@ test('a store that cannot be made fails each call as unavailable, and is tried a
   );
   assert.equal(await lazy.load(ID), undefined);
   assert.equal(attempts, 2);
+  await lazy.close();
+});
+
+test('a store that cannot be made is not reported back by a touch or an empty save: one outage message, no flapping', async () => {
+  let attempts = 0;
+  const lazy = new LazyThreadStore(() => {
+    attempts++;
+    throw new Error('EACCES: permission denied');
+  });
+  const messages: string[] = [];
+  const outage = new StoreOutage({
+    down: (message) => messages.push(`down: ${message}`),
+    back: (m) => messages.push(`back: ${m}`),
+  });
+  for (let turn = 0; turn < 3; turn++) {
+    await outage.attempt('load a thread', () => lazy.load(ID), 'unavailable');
+    await outage.attempt('mark thread activity', () => lazy.touch([ID]), undefined);
+    await outage.attempt('save a thread', () => lazy.save(ID, nothing), undefined);
+  }
+  assert.equal(messages.length, 1, messages.join('\n'));
+  assert.match(messages[0] ?? '', /^down: .*could not be opened.*EACCES/);
+  assert.equal(attempts, 9, 'each call tries to make the store again');
+  await lazy.close();
+});
+
+test('a touch after a failed make, once the store can be made, makes it and reports it back', async () => {
+  let attempts = 0;
+  const lazy = new LazyThreadStore(() => {
+    if (++attempts === 1) throw new Error('ENOSPC: no space left on device');
+    return new MemoryThreadStore();
+  });
+  const messages: string[] = [];
+  const outage = new StoreOutage({ down: () => messages.push('down'), back: () => messages.push('back') });
+  await outage.attempt('load a thread', () => lazy.load(ID), 'unavailable');
+  await outage.attempt('mark thread activity', () => lazy.touch([ID]), undefined);
+  assert.deepEqual(messages, ['down', 'back']);
+  assert.equal(lazy.made, true);
   await lazy.close();
 });
