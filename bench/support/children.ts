@@ -4,6 +4,9 @@
  * and killed on the way out whatever happens (`withChildren`).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, ParentMessage, SinkCounts } from '../apps/protocol.js';
 import { BenchCheckError } from './measure.js';
@@ -54,7 +57,12 @@ export class Child {
     const path = fileURLToPath(new URL(`../apps/${script}`, import.meta.url));
     const child = fork(path, [], {
       execArgv: options.execArgv ?? ['--import', 'tsx'],
-      env: options.env,
+      // A journal folder of its own (thread store, spool, secret), fresh for each run: not the
+      // project's .otel-sessions, whose threads and unsent batches earlier runs left behind.
+      env: {
+        OTEL_SESSIONS_JOURNAL_DIR: mkdtempSync(join(journalRoot(), `${script.replace(/\W/g, '-')}-`)),
+        ...options.env,
+      },
       stdio: ['ignore', options.stdout === 'drain' ? 'pipe' : 'inherit', 'inherit', 'ipc'],
     });
     live.add(child);
@@ -121,6 +129,12 @@ export class Child {
 
 /** Every child still running: killed on the way out, whatever happens. */
 const live = new Set<ChildProcess>();
+
+/** The folder of this run's children's journal folders, removed when `withChildren` ends. */
+let journals: string | undefined;
+function journalRoot(): string {
+  return (journals ??= mkdtempSync(join(tmpdir(), 'otel-sessions-bench-')));
+}
 function killLive(): void {
   for (const child of live) child.kill('SIGKILL');
 }
@@ -138,6 +152,8 @@ export async function withChildren(body: () => Promise<void>): Promise<void> {
     await body();
   } finally {
     killLive();
+    if (journals !== undefined) rmSync(journals, { recursive: true, force: true });
+    journals = undefined;
     process.removeListener('exit', killLive);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
