@@ -57,7 +57,7 @@ test('a store that cannot be made is not reported back by a touch or an empty sa
     back: (m) => messages.push(`back: ${m}`),
   });
   for (let turn = 0; turn < 3; turn++) {
-    await outage.attempt('load a thread', () => lazy.load(ID), 'unavailable');
+    await outage.attempt('load a thread', () => lazy.load(ID), undefined);
     await outage.attempt('mark thread activity', () => lazy.touch([ID]), undefined);
     await outage.attempt('save a thread', () => lazy.save(ID, nothing), undefined);
   }
@@ -75,7 +75,7 @@ test('a touch after a failed make, once the store can be made, makes it and repo
   });
   const messages: string[] = [];
   const outage = new StoreOutage({ down: () => messages.push('down'), back: () => messages.push('back') });
-  await outage.attempt('load a thread', () => lazy.load(ID), 'unavailable');
+  await outage.attempt('load a thread', () => lazy.load(ID), undefined);
   await outage.attempt('mark thread activity', () => lazy.touch([ID]), undefined);
   assert.deepEqual(messages, ['down', 'back']);
   assert.equal(lazy.made, true);
