@@ -79,7 +79,7 @@ export class OtelLogTransport extends TransportStream {
         severityText: level,
         body,
         attributes,
-        ...(ctx === undefined ? {} : { context: ctx }),
+        context: ctx,
       });
       if (eventSpan !== undefined && eventAttributes !== undefined) {
         eventAttributes[ATTR_LOG_SEVERITY] = level;
