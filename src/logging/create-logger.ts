@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type winston from 'winston';
+import { jsonLine } from './json-line.js';
 import { OtelLogTransport } from './otel-log-transport.js';
 import { sessionFormat } from './session-format.js';
 
@@ -24,6 +25,7 @@ export interface CreateLoggerOptions {
  * A winston logger whose records, and those of its `child()` loggers, carry `session.id`,
  * `session.thread_id`, `trace_id` and `span_id` when written inside a session, and go out
  * through OpenTelemetry (log records, and events on the current span unless `spanEvents` is off).
+ * Console lines are JSON with a timestamp, keys in the order of the record.
  *
  * @example
  * const logger = createLogger();
@@ -39,7 +41,7 @@ export function createLogger(options: CreateLoggerOptions = {}): winston.Logger 
   const logger = w.createLogger({
     level: options.level ?? 'info',
     defaultMeta: options.defaultMeta,
-    format: w.format.combine(sessionFormat(), w.format.timestamp(), w.format.json()),
+    format: w.format.combine(sessionFormat(), w.format.timestamp(), jsonLine()),
     transports: [...transports], // a copy: instrumentation-winston pushes its own into the array it is given
   });
   // `@opentelemetry/instrumentation-winston` adds its own OpenTelemetry transport to every
