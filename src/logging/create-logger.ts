@@ -3,6 +3,7 @@ import type winston from 'winston';
 import { jsonLine } from './json-line.js';
 import { OtelLogTransport } from './otel-log-transport.js';
 import { sessionFormat } from './session-format.js';
+import { StdoutLinesTransport } from './stdout-lines.js';
 
 /** Options of {@link createLogger}. */
 export interface CreateLoggerOptions {
@@ -37,7 +38,7 @@ export function createLogger(options: CreateLoggerOptions = {}): winston.Logger 
     new OtelLogTransport({ spanEvents: options.spanEvents }),
     ...(options.transports ?? []),
   ];
-  if (options.console ?? true) transports.push(new w.transports.Console());
+  if (options.console ?? true) transports.push(new StdoutLinesTransport());
   const logger = w.createLogger({
     level: options.level ?? 'info',
     defaultMeta: options.defaultMeta,
