@@ -11,7 +11,7 @@ export interface CreateLoggerOptions {
   level?: string;
   /** Fields on every record of this logger (e.g. `{ service: 'billing' }`). @default {} */
   defaultMeta?: Record<string, unknown>;
-  /** Also write JSON lines to the console (stdout). @default true */
+  /** Also write JSON lines to the console (stdout, one write per event-loop turn). @default true */
   console?: boolean;
   /** More winston transports. @default [] */
   transports?: winston.transport[];
@@ -26,7 +26,8 @@ export interface CreateLoggerOptions {
  * A winston logger whose records, and those of its `child()` loggers, carry `session.id`,
  * `session.thread_id`, `trace_id` and `span_id` when written inside a session, and go out
  * through OpenTelemetry (log records, and events on the current span unless `spanEvents` is off).
- * Console lines are JSON with a timestamp, keys in the order of the record.
+ * Console lines are JSON with a timestamp, keys in the order of the record, written to stdout
+ * in one write per event-loop turn (at its end, and on exit).
  *
  * @example
  * const logger = createLogger();
