@@ -1,7 +1,7 @@
 import { format, type Format, type TransformableInfo } from 'logform';
 
-/** Where winston transports read the finished line (triple-beam's MESSAGE). */
-const MESSAGE = Symbol.for('message');
+/** Where a winston format leaves a record's finished line, and transports read it (triple-beam's MESSAGE). */
+export const MESSAGE = Symbol.for('message');
 
 /** winston's own JSON format: the way out for what `JSON.stringify` refuses. */
 const logformJson = format.json();

@@ -1,7 +1,5 @@
 import TransportStream from 'winston-transport';
-
-/** Where winston transports read the finished line (triple-beam's MESSAGE). */
-const MESSAGE = Symbol.for('message');
+import { MESSAGE } from './json-line.js';
 
 /** Lines waiting for the end of this event-loop turn. */
 const pending: string[] = [];

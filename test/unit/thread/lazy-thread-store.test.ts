@@ -30,27 +30,29 @@ test('the store is made at the first load, writing save or destroy; touch and em
   await lazy.close();
 });
 
-test('a store that cannot be made fails each call as unavailable, and is tried again', async () => {
+/** A lazy store whose first `failures` makes throw `message`, then made in memory; `attempts()` counts the makes. */
+function failingFirst(failures: number, message: string): { lazy: LazyThreadStore; attempts: () => number } {
   let attempts = 0;
   const lazy = new LazyThreadStore(() => {
-    if (++attempts === 1) throw new Error('EACCES: permission denied');
+    if (++attempts <= failures) throw new Error(message);
     return new MemoryThreadStore();
   });
+  return { lazy, attempts: () => attempts };
+}
+
+test('a store that cannot be made fails each call as unavailable, and is tried again', async () => {
+  const { lazy, attempts } = failingFirst(1, 'EACCES: permission denied');
   await assert.rejects(
     lazy.load(ID),
     (error: Error) => error instanceof ThreadStoreUnavailableError && /EACCES/.test(error.message),
   );
   assert.equal(await lazy.load(ID), undefined);
-  assert.equal(attempts, 2);
+  assert.equal(attempts(), 2);
   await lazy.close();
 });
 
 test('a store that cannot be made is not reported back by a touch or an empty save: one outage message, no flapping', async () => {
-  let attempts = 0;
-  const lazy = new LazyThreadStore(() => {
-    attempts++;
-    throw new Error('EACCES: permission denied');
-  });
+  const { lazy, attempts } = failingFirst(Infinity, 'EACCES: permission denied');
   const messages: string[] = [];
   const outage = new StoreOutage({
     down: (message) => messages.push(`down: ${message}`),
@@ -63,16 +65,12 @@ test('a store that cannot be made is not reported back by a touch or an empty sa
   }
   assert.equal(messages.length, 1, messages.join('\n'));
   assert.match(messages[0] ?? '', /^down: .*could not be opened.*EACCES/);
-  assert.equal(attempts, 9, 'each call tries to make the store again');
+  assert.equal(attempts(), 9, 'each call tries to make the store again');
   await lazy.close();
 });
 
 test('a touch after a failed make, once the store can be made, makes it and reports it back', async () => {
-  let attempts = 0;
-  const lazy = new LazyThreadStore(() => {
-    if (++attempts === 1) throw new Error('ENOSPC: no space left on device');
-    return new MemoryThreadStore();
-  });
+  const { lazy } = failingFirst(1, 'ENOSPC: no space left on device');
   const messages: string[] = [];
   const outage = new StoreOutage({ down: () => messages.push('down'), back: () => messages.push('back') });
   await outage.attempt('load a thread', () => lazy.load(ID), undefined);
