@@ -13,6 +13,14 @@ import type { RegisterOptions } from './register-options.js';
  */
 const EXPORT_BATCH_SIZE = 128;
 
+/**
+ * How long an ended span may wait in the batch processor before it goes to the spool on disk:
+ * one second, as log records wait (the SDK's default for spans is 5 s). A SIGKILL loses what
+ * is still waiting there, so this bounds what a killed process loses; under load a batch fills
+ * sooner anyway. OTEL_BSP_SCHEDULE_DELAY overrides it.
+ */
+const SPAN_SCHEDULE_DELAY_MS = 1000;
+
 /** Every setting of otel-sessions, settled: code first, then environment, then default. @internal */
 export interface ResolvedSettings {
   serviceName: string | undefined;
@@ -69,7 +77,11 @@ export function resolveSettings(options: RegisterOptions, env: EnvSettings): Res
     logLevel: options.logLevel ?? env.logLevel ?? 'info',
     logToConsole: options.logToConsole ?? env.logToConsole ?? true,
     logSpanEvents: options.logSpanEvents ?? env.logSpanEvents ?? true,
-    spanBatch: { maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.spanBatch },
+    spanBatch: {
+      maxExportBatchSize: EXPORT_BATCH_SIZE,
+      scheduledDelayMillis: SPAN_SCHEDULE_DELAY_MS,
+      ...env.spanBatch,
+    },
     logBatch: { maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.logBatch },
     conversationIdAlias: options.conversationIdAlias ?? false,
     flushOnExit: options.flushOnExit ?? true,

@@ -92,3 +92,13 @@ test('the runtime made without sessionsConfiguration (sessions() alone) keeps th
   const runtime = runtimeFromSettings(resolveSettings({ journalDir }, readEnvSettings({})));
   assert.ok(runtime.threadStore instanceof MemoryThreadStore);
 });
+
+test('ended spans wait at most a second for the spool unless OTEL_BSP_SCHEDULE_DELAY says otherwise; log records keep the SDK default', () => {
+  // What a SIGKILL can catch in the batch processors, before the spool has it.
+  const settled = resolveSettings({ journalDir }, readEnvSettings({}));
+  assert.equal(settled.spanBatch.scheduledDelayMillis, 1000);
+  assert.equal(settled.logBatch.scheduledDelayMillis, undefined, "the SDK's 1 s");
+  const told = resolveSettings({ journalDir }, readEnvSettings({ OTEL_BSP_SCHEDULE_DELAY: '5000' }));
+  assert.equal(told.spanBatch.scheduledDelayMillis, 5000);
+  assert.equal(told.spanBatch.maxExportBatchSize, 128, 'the other defaults stay');
+});
