@@ -13,6 +13,8 @@ import {
   type ThreadStore,
 } from './thread-store.js';
 import { positiveInteger } from '../internal/positive.js';
+import { asError } from '../internal/as-error.js';
+import { guard } from '../internal/guard.js';
 
 /** Options of {@link SqliteThreadStore}. */
 export interface SqliteThreadStoreOptions {
@@ -71,23 +73,27 @@ PRAGMA user_version = 1;
  * that open the same file share them (WAL mode; a writer waits up to `busyTimeoutMs` for
  * another). For several hosts, use `RedisThreadStore`.
  *
- * Every operation is one transaction; a `load` only reads (no write lock), unless the thread's
- * expiry was last renewed more than a tenth of the TTL ago (at most a minute): it then
- * renews it in a second, write transaction. `save` renews it on the same terms, and writes
- * only the changed keys (so most saves rewrite one state page, not the expiry index; concurrent
- * sessions of one thread that change different keys both keep their writes; same key: the
- * last save wins), creates a thread only when it writes something, and checks the size cap
- * against the stored thread before it commits. Expired threads are gone for every
- * operation at once, and purged from the file on a timer (`unref`ed) and when met. A
- * destroyed thread is remembered for one TTL (loads answer it `destroyed`, saves to it are
- * dropped), so that its ID is not used again.
+ * The loads and saves asked for in one event-loop turn are run together at its end (before
+ * any I/O of the next turn): the saves in one write transaction, each in a savepoint (one that
+ * fails, as a thread too large, is rolled back alone), then the loads in one read transaction
+ * (no write lock), then, if some found their thread's expiry last renewed more than a tenth of
+ * the TTL ago (at most a minute), its renewal in one more write transaction. A busy server's
+ * requests thus share their transactions (measured: about five per turn), and each caller is
+ * still answered on its own. A `destroy`, `touch`, `purge` or `close` first runs what is queued.
+ * `save` renews the expiry on the same terms, and writes only the changed keys (so most saves
+ * rewrite one state page, not the expiry index; concurrent sessions of one thread that change
+ * different keys both keep their writes; same key: the last save wins), creates a thread only
+ * when it writes something, and checks the size cap against the stored thread before it
+ * commits. Expired threads are gone for every operation at once, and purged from the file on a
+ * timer (`unref`ed) and when met. A destroyed thread is remembered for one TTL (loads answer
+ * it `destroyed`, saves to it are dropped), so that its ID is not used again.
  * `onGone` reports the threads this store saw expire or destroyed.
  *
- * The calls are synchronous underneath (node:sqlite has no asynchronous API): each holds the
- * event loop for the time of one small transaction, longer only while another process
- * holds the write lock. Commits are durable against a crash of the process (a SIGKILL
- * mid-write leaves the last committed state); `synchronous = NORMAL` may lose the last
- * commits on power loss, never corrupt the file.
+ * The transactions are synchronous underneath (node:sqlite has no asynchronous API): each
+ * holds the event loop for the time of a few small statements, longer only while another
+ * process holds the write lock. Commits are durable against a crash of the process (a SIGKILL
+ * mid-write leaves the last committed state; a save resolves only once committed);
+ * `synchronous = NORMAL` may lose the last commits on power loss, never corrupt the file.
  *
  * @example
  * registerSessions({ threadStore: new SqliteThreadStore({ dir: '.otel-sessions' }) });
@@ -110,6 +116,10 @@ export class SqliteThreadStore implements ThreadStore {
   private readonly listeners: GoneListener[] = [];
   private readonly purger: NodeJS.Timeout;
   private closed = false;
+  /** Loads and saves asked for in this event-loop turn, run together at its end. */
+  private queuedLoads: QueuedLoad[] = [];
+  private queuedSaves: QueuedSave[] = [];
+  private turnEnd: NodeJS.Immediate | undefined;
 
   /**
    * Opens (or creates) the database file.
@@ -144,76 +154,39 @@ export class SqliteThreadStore implements ThreadStore {
     this.purger.unref();
   }
 
-  async load(threadId: string): Promise<ThreadSnapshot | undefined> {
-    // Most loads only read: a thread that is not there, or a live one whose expiry was
-    // renewed a moment ago (by the last save or touch). Those take no write lock.
-    const read = this.transaction('load', 'read', () => {
-      const now = this.clock();
-      const row = this.sql.threadWithExpiry.get(threadId);
-      if (!row) {
-        const destroyed = this.sql.tombstone.get(threadId, now) !== undefined;
-        return { snapshot: destroyed ? { state: {}, metadata: {}, destroyed } : undefined, stale: false };
-      }
-      const expiresAt = Number(row['expires_at']);
-      if (expiresAt <= now) return { snapshot: undefined, stale: true };
-      const entries: Array<[string, JsonValue]> = this.sql.stateOf
-        .all(threadId)
-        .map((entry) => [entry['key'] as string, JSON.parse(entry['value'] as string) as JsonValue]);
-      const metadata = JSON.parse(row['metadata'] as string) as Record<string, JsonValue>;
-      // fromEntries defines own properties: a key named "__proto__" stays a plain key.
-      const snapshot = { state: Object.fromEntries(entries), metadata };
-      return { snapshot, stale: this.dueForRenewal(expiresAt, now) };
+  /** The thread's state and metadata, read at the end of this turn; `undefined` when it is not there or expired. */
+  load(threadId: string): Promise<ThreadSnapshot | undefined> {
+    if (this.closed) return Promise.reject(afterClose('load'));
+    return new Promise((resolve, reject) => {
+      this.queuedLoads.push({ threadId, resolve, reject });
+      this.runAtTurnEnd();
     });
-    if (!read.stale) return read.snapshot;
-    // Expired (removed now, and reported), or live and due for renewal: one write transaction.
-    const { renewed, expired } = this.transaction('load', 'write', () => {
-      const now = this.clock();
-      if (this.sql.renew.get(now + this.ttlMs, threadId, now)) return { renewed: true, expired: false };
-      return { renewed: false, expired: this.removeIfExpired(threadId, now) };
-    });
-    if (expired) this.emit(threadId, 'expired');
-    return renewed ? read.snapshot : undefined;
   }
 
   /**
-   * Applies the changes in one transaction. Creates the thread only when the changes write
-   * something (a state key or metadata). Rolls the whole change back with a
-   * {@link ThreadTooLargeError} when the thread would pass `maxThreadBytes`.
+   * Applies the changes at the end of this turn, whole or not at all. Creates the thread only
+   * when the changes write something (a state key or metadata). Rolls the whole change back
+   * with a {@link ThreadTooLargeError} when the thread would pass `maxThreadBytes`.
    */
-  async save(threadId: string, changes: ThreadChanges): Promise<void> {
-    const texts: Array<[string, string]> = Object.entries(changes.set).map(([key, value]) => [
-      key,
-      encodeJsonValue(stateLabel(key), value),
-    ]);
-    const metadataText = changes.metadata ? encodeJsonValue('thread metadata', changes.metadata) : undefined;
-    const writes = texts.length > 0 || metadataText !== undefined;
-
-    const expired = this.transaction('save', 'write', () => {
-      const now = this.clock();
-      const row = this.sql.threadWithExpiry.get(threadId);
-      const live = row !== undefined && Number(row['expires_at']) > now;
-      const expired = row !== undefined && !live && this.removeIfExpired(threadId, now);
-      if (!live && !writes) return expired;
-      // Destroyed less than a TTL ago: nothing more is kept for it.
-      if (!live && this.sql.tombstone.get(threadId, now) !== undefined) return expired;
-      if (changes.cleared) this.sql.clearState.run(threadId);
-      for (const key of changes.deleted) this.sql.deleteKey.run(threadId, key);
-      for (const [key, text] of texts) this.sql.setKey.run(threadId, key, text, entryByteSize(key, text));
-      const metadata = metadataText ?? (live ? (row['metadata'] as string) : '{}');
-      const bytes = Number(this.sql.stateBytes.get(threadId)?.['bytes'] ?? 0) + byteLengthOf(metadata);
-      // Thrown inside the transaction: rolled back whole.
-      if (bytes > this.maxThreadBytes) throw new ThreadTooLargeError(threadId, bytes, this.maxThreadBytes);
-      // The thread's row is written when it is new, its metadata changed, or its expiry is due
-      // for renewal (as a load renews it): most saves write state rows only, not the expiry index.
-      if (!live || metadataText !== undefined || this.dueForRenewal(Number(row['expires_at']), now))
-        this.sql.upsertThread.run(threadId, metadata, now + this.ttlMs);
-      return expired;
+  save(threadId: string, changes: ThreadChanges): Promise<void> {
+    if (this.closed) return Promise.reject(afterClose('save'));
+    let texts: Array<[string, string]>;
+    let metadataText: string | undefined;
+    try {
+      texts = Object.entries(changes.set).map(([key, value]) => [key, encodeJsonValue(stateLabel(key), value)]);
+      metadataText = changes.metadata ? encodeJsonValue('thread metadata', changes.metadata) : undefined;
+    } catch (error) {
+      return Promise.reject(asError(error));
+    }
+    return new Promise((resolve, reject) => {
+      this.queuedSaves.push({ threadId, changes, texts, metadataText, resolve, reject });
+      this.runAtTurnEnd();
     });
-    if (expired) this.emit(threadId, 'expired');
   }
 
   async touch(threadIds: readonly string[]): Promise<void> {
     if (threadIds.length === 0) return;
+    this.runQueued();
     this.transaction('touch', 'write', () => {
       const now = this.clock();
       for (const threadId of threadIds) this.sql.renew.get(now + this.ttlMs, threadId, now);
@@ -221,6 +194,7 @@ export class SqliteThreadStore implements ThreadStore {
   }
 
   async destroy(threadId: string): Promise<boolean> {
+    this.runQueued();
     const { existed, expired } = this.transaction('destroy', 'write', () => {
       const now = this.clock();
       const row = this.sql.removeThread.get(threadId);
@@ -240,6 +214,7 @@ export class SqliteThreadStore implements ThreadStore {
 
   /** Removes every expired thread from the file now (also done on a timer); reports each to `onGone`. */
   purge(): void {
+    this.runQueued();
     for (;;) {
       const ids = this.transaction('purge', 'write', () => {
         const ids = this.sql.expired.all(this.clock(), PURGE_BATCH).map((row) => row['thread_id'] as string);
@@ -257,9 +232,148 @@ export class SqliteThreadStore implements ThreadStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // What was asked before close() is done, not dropped.
+    this.runQueued();
     this.closed = true;
     clearInterval(this.purger);
     this.db.close();
+  }
+
+  /** Runs the queued loads and saves at the end of this event-loop turn, once. */
+  private runAtTurnEnd(): void {
+    this.turnEnd ??= setImmediate(() => this.runQueued());
+  }
+
+  /**
+   * Runs what was queued: the saves in one write transaction (each in a savepoint, so that one
+   * too large is rolled back alone), then the loads in one read transaction, then the renewals
+   * those loads found due in one more write transaction. Never throws: each caller is told.
+   */
+  private runQueued(): void {
+    if (this.turnEnd !== undefined) clearImmediate(this.turnEnd);
+    this.turnEnd = undefined;
+    const saves = this.queuedSaves;
+    const loads = this.queuedLoads;
+    if (saves.length === 0 && loads.length === 0) return;
+    this.queuedSaves = [];
+    this.queuedLoads = [];
+    if (saves.length > 0) this.runSaves(saves);
+    if (loads.length > 0) this.runLoads(loads);
+  }
+
+  private runSaves(saves: readonly QueuedSave[]): void {
+    let outcomes: Array<Outcome<boolean>>;
+    try {
+      outcomes = this.transaction('save', 'write', () =>
+        saves.map((save) => this.inSavepoint(() => this.applySave(save))),
+      );
+    } catch (error) {
+      for (const save of saves) save.reject(error);
+      return;
+    }
+    saves.forEach((save, i) => {
+      const outcome = outcomes[i]!;
+      if ('error' in outcome) return save.reject(outcome.error);
+      if (outcome.value) this.emit(save.threadId, 'expired');
+      save.resolve();
+    });
+  }
+
+  private runLoads(loads: readonly QueuedLoad[]): void {
+    // Most loads only read: a thread that is not there, or a live one whose expiry was
+    // renewed a moment ago (by the last save or touch). Those take no write lock.
+    let reads: Array<Outcome<ThreadRead>>;
+    try {
+      reads = this.transaction('load', 'read', () =>
+        loads.map((load) => attempt(() => this.readThread(load.threadId))),
+      );
+    } catch (error) {
+      for (const load of loads) load.reject(error);
+      return;
+    }
+    const due: Array<{ load: QueuedLoad; snapshot: ThreadSnapshot | undefined }> = [];
+    loads.forEach((load, i) => {
+      const read = reads[i]!;
+      if ('error' in read) load.reject(read.error);
+      else if (read.value.stale) due.push({ load, snapshot: read.value.snapshot });
+      else load.resolve(read.value.snapshot);
+    });
+    if (due.length === 0) return;
+    // Expired (removed now, and reported), or live and due for renewal: one write transaction.
+    let renewals: Array<{ renewed: boolean; expired: boolean }>;
+    try {
+      renewals = this.transaction('load', 'write', () => due.map(({ load }) => this.renewOrRemove(load.threadId)));
+    } catch (error) {
+      for (const { load } of due) load.reject(error);
+      return;
+    }
+    due.forEach(({ load, snapshot }, i) => {
+      const { renewed, expired } = renewals[i]!;
+      if (expired) this.emit(load.threadId, 'expired');
+      load.resolve(renewed ? snapshot : undefined);
+    });
+  }
+
+  /** What the store holds for a thread, and whether its expiry is due for renewal. Inside a transaction. */
+  private readThread(threadId: string): ThreadRead {
+    const now = this.clock();
+    const row = this.sql.threadWithExpiry.get(threadId);
+    if (!row) {
+      const destroyed = this.sql.tombstone.get(threadId, now) !== undefined;
+      return { snapshot: destroyed ? { state: {}, metadata: {}, destroyed } : undefined, stale: false };
+    }
+    const expiresAt = Number(row['expires_at']);
+    if (expiresAt <= now) return { snapshot: undefined, stale: true };
+    const entries: Array<[string, JsonValue]> = this.sql.stateOf
+      .all(threadId)
+      .map((entry) => [entry['key'] as string, JSON.parse(entry['value'] as string) as JsonValue]);
+    const metadata = JSON.parse(row['metadata'] as string) as Record<string, JsonValue>;
+    // fromEntries defines own properties: a key named "__proto__" stays a plain key.
+    const snapshot = { state: Object.fromEntries(entries), metadata };
+    return { snapshot, stale: this.dueForRenewal(expiresAt, now) };
+  }
+
+  /** Renews a live thread's expiry, or removes it if expired. Inside a write transaction. */
+  private renewOrRemove(threadId: string): { renewed: boolean; expired: boolean } {
+    const now = this.clock();
+    if (this.sql.renew.get(now + this.ttlMs, threadId, now)) return { renewed: true, expired: false };
+    return { renewed: false, expired: this.removeIfExpired(threadId, now) };
+  }
+
+  /** Writes one save's changes; whether it found the thread expired. Inside a write transaction. */
+  private applySave({ threadId, changes, texts, metadataText }: QueuedSave): boolean {
+    const writes = texts.length > 0 || metadataText !== undefined;
+    const now = this.clock();
+    const row = this.sql.threadWithExpiry.get(threadId);
+    const live = row !== undefined && Number(row['expires_at']) > now;
+    const expired = row !== undefined && !live && this.removeIfExpired(threadId, now);
+    if (!live && !writes) return expired;
+    // Destroyed less than a TTL ago: nothing more is kept for it.
+    if (!live && this.sql.tombstone.get(threadId, now) !== undefined) return expired;
+    if (changes.cleared) this.sql.clearState.run(threadId);
+    for (const key of changes.deleted) this.sql.deleteKey.run(threadId, key);
+    for (const [key, text] of texts) this.sql.setKey.run(threadId, key, text, entryByteSize(key, text));
+    const metadata = metadataText ?? (live ? (row['metadata'] as string) : '{}');
+    const bytes = Number(this.sql.stateBytes.get(threadId)?.['bytes'] ?? 0) + byteLengthOf(metadata);
+    // Thrown inside the savepoint: this save is rolled back whole.
+    if (bytes > this.maxThreadBytes) throw new ThreadTooLargeError(threadId, bytes, this.maxThreadBytes);
+    // The thread's row is written when it is new, its metadata changed, or its expiry is due
+    // for renewal (as a load renews it): most saves write state rows only, not the expiry index.
+    if (!live || metadataText !== undefined || this.dueForRenewal(Number(row['expires_at']), now))
+      this.sql.upsertThread.run(threadId, metadata, now + this.ttlMs);
+    return expired;
+  }
+
+  /**
+   * Runs one operation of a batch in a savepoint: its own failure (a thread too large) rolls
+   * back its writes only; SQLite's failure ends the whole transaction (thrown on).
+   */
+  private inSavepoint<T>(body: () => T): Outcome<T> {
+    this.sql.savepoint.run();
+    const outcome = attempt(body);
+    if ('error' in outcome) this.sql.rollbackToSavepoint.run();
+    this.sql.releaseSavepoint.run();
+    return outcome;
   }
 
   private purgeQuietly(): void {
@@ -291,7 +405,7 @@ export class SqliteThreadStore implements ThreadStore {
    * past the timeout, disk full, I/O) become `ThreadStoreUnavailableError`.
    */
   private transaction<T>(what: string, mode: 'read' | 'write', body: () => T): T {
-    if (this.closed) throw new Error(`otel-sessions: thread store ${what} after close()`);
+    if (this.closed) throw afterClose(what);
     try {
       (mode === 'write' ? this.sql.beginWrite : this.sql.beginRead).run();
     } catch (error) {
@@ -312,7 +426,7 @@ export class SqliteThreadStore implements ThreadStore {
   }
 
   private emit(threadId: string, reason: 'expired' | 'destroyed'): void {
-    for (const listener of this.listeners) listener(threadId, reason);
+    for (const listener of this.listeners) guard('an onGone listener', () => listener(threadId, reason), undefined);
   }
 }
 
@@ -324,6 +438,9 @@ function prepareStatements(db: SqliteDatabase) {
     beginWrite: prepare('BEGIN IMMEDIATE'),
     commit: prepare('COMMIT'),
     rollback: prepare('ROLLBACK'),
+    savepoint: prepare('SAVEPOINT operation'),
+    rollbackToSavepoint: prepare('ROLLBACK TO operation'),
+    releaseSavepoint: prepare('RELEASE operation'),
     /** (expires_at, thread_id, now) -> metadata of a live thread, whose expiry it renews. */
     renew: prepare('UPDATE threads SET expires_at = ? WHERE thread_id = ? AND expires_at > ? RETURNING metadata'),
     /** (thread_id) -> the thread's metadata and expiry, live or expired. */
@@ -355,6 +472,44 @@ function prepareStatements(db: SqliteDatabase) {
     /** (now): forgets destroyed threads past their TTL. */
     forget: prepare('DELETE FROM destroyed_threads WHERE expires_at <= ?'),
   };
+}
+
+interface QueuedLoad {
+  readonly threadId: string;
+  readonly resolve: (snapshot: ThreadSnapshot | undefined) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface QueuedSave {
+  readonly threadId: string;
+  readonly changes: ThreadChanges;
+  /** The changed keys with their JSON texts, encoded when the save was asked for. */
+  readonly texts: ReadonlyArray<[string, string]>;
+  readonly metadataText: string | undefined;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface ThreadRead {
+  readonly snapshot: ThreadSnapshot | undefined;
+  /** The thread is expired, or its expiry is due for renewal: a write follows. */
+  readonly stale: boolean;
+}
+
+type Outcome<T> = { value: T } | { error: unknown };
+
+/** `body`'s value, or the error it threw; SQLite's own errors are thrown on (they end the transaction). */
+function attempt<T>(body: () => T): Outcome<T> {
+  try {
+    return { value: body() };
+  } catch (error) {
+    if (isSqliteError(error)) throw error;
+    return { error };
+  }
+}
+
+function afterClose(what: string): Error {
+  return new Error(`otel-sessions: thread store ${what} after close()`);
 }
 
 /** An error raised by SQLite itself (node:sqlite marks them with an `ERR_SQLITE_…` code). */

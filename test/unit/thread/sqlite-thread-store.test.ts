@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { isSqliteAvailable } from '../../../src/thread/node-sqlite.js';
 import { SqliteThreadStore, type SqliteThreadStoreOptions } from '../../../src/thread/sqlite-thread-store.js';
 import { ThreadStoreUnavailableError } from '../../../src/thread/store-unavailable-error.js';
@@ -197,6 +198,112 @@ describe('SqliteThreadStore', { skip }, () => {
     assert.ok((await framesOf(() => store.save('thrd_a', changes({ set: { a: 3 } })))) >= 2);
     now += 600_000 - 1;
     assert.deepEqual((await store.load('thrd_a'))?.state, { a: 3 }, 'alive a whole TTL after the renewing save');
+    await store.close();
+  });
+
+  test('loads and saves asked for in one event-loop turn share transactions: ten saves of a turn are one commit', async () => {
+    const path = join(dir, 'one-turn.sqlite');
+    const store = new SqliteThreadStore({ path });
+    const db = (store as unknown as { db: { exec(sql: string): void } }).db;
+    db.exec('PRAGMA wal_autocheckpoint = 0');
+    const framesOf = async (saves: () => Promise<unknown>): Promise<number> => {
+      const before = statSync(`${path}-wal`).size;
+      await saves();
+      return (statSync(`${path}-wal`).size - before) / (4096 + 24);
+    };
+    await store.save('thrd_first', changes({ set: { a: 1 } }));
+    const one = await framesOf(() => store.save('thrd_one', changes({ set: { a: 1 } })));
+    const ten = await framesOf(() =>
+      Promise.all(Array.from({ length: 10 }, (_, n) => store.save(`thrd_ten${n}`, changes({ set: { a: n } })))),
+    );
+    // Each commit appends the pages it changed; ten commits would append ten times as many.
+    assert.equal(ten, one, `one new thread: ${one} pages; ten in one turn: ${ten}`);
+    const loaded = await Promise.all([store.load('thrd_ten3'), store.load('thrd_unknown'), store.load('thrd_ten9')]);
+    assert.deepEqual(
+      loaded.map((snapshot) => snapshot?.state),
+      [{ a: 3 }, undefined, { a: 9 }],
+    );
+    await store.close();
+  });
+
+  test('a save too large is refused alone: the other saves of its turn are kept, and none of its own changes', async () => {
+    const { store } = storeWithClock({ maxThreadBytes: 100 });
+    await store.save('thrd_big', changes({ set: { kept: 'before' } }));
+    const outcomes = await Promise.allSettled([
+      store.save('thrd_a', changes({ set: { a: 1 } })),
+      store.save('thrd_big', changes({ set: { kept: 'changed', huge: 'x'.repeat(200) } })),
+      store.save('thrd_b', changes({ set: { b: 2 } })),
+    ]);
+    assert.deepEqual(
+      outcomes.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as Error).name : 'saved')),
+      ['saved', 'ThreadTooLargeError', 'saved'],
+    );
+    assert.deepEqual((await store.load('thrd_big'))?.state, { kept: 'before' }, 'rolled back whole');
+    assert.deepEqual((await store.load('thrd_a'))?.state, { a: 1 });
+    assert.deepEqual((await store.load('thrd_b'))?.state, { b: 2 });
+    await store.close();
+  });
+
+  test('what a turn asked for is done before a destroy, touch or close that follows it', async () => {
+    const path = join(dir, 'in-order.sqlite');
+    const store = new SqliteThreadStore({ path });
+    const saving = store.save('thrd_a', changes({ set: { a: 1 } }));
+    assert.equal(await store.destroy('thrd_a'), true, 'the save came first: there was a thread to destroy');
+    await saving;
+    assert.equal((await store.load('thrd_a'))?.destroyed, true);
+    const last = store.save('thrd_b', changes({ set: { b: 1 } }));
+    await store.close();
+    await last;
+    const reopened = new SqliteThreadStore({ path });
+    assert.deepEqual((await reopened.load('thrd_b'))?.state, { b: 1 }, 'saved before the file was closed');
+    await reopened.close();
+  });
+
+  test('a turn whose write transaction fails refuses its saves as unavailable; its loads, which only read, are answered', async () => {
+    const path = join(dir, 'busy-turn.sqlite');
+    const holder = new SqliteThreadStore({ path });
+    const store = new SqliteThreadStore({ path, busyTimeoutMs: 50 });
+    await store.save('thrd_a', changes({ set: { a: 1 } }));
+    const db = (holder as unknown as { db: { exec(sql: string): void } }).db;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const [saved, loaded] = await Promise.allSettled([
+        store.save('thrd_b', changes({ set: { b: 1 } })),
+        store.load('thrd_a'),
+      ]);
+      assert.equal(saved.status, 'rejected');
+      assert.ok(saved.status === 'rejected' && saved.reason instanceof ThreadStoreUnavailableError);
+      assert.deepEqual(loaded.status === 'fulfilled' ? loaded.value?.state : loaded.reason, { a: 1 });
+    } finally {
+      db.exec('ROLLBACK');
+    }
+    await Promise.all([holder.close(), store.close()]);
+  });
+
+  test('an onGone listener that throws is reported, and the operation that found the thread gone is answered', async () => {
+    const { store, advance } = storeWithClock();
+    const reported: unknown[] = [];
+    diag.setLogger(
+      {
+        error: (...args: unknown[]) => reported.push(args),
+        warn() {},
+        info() {},
+        debug() {},
+        verbose() {},
+      } as DiagLogger,
+      DiagLogLevel.ERROR,
+    );
+    try {
+      store.onGone(() => {
+        throw new Error('listener failed');
+      });
+      await store.save('thrd_a', changes({ set: { a: 1 } }));
+      advance(TTL);
+      assert.equal(await store.load('thrd_a'), undefined);
+      assert.match(String(reported[0]), /an onGone listener failed/);
+    } finally {
+      diag.disable();
+    }
     await store.close();
   });
 
