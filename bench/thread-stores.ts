@@ -212,7 +212,7 @@ export async function main(): Promise<void> {
       `  redis / memory time per session ${fmt(slowdown)}x   (redis throughput ${fmt(100 / slowdown)}% of memory)`,
     );
     console.log(
-      `  store calls per session        memory ${fmt(memoryCalls)}, sqlite ${fmt(sqliteCalls)} (one transaction each; no network)`,
+      `  store calls per session        memory ${fmt(memoryCalls)}, sqlite ${fmt(sqliteCalls)} (the calls of one event-loop turn share transactions; no network)`,
     );
     console.log(
       `  redis round trips per session  ${fmt(roundTrips)}   (${COUNTED_SESSIONS} sessions continuing one thread, counted by a TCP proxy; ${verdict(roundTrips, TARGET_ROUND_TRIPS)})`,
