@@ -31,7 +31,8 @@
  * ROUNDS (ADOPTER_ROUNDS, 4 unless set) interleaved rounds (a, b, c, a, b, c, …) after a
  * warm-up; medians, and the per-round ratios' medians against (a) with the issue's targets.
  * ADOPTER_BREAKDOWN=1 adds variants of (b) with one part taken away each (span events, stdout
- * lines, log export, the `sessions()` middleware) to the rounds, to see what those parts cost.
+ * lines, log export, the `sessions()` middleware) to the rounds, to see what those parts cost,
+ * and (a) with its route started a turn later, as a route behind `sessions()` starts.
  *
  *   node --import tsx bench/adopter.ts      (or `npm run bench` for every benchmark; needs `npm run build`)
  */
@@ -136,7 +137,20 @@ const BREAKDOWN: VariantSpec[] = [
     env: { BENCH_WITHOUT_MIDDLEWARE: '1' },
   },
 ];
-const VARIANTS: readonly VariantSpec[] = process.env.ADOPTER_BREAKDOWN === '1' ? [A, B, C, ...BREAKDOWN] : [A, B, C];
+/**
+ * With ADOPTER_BREAKDOWN=1, also (a) with its route started one event-loop turn later (it
+ * awaits `setImmediate` first): behind `sessions()`, a route starts after the turn's thread
+ * lookups, and in this bench a route that starts a turn later costs less whatever it does.
+ * (b) against it says what otel-sessions costs without that effect.
+ */
+const A_TURN_LATER: VariantSpec = {
+  ...A,
+  label: '(a) route a turn later',
+  sink: 'adopter-bare-turn-later',
+  env: { BENCH_SINK_SEGMENT: 'adopter-bare-turn-later', BENCH_ROUTE_TURN_LATER: '1' },
+};
+const VARIANTS: readonly VariantSpec[] =
+  process.env.ADOPTER_BREAKDOWN === '1' ? [A, B, C, ...BREAKDOWN, A_TURN_LATER] : [A, B, C];
 
 interface Server {
   spec: VariantSpec;
@@ -397,14 +411,20 @@ async function run(): Promise<void> {
     console.log(
       `  (c)/(a)  req/s ${fmt(cRps)} (${atLeast(cRps, TARGET_C_RPS)})   p99 ${fmt(ratio(p99, C))}   CPU/req ${fmt(ratio(cpu, C))}`,
     );
-    for (const spec of VARIANTS.filter((v) => BREAKDOWN.includes(v)))
+    for (const spec of VARIANTS.filter((v) => BREAKDOWN.includes(v) || v === A_TURN_LATER))
       console.log(`  ${spec.label}/(a)  req/s ${fmt(ratio(rps, spec))}   CPU/req ${fmt(ratio(cpu, spec))}`);
+    if (VARIANTS.includes(A_TURN_LATER)) {
+      const against = (results: RoundResults): number => medianRatio(results, B.label, A_TURN_LATER.label);
+      console.log(
+        `  (b)/${A_TURN_LATER.label}  req/s ${fmt(against(rps))}   p99 ${fmt(against(p99))}   CPU/req ${fmt(against(cpu))}`,
+      );
+    }
     const spreadOf = (label: string): string => {
       const values = rps.get(label)!;
       return `${Math.round(((Math.max(...values) - Math.min(...values)) / median(values)) * 100)} %`;
     };
     console.log(
-      `  req/s spread over rounds: ${VARIANTS.map((v) => `${BREAKDOWN.includes(v) ? v.label : v.label.slice(0, 3)} ${spreadOf(v.label)}`).join(', ')}`,
+      `  req/s spread over rounds: ${VARIANTS.map((v) => `${[A, B, C].includes(v) ? v.label.slice(0, 3) : v.label} ${spreadOf(v.label)}`).join(', ')}`,
     );
     console.log(
       `  threads continued (cookie sent back, same thread answered): ${servers

@@ -3,12 +3,16 @@
  * bare NodeSDK (bench/apps/bare-sdk.ts: http instrumentation, batch OTLP/JSON export to the
  * bench's sink), winston JSON lines to stdout, no otel-sessions at all. Hono, winston and the
  * server are loaded after the SDK has started, so that `node:http` is instrumented.
+ * BENCH_SINK_SEGMENT names its path at the sink (default `adopter-bare`); BENCH_ROUTE_TURN_LATER=1
+ * starts the route's work one event-loop turn later.
  */
 import { startBareSdk } from './bare-sdk.js';
 
 const sink = process.env.BENCH_SINK_URL;
 if (!sink) throw new Error('adopter-bare: BENCH_SINK_URL is not set');
-const flush = startBareSdk('bench-adopter', `${sink}/adopter-bare/v1/traces`);
+const flush = startBareSdk('bench-adopter', `${sink}/${process.env.BENCH_SINK_SEGMENT ?? 'adopter-bare'}/v1/traces`);
+// The breakdown's "(a) route a turn later": the route awaits setImmediate before its work.
+const turnLater = process.env.BENCH_ROUTE_TURN_LATER === '1';
 
 const { Hono } = await import('hono');
 const { default: winston } = await import('winston');
@@ -22,6 +26,7 @@ const logger = winston.createLogger({
 
 const app = new Hono();
 app.post('/chat', async (c) => {
+  if (turnLater) await new Promise((resolve) => setImmediate(resolve));
   const { message } = await c.req.json<{ message: string }>();
   logger.info('Message received', { length: message.length });
   const reply = `You said: ${message}`;
