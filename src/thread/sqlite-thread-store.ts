@@ -78,8 +78,9 @@ PRAGMA user_version = 1;
  * fails, as a thread too large, is rolled back alone), then the loads in one read transaction
  * (no write lock), then, if some found their thread's expiry last renewed more than a tenth of
  * the TTL ago (at most a minute), its renewal in one more write transaction. A busy server's
- * requests thus share their transactions (measured: about five per turn), and each caller is
- * still answered on its own. A `destroy`, `touch`, `purge` or `close` first runs what is queued.
+ * requests thus share their transactions (about five loads a turn under the adopter
+ * benchmark's load), and each caller is still answered on its own. A `destroy`, `touch`,
+ * `purge` or `close` first runs what is queued.
  * `save` renews the expiry on the same terms, and writes only the changed keys (so most saves
  * rewrite one state page, not the expiry index; concurrent sessions of one thread that change
  * different keys both keep their writes; same key: the last save wins), creates a thread only

@@ -36,6 +36,20 @@ function storeWithClock(options: SqliteThreadStoreOptions = {}): {
   return { store, advance: (ms) => (now += ms), gone };
 }
 
+/**
+ * Counts the pages (WAL frames) what it is given appends to the store's WAL: each commit
+ * appends the pages it changed. Checkpoints are turned off, so that the WAL only grows.
+ */
+function walFramesCounter(store: SqliteThreadStore, path: string): (work: () => Promise<unknown>) => Promise<number> {
+  const db = (store as unknown as { db: { exec(sql: string): void } }).db;
+  db.exec('PRAGMA wal_autocheckpoint = 0');
+  return async (work) => {
+    const before = statSync(`${path}-wal`).size;
+    await work();
+    return (statSync(`${path}-wal`).size - before) / (4096 + 24);
+  };
+}
+
 describe('SqliteThreadStore', { skip }, () => {
   threadStoreContract(
     ({ maxThreadBytes }) => new SqliteThreadStore({ path: join(dir, `contract${++files}.sqlite`), maxThreadBytes }),
@@ -183,13 +197,7 @@ describe('SqliteThreadStore', { skip }, () => {
     const path = join(dir, 'quiet-saves.sqlite');
     let now = 1_000_000;
     const store = new SqliteThreadStore({ path, ttlMs: 600_000, clock: () => now });
-    const db = (store as unknown as { db: { exec(sql: string): void } }).db;
-    db.exec('PRAGMA wal_autocheckpoint = 0');
-    const framesOf = async (save: () => Promise<void>): Promise<number> => {
-      const before = statSync(`${path}-wal`).size;
-      await save();
-      return (statSync(`${path}-wal`).size - before) / (4096 + 24);
-    };
+    const framesOf = walFramesCounter(store, path);
     await store.save('thrd_a', changes({ set: { a: 1 } }));
     now += 1000;
     assert.equal(await framesOf(() => store.save('thrd_a', changes({ set: { a: 2 } }))), 1, 'the state page only');
@@ -204,13 +212,7 @@ describe('SqliteThreadStore', { skip }, () => {
   test('loads and saves asked for in one event-loop turn share transactions: ten saves of a turn are one commit', async () => {
     const path = join(dir, 'one-turn.sqlite');
     const store = new SqliteThreadStore({ path });
-    const db = (store as unknown as { db: { exec(sql: string): void } }).db;
-    db.exec('PRAGMA wal_autocheckpoint = 0');
-    const framesOf = async (saves: () => Promise<unknown>): Promise<number> => {
-      const before = statSync(`${path}-wal`).size;
-      await saves();
-      return (statSync(`${path}-wal`).size - before) / (4096 + 24);
-    };
+    const framesOf = walFramesCounter(store, path);
     await store.save('thrd_first', changes({ set: { a: 1 } }));
     const one = await framesOf(() => store.save('thrd_one', changes({ set: { a: 1 } })));
     const ten = await framesOf(() =>
