@@ -22,7 +22,8 @@ export interface RedisThreadStoreOptions {
    * An ioredis client to use instead of connecting to `url`; the store neither configures
    * nor closes it. It still fails fast while the client is not connected (the store does
    * not wait on ioredis' offline queue); `maxRetriesPerRequest: 0` also fails commands
-   * that were in flight when the connection dropped at once, rather than at the timeout.
+   * that were in flight when the connection dropped at once, rather than at the timeout;
+   * `enableAutoPipelining: true` lets a turn's loads and saves share a round trip.
    * @default a client the store creates, owns and closes
    */
   client?: Redis;
@@ -66,12 +67,15 @@ const MAX_RECONNECT_DELAY_MS = 1000;
  *   used again (loads answer `destroyed`, saves are dropped).
  *
  * The first two keys carry the sliding expiry (`PEXPIRE ttlMs` on every load, save and touch).
- * Round trips: `load` is one (`MULTI HGETALL GET PEXPIRE PEXPIRE EXEC`); `save` is one
- * Lua script (`EVALSHA`) writing only the changed keys (so concurrent sessions of one
- * thread that change different keys both keep their writes; same key: the last save wins),
- * after checking the size cap against the stored thread, atomically; a save that writes
- * nothing to an unknown thread stores nothing. `touch` is one pipeline for any number of
- * threads, and renews only threads that exist.
+ * Round trips: `load` is one Lua script (`EVALSHA`: the metadata, the state, and the renewed
+ * expiry of a live thread, atomically); `save` is one more, writing only the changed keys (so
+ * concurrent sessions of one thread that change different keys both keep their writes; same
+ * key: the last save wins), after checking the size cap against the stored thread,
+ * atomically; a save that writes nothing to an unknown thread stores nothing. `touch` is one
+ * pipeline for any number of threads, and renews only threads that exist. The client this
+ * store makes from `url` sends the commands of one event-loop turn together (ioredis's
+ * `enableAutoPipelining`): the loads and saves of a busy server's sessions share round
+ * trips. A `client` you pass keeps its own settings.
  *
  * When Redis is unreachable, every operation rejects with a
  * {@link ThreadStoreUnavailableError} at once (or after `operationTimeoutMs` at worst),
@@ -123,15 +127,15 @@ export class RedisThreadStore implements ThreadStore {
 
   async load(threadId: string): Promise<ThreadSnapshot | undefined> {
     const { state, meta, destroyed } = this.keys(threadId);
-    const results = await this.exec('load', (client) =>
-      client.multi().hgetall(state).get(meta).pexpire(state, this.ttlMs).pexpire(meta, this.ttlMs).exists(destroyed),
-    );
-    const metaText = results[1] as string | null;
-    if (metaText === null) return results[4] === 1 ? { state: {}, metadata: {}, destroyed: true } : undefined;
-    const stateTexts = results[0] as Record<string, string>;
+    const reply = (await this.run('load', (client) =>
+      evalScript(client, LOAD_SCRIPT, [state, meta, destroyed], [String(this.ttlMs)]),
+    )) as [1, string, string[]] | [0, number];
+    if (reply[0] === 0) return reply[1] === 1 ? { state: {}, metadata: {}, destroyed: true } : undefined;
+    const [, metaText, fields] = reply;
     const entries: Array<[string, JsonValue]> = [];
-    for (const [key, text] of Object.entries(stateTexts)) {
-      const value = parseStored(threadId, `state "${key}"`, text);
+    for (let i = 0; i < fields.length; i += 2) {
+      const key = fields[i]!;
+      const value = parseStored(threadId, `state "${key}"`, fields[i + 1]!);
       if (value !== undefined) entries.push([key, value]);
     }
     const metadata = parseStored(threadId, 'metadata', metaText);
@@ -158,7 +162,7 @@ export class RedisThreadStore implements ThreadStore {
     ];
     const { state, meta, destroyed } = this.keys(threadId);
     const [outcome, bytes] = (await this.run('save', (client) =>
-      evalSaveScript(client, [state, meta, destroyed], args),
+      evalScript(client, SAVE_SCRIPT, [state, meta, destroyed], args),
     )) as [number, number];
     if (outcome === -1) throw new ThreadTooLargeError(threadId, bytes, this.maxThreadBytes);
   }
@@ -216,6 +220,9 @@ export class RedisThreadStore implements ThreadStore {
       connectTimeout: this.connectTimeoutMs,
       retryStrategy: (attempt) => Math.min(100 * attempt, MAX_RECONNECT_DELAY_MS),
       connectionName: 'otel-sessions',
+      // The commands of one event-loop turn (its sessions' loads and saves) go out as one
+      // pipeline, in one write and one round trip.
+      enableAutoPipelining: true,
     });
     return this.watch(client);
   }
@@ -347,15 +354,32 @@ redis.call('PEXPIRE', state, ttl)
 redis.call('PEXPIRE', meta, ttl)
 return {1, bytes}
 `;
-const SAVE_SCRIPT_SHA = createHash('sha1').update(SAVE_SCRIPT).digest('hex');
 
-/** Runs the save script by its hash; sends it whole only when this Redis has not cached it yet. */
-async function evalSaveScript(client: Redis, keys: string[], args: string[]): Promise<unknown> {
+/**
+ * One load, atomically: KEYS = state hash, metadata key, destroyed marker; ARGV = ttl. A live
+ * thread (its metadata key exists) answers {1, metadata text, state as key / text pairs} and
+ * has its expiry renewed; any other answers {0, 1 if it was destroyed less than a TTL ago}.
+ */
+const LOAD_SCRIPT = `
+local metaText = redis.call('GET', KEYS[2])
+if not metaText then return {0, redis.call('EXISTS', KEYS[3])} end
+local fields = redis.call('HGETALL', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return {1, metaText, fields}
+`;
+
+const SCRIPT_SHAS = new Map<string, string>(
+  [LOAD_SCRIPT, SAVE_SCRIPT].map((script) => [script, createHash('sha1').update(script).digest('hex')]),
+);
+
+/** Runs a script by its hash; sends it whole only when this Redis has not cached it yet. */
+async function evalScript(client: Redis, script: string, keys: string[], args: string[]): Promise<unknown> {
   try {
-    return await client.evalsha(SAVE_SCRIPT_SHA, keys.length, ...keys, ...args);
+    return await client.evalsha(SCRIPT_SHAS.get(script)!, keys.length, ...keys, ...args);
   } catch (error) {
     if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-    return client.eval(SAVE_SCRIPT, keys.length, ...keys, ...args);
+    return client.eval(script, keys.length, ...keys, ...args);
   }
 }
 
