@@ -1,4 +1,4 @@
-import type { Context } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { getSessionScope } from '../session/context.js';
 import { peekRuntime } from '../runtime/runtime-holder.js';
@@ -67,7 +67,9 @@ export class ThreadActivitySpanProcessor implements SpanProcessor {
     this.lastMarked = threadId;
     this.pending.add(threadId);
     if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.flush(), this.flushIntervalMs);
+      // Started outside the session of the span that marked first: the flush (and what the
+      // store or an outage report logs during it) is the process's work, not that session's.
+      this.timer = context.with(ROOT_CONTEXT, () => setTimeout(() => this.flush(), this.flushIntervalMs));
       this.timer.unref();
     }
   }

@@ -1,4 +1,5 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { dirname, join } from 'node:path';
 import { systemClock, type Clock } from '../internal/clock.js';
 import { byteLengthOf, DEFAULT_MAX_THREAD_BYTES, encodeJsonValue, entryByteSize, stateLabel } from './json-state.js';
@@ -240,9 +241,13 @@ export class SqliteThreadStore implements ThreadStore {
     this.db.close();
   }
 
-  /** Runs the queued loads and saves at the end of this event-loop turn, once. */
+  /**
+   * Runs the queued loads and saves at the end of this event-loop turn, once; outside the
+   * session that asked first, since the batch (and the `onGone` listeners it calls) serves
+   * every session of the turn.
+   */
   private runAtTurnEnd(): void {
-    this.turnEnd ??= setImmediate(() => this.runQueued());
+    this.turnEnd ??= context.with(ROOT_CONTEXT, () => setImmediate(() => this.runQueued()));
   }
 
   /**

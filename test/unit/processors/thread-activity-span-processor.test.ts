@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { context, trace } from '@opentelemetry/api';
-import { withSession } from '../../../src/session/context.js';
+import { getSessionScope, withSession } from '../../../src/session/context.js';
 import { newSessionId, newThreadId } from '../../../src/session/ids.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 import type { ThreadStore } from '../../../src/thread/thread-store.js';
@@ -55,4 +55,22 @@ test('a failing store never throws into the span path', async () => {
     span.end();
   });
   await assert.doesNotReject(processor.forceFlush());
+});
+
+test("the timed flush runs outside the session that marked first: what the store logs then is not that session's", async () => {
+  const sessionsSeen: Array<string | undefined> = [];
+  const watching = Object.assign(Object.create(store) as ThreadStore, {
+    touch: (ids: readonly string[]) => (sessionsSeen.push(getSessionScope()?.sessionId), store.touch(ids)),
+  });
+  const { ThreadActivitySpanProcessor } = await import('../../../src/processors/thread-activity-span-processor.js');
+  const processor = new ThreadActivitySpanProcessor({ store: watching, flushIntervalMs: 1 });
+  const sessionId = newSessionId();
+  withSession({ sessionId, threadId: newThreadId() }, () => {
+    const span = tracer.startSpan('x');
+    processor.onStart(span as never, context.active());
+    span.end();
+  });
+  for (let waited = 0; sessionsSeen.length === 0 && waited < 5000; waited += 10)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(sessionsSeen, [undefined], `the flush ran in session ${sessionsSeen[0]}`);
 });

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { ensureContextManager } from '../../../src/runtime/context-manager.js';
+import { getSessionScope, withSession } from '../../../src/session/context.js';
+import { newSessionId, newThreadId } from '../../../src/session/ids.js';
 import { isSqliteAvailable } from '../../../src/thread/node-sqlite.js';
 import { SqliteThreadStore, type SqliteThreadStoreOptions } from '../../../src/thread/sqlite-thread-store.js';
 import { ThreadStoreUnavailableError } from '../../../src/thread/store-unavailable-error.js';
@@ -306,6 +309,20 @@ describe('SqliteThreadStore', { skip }, () => {
     } finally {
       diag.disable();
     }
+    await store.close();
+  });
+
+  test("a turn's batch runs outside the session that asked first: an onGone listener is not told within it", async () => {
+    ensureContextManager();
+    const { store, advance } = storeWithClock();
+    const thread = newThreadId();
+    await store.save(thread, changes({ set: { a: 1 } }));
+    advance(TTL);
+    const seen: Array<string | undefined> = [];
+    store.onGone(() => seen.push(getSessionScope()?.sessionId));
+    const sessionId = newSessionId();
+    assert.equal(await withSession({ sessionId, threadId: thread }, () => store.load(thread)), undefined);
+    assert.deepEqual(seen, [undefined], `told within session ${seen[0]}`);
     await store.close();
   });
 
