@@ -268,15 +268,10 @@ export class SqliteThreadStore implements ThreadStore {
   }
 
   private runSaves(saves: readonly QueuedSave[]): void {
-    let outcomes: Array<Outcome<boolean>>;
-    try {
-      outcomes = this.transaction('save', 'write', () =>
-        saves.map((save) => this.inSavepoint(() => this.applySave(save))),
-      );
-    } catch (error) {
-      for (const save of saves) save.reject(error);
-      return;
-    }
+    const outcomes = this.inOneTransaction('save', 'write', saves, (save) =>
+      this.inSavepoint(() => this.applySave(save)),
+    );
+    if (outcomes === undefined) return; // each was refused
     saves.forEach((save, i) => {
       const outcome = outcomes[i]!;
       if ('error' in outcome) return save.reject(outcome.error);
@@ -288,36 +283,43 @@ export class SqliteThreadStore implements ThreadStore {
   private runLoads(loads: readonly QueuedLoad[]): void {
     // Most loads only read: a thread that is not there, or a live one whose expiry was
     // renewed a moment ago (by the last save or touch). Those take no write lock.
-    let reads: Array<Outcome<ThreadRead>>;
-    try {
-      reads = this.transaction('load', 'read', () =>
-        loads.map((load) => attempt(() => this.readThread(load.threadId))),
-      );
-    } catch (error) {
-      for (const load of loads) load.reject(error);
-      return;
-    }
-    const due: Array<{ load: QueuedLoad; snapshot: ThreadSnapshot | undefined }> = [];
+    const reads = this.inOneTransaction('load', 'read', loads, (load) => attempt(() => this.readThread(load.threadId)));
+    if (reads === undefined) return;
+    const due: Array<QueuedLoad & { snapshot: ThreadSnapshot | undefined }> = [];
     loads.forEach((load, i) => {
       const read = reads[i]!;
       if ('error' in read) load.reject(read.error);
-      else if (read.value.stale) due.push({ load, snapshot: read.value.snapshot });
+      else if (read.value.stale) due.push({ ...load, snapshot: read.value.snapshot });
       else load.resolve(read.value.snapshot);
     });
     if (due.length === 0) return;
     // Expired (removed now, and reported), or live and due for renewal: one write transaction.
-    let renewals: Array<{ renewed: boolean; expired: boolean }>;
-    try {
-      renewals = this.transaction('load', 'write', () => due.map(({ load }) => this.renewOrRemove(load.threadId)));
-    } catch (error) {
-      for (const { load } of due) load.reject(error);
-      return;
-    }
-    due.forEach(({ load, snapshot }, i) => {
-      const { renewed, expired } = renewals[i]!;
-      if (expired) this.emit(load.threadId, 'expired');
-      load.resolve(renewed ? snapshot : undefined);
+    const renewals = this.inOneTransaction('load', 'write', due, (load) => this.renewOrRemove(load.threadId));
+    if (renewals === undefined) return;
+    due.forEach((load, i) => {
+      const renewal = renewals[i]!;
+      if (renewal.expired) this.emit(load.threadId, 'expired');
+      load.resolve(renewal.renewed ? load.snapshot : undefined);
     });
+  }
+
+  /**
+   * Runs `each` for every queued operation in one transaction, and gives what each returned;
+   * when the transaction itself fails (SQLite's own error), refuses every one of them with
+   * that error and gives `undefined`.
+   */
+  private inOneTransaction<Q extends { readonly reject: (error: unknown) => void }, R>(
+    what: string,
+    mode: 'read' | 'write',
+    queued: readonly Q[],
+    each: (operation: Q) => R,
+  ): R[] | undefined {
+    try {
+      return this.transaction(what, mode, () => queued.map(each));
+    } catch (error) {
+      for (const operation of queued) operation.reject(error);
+      return undefined;
+    }
   }
 
   /** What the store holds for a thread, and whether its expiry is due for renewal. Inside a transaction. */
