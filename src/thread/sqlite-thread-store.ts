@@ -75,10 +75,11 @@ PRAGMA user_version = 1;
  * another). For several hosts, use `RedisThreadStore`.
  *
  * The loads and saves asked for in one event-loop turn are run together at its end (before
- * any I/O of the next turn): the saves in one write transaction, each in a savepoint (one that
- * fails, as a thread too large, is rolled back alone), then the loads in one read transaction
- * (no write lock), then, if some found their thread's expiry last renewed more than a tenth of
- * the TTL ago (at most a minute), its renewal in one more write transaction. A busy server's
+ * any I/O of the next turn): the saves in one write transaction (one that fails on its own, as
+ * a thread too large, is refused alone: the batch runs again, each save in a savepoint), then
+ * the loads in one read transaction (no write lock), then, if some found their thread's expiry
+ * last renewed more than a tenth of the TTL ago (at most a minute), its renewal in one more
+ * write transaction. A busy server's
  * requests thus share their transactions (about five loads a turn under the adopter
  * benchmark's load), and each caller is still answered on its own. A `destroy`, `touch`,
  * `purge` or `close` first runs what is queued.
@@ -172,10 +173,13 @@ export class SqliteThreadStore implements ThreadStore {
    */
   save(threadId: string, changes: ThreadChanges): Promise<void> {
     if (this.closed) return Promise.reject(afterClose('save'));
-    let texts: Array<[string, string]>;
+    let texts: Array<[string, string, number]>;
     let metadataText: string | undefined;
     try {
-      texts = Object.entries(changes.set).map(([key, value]) => [key, encodeJsonValue(stateLabel(key), value)]);
+      texts = Object.entries(changes.set).map(([key, value]) => {
+        const text = encodeJsonValue(stateLabel(key), value);
+        return [key, text, entryByteSize(key, text)];
+      });
       metadataText = changes.metadata ? encodeJsonValue('thread metadata', changes.metadata) : undefined;
     } catch (error) {
       return Promise.reject(asError(error));
@@ -251,8 +255,8 @@ export class SqliteThreadStore implements ThreadStore {
   }
 
   /**
-   * Runs what was queued: the saves in one write transaction (each in a savepoint, so that one
-   * too large is rolled back alone), then the loads in one read transaction, then the renewals
+   * Runs what was queued: the saves in one write transaction (one too large is refused
+   * alone), then the loads in one read transaction, then the renewals
    * those loads found due in one more write transaction. Never throws: each caller is told.
    */
   private runQueued(): void {
@@ -268,9 +272,7 @@ export class SqliteThreadStore implements ThreadStore {
   }
 
   private runSaves(saves: readonly QueuedSave[]): void {
-    const outcomes = this.inOneTransaction('save', 'write', saves, (save) =>
-      this.inSavepoint(() => this.applySave(save)),
-    );
+    const outcomes = this.applySaves(saves);
     if (outcomes === undefined) return; // each was refused
     saves.forEach((save, i) => {
       const outcome = outcomes[i]!;
@@ -278,6 +280,24 @@ export class SqliteThreadStore implements ThreadStore {
       if (outcome.value) this.emit(save.threadId, 'expired');
       save.resolve();
     });
+  }
+
+  /**
+   * Applies a batch of saves in one write transaction; for each, whether it found its thread
+   * expired, or its own error. Most batches hold no save that fails on its own (a thread too
+   * large): they run without savepoints. When one fails, the transaction is rolled back and
+   * the batch runs again, each save in a savepoint, so that only that one is refused.
+   */
+  private applySaves(saves: readonly QueuedSave[]): Array<Outcome<boolean>> | undefined {
+    try {
+      return this.transaction('save', 'write', () => saves.map((save) => ({ value: this.applySave(save) })));
+    } catch (error) {
+      if (error instanceof ThreadStoreUnavailableError || this.closed) {
+        for (const save of saves) save.reject(error);
+        return undefined;
+      }
+    }
+    return this.inOneTransaction('save', 'write', saves, (save) => this.inSavepoint(() => this.applySave(save)));
   }
 
   private runLoads(loads: readonly QueuedLoad[]): void {
@@ -352,7 +372,7 @@ export class SqliteThreadStore implements ThreadStore {
   private applySave({ threadId, changes, texts, metadataText }: QueuedSave): boolean {
     const writes = texts.length > 0 || metadataText !== undefined;
     const now = this.clock();
-    const row = this.sql.threadWithExpiry.get(threadId);
+    const row = this.sql.threadForSave.get(threadId);
     const live = row !== undefined && Number(row['expires_at']) > now;
     const expired = row !== undefined && !live && this.removeIfExpired(threadId, now);
     if (!live && !writes) return expired;
@@ -360,11 +380,20 @@ export class SqliteThreadStore implements ThreadStore {
     if (!live && this.sql.tombstone.get(threadId, now) !== undefined) return expired;
     if (changes.cleared) this.sql.clearState.run(threadId);
     for (const key of changes.deleted) this.sql.deleteKey.run(threadId, key);
-    for (const [key, text] of texts) this.sql.setKey.run(threadId, key, text, entryByteSize(key, text));
+    let written = 0;
+    for (const [key, text, bytes] of texts) {
+      this.sql.setKey.run(threadId, key, text, bytes);
+      written += bytes;
+    }
     const metadata = metadataText ?? (live ? (row['metadata'] as string) : '{}');
-    const bytes = Number(this.sql.stateBytes.get(threadId)?.['bytes'] ?? 0) + byteLengthOf(metadata);
-    // Thrown inside the savepoint: this save is rolled back whole.
-    if (bytes > this.maxThreadBytes) throw new ThreadTooLargeError(threadId, bytes, this.maxThreadBytes);
+    // What was stored plus what was written bounds the new size (a rewritten or deleted key
+    // only takes bytes away): the exact size is summed only when that bound passes the cap.
+    const storedBefore = live && !changes.cleared ? Number(row['bytes'] ?? 0) : 0;
+    if (storedBefore + written + byteLengthOf(metadata) > this.maxThreadBytes) {
+      const bytes = Number(this.sql.stateBytes.get(threadId)?.['bytes'] ?? 0) + byteLengthOf(metadata);
+      // Thrown inside the transaction (or the savepoint): this save is rolled back whole.
+      if (bytes > this.maxThreadBytes) throw new ThreadTooLargeError(threadId, bytes, this.maxThreadBytes);
+    }
     // The thread's row is written when it is new, its metadata changed, or its expiry is due
     // for renewal (as a load renews it): most saves write state rows only, not the expiry index.
     if (!live || metadataText !== undefined || this.dueForRenewal(Number(row['expires_at']), now))
@@ -453,6 +482,11 @@ function prepareStatements(db: SqliteDatabase) {
     renew: prepare('UPDATE threads SET expires_at = ? WHERE thread_id = ? AND expires_at > ? RETURNING metadata'),
     /** (thread_id) -> the thread's metadata and expiry, live or expired. */
     threadWithExpiry: prepare('SELECT metadata, expires_at FROM threads WHERE thread_id = ?'),
+    /** (thread_id) -> as threadWithExpiry, with the UTF-8 bytes of its stored state. */
+    threadForSave: prepare(
+      'SELECT metadata, expires_at, (SELECT sum(bytes) FROM thread_state WHERE thread_id = ?1) AS bytes ' +
+        'FROM threads WHERE thread_id = ?1',
+    ),
     /** (thread_id, now) -> a row when the thread is there but expired. */
     expiredOne: prepare('SELECT 1 FROM threads WHERE thread_id = ? AND expires_at <= ?'),
     /** (now, limit) -> IDs of expired threads. */
@@ -491,8 +525,8 @@ interface QueuedLoad {
 interface QueuedSave {
   readonly threadId: string;
   readonly changes: ThreadChanges;
-  /** The changed keys with their JSON texts, encoded when the save was asked for. */
-  readonly texts: ReadonlyArray<[string, string]>;
+  /** The changed keys with their JSON texts and sizes, encoded when the save was asked for. */
+  readonly texts: ReadonlyArray<[key: string, text: string, bytes: number]>;
   readonly metadataText: string | undefined;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
