@@ -1,11 +1,12 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import { dirname, join } from 'node:path';
 import { systemClock, type Clock } from '../internal/clock.js';
 import { byteLengthOf, DEFAULT_MAX_THREAD_BYTES, encodeJsonValue, entryByteSize, stateLabel } from './json-state.js';
 import { openSqliteDatabase, type SqliteDatabase, type SqliteStatement } from './node-sqlite.js';
 import { ThreadStoreUnavailableError } from './store-unavailable-error.js';
 import { ThreadTooLargeError } from './thread-too-large-error.js';
+import { BACKSTOP_AUTOCHECKPOINT_PAGES, DEFAULT_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './wal-checkpointer.js';
 import {
   DEFAULT_THREAD_TTL_MS,
   type JsonValue,
@@ -36,6 +37,13 @@ export interface SqliteThreadStoreOptions {
   busyTimeoutMs?: number;
   /** How often expired threads are purged from the file, in ms. @default 60000 */
   purgeIntervalMs?: number;
+  /**
+   * Checkpoint the WAL (copy its pages into the database file, with their disk syncs) from a
+   * worker thread, so that those syncs do not hold the event loop; `false` checkpoints on the
+   * store's own connection, as SQLite does by default (every 1,000 pages written).
+   * @default true
+   */
+  checkpointInWorker?: boolean;
   /** Where time comes from. @default Date.now */
   clock?: Clock;
 }
@@ -97,6 +105,10 @@ PRAGMA user_version = 1;
  * process holds the write lock. Commits are durable against a crash of the process (a SIGKILL
  * mid-write leaves the last committed state; a save resolves only once committed);
  * `synchronous = NORMAL` may lose the last commits on power loss, never corrupt the file.
+ * Commits append to the WAL; a worker thread with its own connection copies the WAL into the
+ * file every 250 ms (a checkpoint, with its disk syncs, which on the event loop held it for
+ * milliseconds every thousand pages or so). The worker adds about 15 MiB to the process;
+ * `checkpointInWorker: false` leaves checkpoints to the store's connection.
  *
  * @example
  * registerSessions({ threadStore: new SqliteThreadStore({ dir: '.otel-sessions' }) });
@@ -118,6 +130,7 @@ export class SqliteThreadStore implements ThreadStore {
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly listeners: GoneListener[] = [];
   private readonly purger: NodeJS.Timeout;
+  private readonly checkpointer: WalCheckpointer | undefined;
   private closed = false;
   /** Loads and saves asked for in this event-loop turn, run together at its end. */
   private queuedLoads: QueuedLoad[] = [];
@@ -152,6 +165,10 @@ export class SqliteThreadStore implements ThreadStore {
     } catch (error) {
       this.db.close();
       throw error;
+    }
+    if (options.checkpointInWorker ?? true) {
+      this.db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+      this.checkpointer = new WalCheckpointer(this.path, (reason) => this.checkpointerFailed(reason));
     }
     this.purger = setInterval(() => this.purgeQuietly(), options.purgeIntervalMs ?? 60_000);
     this.purger.unref();
@@ -242,7 +259,14 @@ export class SqliteThreadStore implements ThreadStore {
     this.runQueued();
     this.closed = true;
     clearInterval(this.purger);
+    await this.checkpointer?.close();
     this.db.close();
+  }
+
+  /** The worker cannot checkpoint: the store's connection does it again, as SQLite does by default. */
+  private checkpointerFailed(reason: string): void {
+    diag.warn(`otel-sessions: SQLite thread store: WAL checkpoints run on the event loop again: ${reason}`);
+    if (!this.closed) this.db.exec(`PRAGMA wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
   }
 
   /**

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { ensureContextManager } from '../../../src/runtime/context-manager.js';
@@ -41,7 +42,8 @@ function storeWithClock(options: SqliteThreadStoreOptions = {}): {
 
 /**
  * Counts the pages (WAL frames) what it is given appends to the store's WAL: each commit
- * appends the pages it changed. Checkpoints are turned off, so that the WAL only grows.
+ * appends the pages it changed. Checkpoints are turned off, so that the WAL only grows (the
+ * store must be made with `checkpointInWorker: false`).
  */
 function walFramesCounter(store: SqliteThreadStore, path: string): (work: () => Promise<unknown>) => Promise<number> {
   const db = (store as unknown as { db: { exec(sql: string): void } }).db;
@@ -199,7 +201,7 @@ describe('SqliteThreadStore', { skip }, () => {
   test('a save that writes state only leaves a freshly renewed thread row (and its expiry index) alone', async () => {
     const path = join(dir, 'quiet-saves.sqlite');
     let now = 1_000_000;
-    const store = new SqliteThreadStore({ path, ttlMs: 600_000, clock: () => now });
+    const store = new SqliteThreadStore({ path, ttlMs: 600_000, clock: () => now, checkpointInWorker: false });
     const framesOf = walFramesCounter(store, path);
     await store.save('thrd_a', changes({ set: { a: 1 } }));
     now += 1000;
@@ -212,9 +214,24 @@ describe('SqliteThreadStore', { skip }, () => {
     await store.close();
   });
 
+  test("the WAL is checkpointed from a worker thread: the file takes in the commits before the store's connection would", async () => {
+    const path = join(dir, 'checkpoints.sqlite');
+    const store = new SqliteThreadStore({ path });
+    await store.save('thrd_first', changes({ set: { a: 1 } }));
+    const before = statSync(path).size;
+    // A few dozen pages: far below the 1,000 after which SQLite checkpoints on the writer.
+    await Promise.all(Array.from({ length: 200 }, (_, n) => store.save(`thrd_${n}`, changes({ set: { n } }))));
+    const deadline = Date.now() + 5000;
+    while (statSync(path).size === before && Date.now() < deadline) await delay(50);
+    assert.ok(statSync(path).size > before, `the file stayed at ${before} bytes: nothing was checkpointed`);
+    await store.close();
+    // The worker's connection is closed too: the last connection to close removes the WAL.
+    assert.equal(existsSync(`${path}-wal`), false);
+  });
+
   test('loads and saves asked for in one event-loop turn share transactions: ten saves of a turn are one commit', async () => {
     const path = join(dir, 'one-turn.sqlite');
-    const store = new SqliteThreadStore({ path });
+    const store = new SqliteThreadStore({ path, checkpointInWorker: false });
     const framesOf = walFramesCounter(store, path);
     await store.save('thrd_first', changes({ set: { a: 1 } }));
     const one = await framesOf(() => store.save('thrd_one', changes({ set: { a: 1 } })));
