@@ -32,7 +32,8 @@
  * warm-up; medians, and the per-round ratios' medians against (a) with the issue's targets.
  * ADOPTER_BREAKDOWN=1 adds variants of (b) with one part taken away each (span events, stdout
  * lines, log export, the `sessions()` middleware) to the rounds, to see what those parts cost,
- * and (a) with its route started a turn later, as a route behind `sessions()` starts.
+ * (a) with its route started a turn later, as a route behind `sessions()` starts, and (c) whose
+ * agent leaves thread state alone.
  *
  *   node --import tsx bench/adopter.ts      (or `npm run bench` for every benchmark; needs `npm run build`)
  */
@@ -149,8 +150,18 @@ const A_TURN_LATER: VariantSpec = {
   sink: 'adopter-bare-turn-later',
   env: { BENCH_SINK_SEGMENT: 'adopter-bare-turn-later', BENCH_ROUTE_TURN_LATER: '1' },
 };
+/**
+ * With ADOPTER_BREAKDOWN=1, also (c) whose agent leaves thread state alone: against (c), what a
+ * turn's push onto thread state and its save cost; against (b), what the agent and its span do.
+ */
+const C_STATELESS: VariantSpec = {
+  ...C,
+  label: '(c) without thread state',
+  sink: 'adopter-agent-stateless',
+  env: { BENCH_AGENT_STATELESS: '1' },
+};
 const VARIANTS: readonly VariantSpec[] =
-  process.env.ADOPTER_BREAKDOWN === '1' ? [A, B, C, ...BREAKDOWN, A_TURN_LATER] : [A, B, C];
+  process.env.ADOPTER_BREAKDOWN === '1' ? [A, B, C, ...BREAKDOWN, A_TURN_LATER, C_STATELESS] : [A, B, C];
 
 interface Server {
   spec: VariantSpec;
@@ -411,8 +422,15 @@ async function run(): Promise<void> {
     console.log(
       `  (c)/(a)  req/s ${fmt(cRps)} (${atLeast(cRps, TARGET_C_RPS)})   p99 ${fmt(ratio(p99, C))}   CPU/req ${fmt(ratio(cpu, C))}`,
     );
-    for (const spec of VARIANTS.filter((v) => BREAKDOWN.includes(v) || v === A_TURN_LATER))
+    for (const spec of VARIANTS.filter((v) => ![A, B, C].includes(v)))
       console.log(`  ${spec.label}/(a)  req/s ${fmt(ratio(rps, spec))}   CPU/req ${fmt(ratio(cpu, spec))}`);
+    if (VARIANTS.includes(C_STATELESS)) {
+      const of = (results: RoundResults, x: VariantSpec, y: VariantSpec): string =>
+        fmt(medianRatio(results, x.label, y.label));
+      console.log(
+        `  (c)/${C_STATELESS.label}  req/s ${of(rps, C, C_STATELESS)}   CPU/req ${of(cpu, C, C_STATELESS)};   ${C_STATELESS.label}/(b)  req/s ${of(rps, C_STATELESS, B)}   CPU/req ${of(cpu, C_STATELESS, B)}`,
+      );
+    }
     if (VARIANTS.includes(A_TURN_LATER)) {
       const against = (results: RoundResults): number => medianRatio(results, B.label, A_TURN_LATER.label);
       console.log(

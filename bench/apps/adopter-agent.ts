@@ -3,6 +3,8 @@
  * `sessions()` on the app and the work in an agent (`createAgent`) whose handler pushes the
  * message onto thread state and logs twice with `ctx.logger`; the route calls
  * `agent.run(input)`. No input schema, so that no validator's cost is measured.
+ * BENCH_AGENT_STATELESS=1 leaves thread state alone (no push, no read, so no save): the
+ * breakdown's "(c) without thread state".
  */
 import { Hono } from 'hono';
 import { createAgent, registerSessions, type Env } from 'otel-sessions';
@@ -12,13 +14,15 @@ import { serveApp } from './serve.js';
 // The register entry has run already: this returns its handle.
 const otel = registerSessions();
 
+const stateless = process.env.BENCH_AGENT_STATELESS === '1';
+
 const chat = createAgent('Chat', {
   handler: async (ctx, input: { message: string }) => {
     ctx.logger.info('Message received', { length: input.message.length });
-    await ctx.thread.state.push('messages', input.message, 20);
+    if (!stateless) await ctx.thread.state.push('messages', input.message, 20);
     const reply = `You said: ${input.message}`;
     ctx.logger.info('Reply ready', { length: reply.length });
-    const messages = await ctx.thread.state.get('messages');
+    const messages = stateless ? [] : await ctx.thread.state.get('messages');
     return { reply, turns: Array.isArray(messages) ? messages.length : 0 };
   },
 });
