@@ -87,10 +87,9 @@ PRAGMA user_version = 1;
  * a thread too large, is refused alone: the batch runs again, each save in a savepoint), then
  * the loads in one read transaction (no write lock), then, if some found their thread's expiry
  * last renewed more than a tenth of the TTL ago (at most a minute), its renewal in one more
- * write transaction. A busy server's
- * requests thus share their transactions (about five loads a turn under the adopter
- * benchmark's load), and each caller is still answered on its own. A `destroy`, `touch`,
- * `purge` or `close` first runs what is queued.
+ * write transaction. A busy server's requests thus share their transactions (about five loads
+ * a turn under the adopter benchmark's load), and each caller is still answered on its own. A
+ * `destroy`, `touch`, `purge` or `close` first runs what is queued.
  * `save` renews the expiry on the same terms, and writes only the changed keys (so most saves
  * rewrite one state page, not the expiry index; concurrent sessions of one thread that change
  * different keys both keep their writes; same key: the last save wins), creates a thread only
@@ -266,7 +265,12 @@ export class SqliteThreadStore implements ThreadStore {
   /** The worker cannot checkpoint: the store's connection does it again, as SQLite does by default. */
   private checkpointerFailed(reason: string): void {
     diag.warn(`otel-sessions: SQLite thread store: WAL checkpoints run on the event loop again: ${reason}`);
-    if (!this.closed) this.db.exec(`PRAGMA wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+    if (this.closed) return;
+    guard(
+      'restoring SQLite autocheckpoints',
+      () => this.db.exec(`PRAGMA wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`),
+      undefined,
+    );
   }
 
   /**
@@ -279,9 +283,9 @@ export class SqliteThreadStore implements ThreadStore {
   }
 
   /**
-   * Runs what was queued: the saves in one write transaction (one too large is refused
-   * alone), then the loads in one read transaction, then the renewals
-   * those loads found due in one more write transaction. Never throws: each caller is told.
+   * Runs what was queued: the saves in one write transaction (one too large is refused alone),
+   * then the loads in one read transaction, then the renewals those loads found due in one more
+   * write transaction. Never throws: each caller is told.
    */
   private runQueued(): void {
     if (this.turnEnd !== undefined) clearImmediate(this.turnEnd);

@@ -54,16 +54,19 @@ parentPort.once('message', () => {
  */
 export class WalCheckpointer {
   private readonly worker: Worker;
-  private failed = false;
+  private readonly exited: Promise<void>;
+  /** Stopped: by close(), or because it failed. */
+  private stopped = false;
 
   /**
    * @param path the database file.
-   * @param onFailure called once, with the reason, if the worker cannot checkpoint (it stops then).
+   * @param onFailure called once, with the reason, if the worker cannot checkpoint or ends
+   *   before close() (it is stopped then); must not throw.
    */
   constructor(path: string, onFailure: (reason: string) => void) {
     const fail = (reason: string): void => {
-      if (this.failed) return;
-      this.failed = true;
+      if (this.stopped) return;
+      this.stopped = true;
       onFailure(reason);
       void this.worker.terminate();
     };
@@ -75,19 +78,25 @@ export class WalCheckpointer {
     });
     this.worker.on('message', (reason: string) => fail(reason));
     this.worker.on('error', (error: Error) => fail(error.message));
+    this.exited = new Promise((resolve) =>
+      this.worker.once('exit', (code) => {
+        fail(`its worker thread ended (exit code ${code})`);
+        resolve();
+      }),
+    );
     this.worker.unref();
   }
 
   /** Stops the worker; its connection is closed first, unless it hangs past a second. */
   async close(): Promise<void> {
-    if (this.failed) return;
-    this.failed = true;
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    // Held by the worker until it exits: a process awaiting close() does not end before it.
-    this.worker.ref();
-    this.worker.postMessage('close');
+    if (!this.stopped) {
+      this.stopped = true;
+      // Held by the worker until it exits: a process awaiting close() does not end before it.
+      this.worker.ref();
+      this.worker.postMessage('close');
+    }
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
-    await Promise.race([exited, timeout]);
+    await Promise.race([this.exited, timeout]);
     await this.worker.terminate();
   }
 }

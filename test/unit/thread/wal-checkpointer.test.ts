@@ -49,6 +49,17 @@ describe('WalCheckpointer', { skip }, () => {
     assert.equal(child.status, 0);
   });
 
+  test('a worker that ends before close() is reported once', async () => {
+    const reasons: string[] = [];
+    const checkpointer = new WalCheckpointer(join(dir, 'ends.sqlite'), (reason) => reasons.push(reason));
+    await (checkpointer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    assert.ok(await until(() => reasons.length > 0));
+    assert.equal(reasons.length, 1);
+    assert.match(reasons[0]!, /^its worker thread ended \(exit code \d+\)$/);
+    await checkpointer.close();
+    assert.equal(reasons.length, 1);
+  });
+
   test('a worker that cannot open the file reports it once, and close() still resolves', async () => {
     const reasons: string[] = [];
     const checkpointer = new WalCheckpointer(join(dir, 'missing', 'folder', 'x.sqlite'), (reason) =>
