@@ -139,7 +139,7 @@ export function sessions({
   return async function sessionsMiddleware(c, next) {
     const runtime = currentRuntime();
     const { logger } = runtime;
-    if (threadStore !== undefined && threadStore !== runtime.threadStore && !warnedAboutStore) {
+    if (threadStore !== undefined && runtime.configured && threadStore !== runtime.threadStore && !warnedAboutStore) {
       warnedAboutStore = true;
       logger.warn(
         'sessions({ threadStore }) is not the store registerSessions configured: span activity keeps threads alive only in that one; give the store to registerSessions({ threadStore }) instead',

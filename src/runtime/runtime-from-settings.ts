@@ -11,20 +11,23 @@ import { createRuntime, type SessionsRuntime } from './sessions-runtime.js';
 
 /**
  * The runtime the settings describe: the given thread store, else a Redis one when a Redis
- * URL is configured, else (`persistent`) a SQLite one in the journal folder, made at its
- * first use, or one in memory; and the logger at the configured level. @internal
+ * URL is configured, else (`configured`: made by `sessionsConfiguration`, whose span
+ * processors renew its threads) a SQLite one in the journal folder, made at its first use,
+ * or (a runtime made from the environment alone) one in memory; and the logger at the
+ * configured level. @internal
  */
 export function runtimeFromSettings(
   settings: ResolvedSettings,
   threadStore?: ThreadStore,
-  { persistent = false }: { persistent?: boolean } = {},
+  { configured = false }: { configured?: boolean } = {},
 ): SessionsRuntime {
   // Made on first use: by then an SDK started after this call has instrumented winston.
   const logger = once(() =>
     createLogger({ level: settings.logLevel, console: settings.logToConsole, spanEvents: settings.logSpanEvents }),
   );
   return createRuntime({
-    threadStore: threadStore ?? defaultThreadStore(settings, persistent),
+    threadStore: threadStore ?? defaultThreadStore(settings, configured),
+    configured,
     maxThreadBytes: settings.maxThreadBytes,
     logger,
     secret: () =>

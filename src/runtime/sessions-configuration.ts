@@ -58,7 +58,7 @@ export interface Delivery {
  */
 export function sessionsConfiguration(options: RegisterOptions = {}): SessionsConfiguration {
   const settings = resolveSettings(options, processEnvSettings());
-  const runtime = runtimeFromSettings(settings, options.threadStore, { persistent: true });
+  const runtime = runtimeFromSettings(settings, options.threadStore, { configured: true });
   setRuntime(runtime);
   bridgeLegacyLogsApi();
   const { spanExporters, logExporters, spools, description } = chooseExporters(settings.destination);

@@ -16,6 +16,11 @@ import { RunningSessions } from './running-sessions.js';
 export interface SessionsRuntime {
   /** Where threads live. */
   readonly threadStore: ThreadStore;
+  /**
+   * Made by `registerSessions` or `sessionsConfiguration`, whose span processors renew the
+   * threads of `threadStore` (not of a store given to one middleware).
+   */
+  readonly configured: boolean;
   /** The logger agents and routes get, and through which the runtime reports problems. */
   readonly logger: winston.Logger;
   /** Tells the operator once when the thread store goes down and once when it is back. */
@@ -42,6 +47,8 @@ export interface SessionsRuntime {
 /** The parts a runtime is made of. */
 export interface SessionsRuntimeParts {
   threadStore: ThreadStore;
+  /** Made by `registerSessions` or `sessionsConfiguration`. @default false */
+  configured?: boolean;
   /** The logger, or how to make it on first use (after an SDK has started and instrumented winston). */
   logger: winston.Logger | (() => winston.Logger);
   /** The secret, or how to settle it on first use. @default a random per-process secret, with a warning */
@@ -61,6 +68,7 @@ export function createRuntime(parts: SessionsRuntimeParts): SessionsRuntime {
   const logger = typeof given === 'function' ? once(given) : (): winston.Logger => given;
   return {
     threadStore: parts.threadStore,
+    configured: parts.configured ?? false,
     get logger() {
       return logger();
     },

@@ -44,6 +44,8 @@ export function installTestTelemetry(options: { store?: ThreadStore; clock?: () 
   logs.setGlobalLoggerProvider(loggerProvider);
   const runtime = createRuntime({
     threadStore: options.store ?? new MemoryThreadStore(),
+    // As registerSessions' runtime: its span processors renew the threads of its store.
+    configured: true,
     logger: createLogger({ console: false }),
     threadTtlMs: DEFAULT_THREAD_TTL_MS,
     clock: options.clock,

@@ -309,6 +309,22 @@ test('a threadStore given to sessions() that is not the runtime one is warned ab
   assert.equal(warnedAbout(), 0, 'the runtime store itself is not warned about');
 });
 
+test('without registerSessions, a threadStore given to sessions() is not warned about (no span processor renews any store)', async (t) => {
+  setRuntime(
+    createRuntime({ threadStore: new MemoryThreadStore(), logger: telemetry.runtime.logger, threadTtlMs: 60_000 }),
+  );
+  t.after(() => setRuntime(telemetry.runtime));
+  telemetry.logs.reset();
+  const ownStore = new MemoryThreadStore();
+  const response = await app({ threadStore: ownStore }).request('/');
+  assert.equal(response.status, 200);
+  const warnings = telemetry.logs.getFinishedLogRecords().filter((record) => record.severityText === 'warn');
+  assert.deepEqual(
+    warnings.map((record) => record.body),
+    [],
+  );
+});
+
 describe('a thread that is never written keeps its ID through its tokens', () => {
   const HOUR = 60 * 60 * 1000;
   const quiet = new MemoryThreadStore();
