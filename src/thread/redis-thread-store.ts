@@ -315,7 +315,7 @@ export class RedisThreadStore implements ThreadStore {
  * thread destroyed less than a TTL ago (its marker key exists). Lua's `#` counts
  * bytes, as the cap does. `unpack` is chunked: Lua's stack holds a few thousand values.
  */
-const SAVE_SCRIPT = `
+const SAVE_SCRIPT = luaScript(`
 local state, meta = KEYS[1], KEYS[2]
 local ttl, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
 local cleared, hasMeta, metaText = ARGV[3] == '1', ARGV[4] == '1', ARGV[5]
@@ -353,33 +353,39 @@ elseif not alive then redis.call('SET', meta, '{}') end
 redis.call('PEXPIRE', state, ttl)
 redis.call('PEXPIRE', meta, ttl)
 return {1, bytes}
-`;
+`);
 
 /**
  * One load, atomically: KEYS = state hash, metadata key, destroyed marker; ARGV = ttl. A live
  * thread (its metadata key exists) answers {1, metadata text, state as key / text pairs} and
  * has its expiry renewed; any other answers {0, 1 if it was destroyed less than a TTL ago}.
  */
-const LOAD_SCRIPT = `
+const LOAD_SCRIPT = luaScript(`
 local metaText = redis.call('GET', KEYS[2])
 if not metaText then return {0, redis.call('EXISTS', KEYS[3])} end
 local fields = redis.call('HGETALL', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
 return {1, metaText, fields}
-`;
+`);
 
-const SCRIPT_SHAS = new Map<string, string>(
-  [LOAD_SCRIPT, SAVE_SCRIPT].map((script) => [script, createHash('sha1').update(script).digest('hex')]),
-);
+/** A Lua script with the SHA-1 by which Redis caches it. */
+interface LuaScript {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function luaScript(source: string): LuaScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
 
 /** Runs a script by its hash; sends it whole only when this Redis has not cached it yet. */
-async function evalScript(client: Redis, script: string, keys: string[], args: string[]): Promise<unknown> {
+async function evalScript(client: Redis, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
   try {
-    return await client.evalsha(SCRIPT_SHAS.get(script)!, keys.length, ...keys, ...args);
+    return await client.evalsha(script.sha, keys.length, ...keys, ...args);
   } catch (error) {
     if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-    return client.eval(script, keys.length, ...keys, ...args);
+    return client.eval(script.source, keys.length, ...keys, ...args);
   }
 }
 

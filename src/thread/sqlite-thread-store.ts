@@ -408,17 +408,18 @@ export class SqliteThreadStore implements ThreadStore {
     if (!live && this.sql.tombstone.get(threadId, now) !== undefined) return expired;
     if (changes.cleared) this.sql.clearState.run(threadId);
     for (const key of changes.deleted) this.sql.deleteKey.run(threadId, key);
-    let written = 0;
+    let writtenBytes = 0;
     for (const [key, text, bytes] of texts) {
       this.sql.setKey.run(threadId, key, text, bytes);
-      written += bytes;
+      writtenBytes += bytes;
     }
     const metadata = metadataText ?? (live ? (row['metadata'] as string) : '{}');
+    const metadataBytes = byteLengthOf(metadata);
     // What was stored plus what was written bounds the new size (a rewritten or deleted key
     // only takes bytes away): the exact size is summed only when that bound passes the cap.
-    const storedBefore = live && !changes.cleared ? Number(row['bytes'] ?? 0) : 0;
-    if (storedBefore + written + byteLengthOf(metadata) > this.maxThreadBytes) {
-      const bytes = Number(this.sql.stateBytes.get(threadId)?.['bytes'] ?? 0) + byteLengthOf(metadata);
+    const storedBytes = live && !changes.cleared ? Number(row['bytes'] ?? 0) : 0;
+    if (storedBytes + writtenBytes + metadataBytes > this.maxThreadBytes) {
+      const bytes = Number(this.sql.stateBytes.get(threadId)?.['bytes'] ?? 0) + metadataBytes;
       // Thrown inside the transaction (or the savepoint): this save is rolled back whole.
       if (bytes > this.maxThreadBytes) throw new ThreadTooLargeError(threadId, bytes, this.maxThreadBytes);
     }

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { ensureContextManager } from '../../../src/runtime/context-manager.js';
@@ -12,6 +11,7 @@ import { isSqliteAvailable } from '../../../src/thread/node-sqlite.js';
 import { SqliteThreadStore, type SqliteThreadStoreOptions } from '../../../src/thread/sqlite-thread-store.js';
 import { ThreadStoreUnavailableError } from '../../../src/thread/store-unavailable-error.js';
 import { changes, threadStoreContract } from './support/thread-store-contract.js';
+import { until } from '../../support/until.js';
 
 const skip = isSqliteAvailable()
   ? false
@@ -221,9 +221,10 @@ describe('SqliteThreadStore', { skip }, () => {
     const before = statSync(path).size;
     // A few dozen pages: far below the 1,000 after which SQLite checkpoints on the writer.
     await Promise.all(Array.from({ length: 200 }, (_, n) => store.save(`thrd_${n}`, changes({ set: { n } }))));
-    const deadline = Date.now() + 5000;
-    while (statSync(path).size === before && Date.now() < deadline) await delay(50);
-    assert.ok(statSync(path).size > before, `the file stayed at ${before} bytes: nothing was checkpointed`);
+    assert.ok(
+      await until(() => statSync(path).size > before),
+      `the file stayed at ${before} bytes: nothing was checkpointed`,
+    );
     await store.close();
     // The worker's connection is closed too: the last connection to close removes the WAL.
     assert.equal(existsSync(`${path}-wal`), false);

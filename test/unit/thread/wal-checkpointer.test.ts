@@ -7,16 +7,11 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isSqliteAvailable, openSqliteDatabase } from '../../../src/thread/node-sqlite.js';
 import { WalCheckpointer } from '../../../src/thread/wal-checkpointer.js';
+import { until } from '../../support/until.js';
 
 const skip = isSqliteAvailable() ? false : `node:sqlite is not in Node.js ${process.versions.node}: run with Node 24`;
 const dir = mkdtempSync(join(tmpdir(), 'otel-sessions-checkpointer-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function until(condition: () => boolean, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!condition() && Date.now() < deadline) await delay(25);
-  return condition();
-}
 
 describe('WalCheckpointer', { skip }, () => {
   test('copies the pages another connection commits into the database file', async () => {
