@@ -1,6 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Env } from '../hono/env.js';
 import { withSuppressed } from '../internal/rate-limited-warning.js';
 import { currentRuntime } from '../runtime/current-runtime.js';
@@ -33,7 +32,12 @@ export function agentValidator<Input>(
 ): MiddlewareHandler<Env, string, { in: { json: Input }; out: { json: Input } }> {
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0)
     throw new RangeError(`validator: maxBodyBytes must be a positive whole number, got ${String(maxBodyBytes)}`);
-  const limit = bodyLimit({ maxSize: maxBodyBytes, onError: (c) => tooLarge(c as Context<Env>, maxBodyBytes) });
+  // Loaded here, not at the top: the main entry must load without hono, an optional peer.
+  const limit = import('hono/body-limit').then(({ bodyLimit }) =>
+    bodyLimit({ maxSize: maxBodyBytes, onError: (c) => tooLarge(c as Context<Env>, maxBodyBytes) }),
+  );
+  // Reported when the first request needs it, not as an unhandled rejection.
+  limit.catch(() => undefined);
 
   async function validated(c: Context<Env>, next: () => Promise<void>): Promise<Response | undefined> {
     let body: unknown;
@@ -62,7 +66,9 @@ export function agentValidator<Input>(
 
   return async function agentValidator(c, next) {
     let answer: Response | undefined;
-    const limited = await limit(c, async () => {
+    const limited = await (
+      await limit
+    )(c, async () => {
       answer = await validated(c, next);
     });
     return limited ?? answer;
