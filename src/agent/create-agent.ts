@@ -108,11 +108,19 @@ export function createAgent<Input = any, Output = any>(
     });
   }
 
-  function runStandalone(input: Input): Promise<Output> {
+  /**
+   * Runs outside any session object: in the session `withSession` set, when there is one
+   * (its IDs, its thread's state loaded and saved), else in a session and thread of its own.
+   */
+  function runStandalone(input: Input, ids: { sessionId: string; threadId: string } | undefined): Promise<Output> {
+    const parentContext = context.active();
     return runSession({
       runtime: currentRuntime(),
-      parentContext: context.active(),
+      parentContext,
+      trusted: ids,
       refuseSensitiveMetadata: true,
+      // Inside withSession, the span around the call (a server span, the app's own) holds the metadata.
+      adoptSpan: ids === undefined ? undefined : trace.getSpan(parentContext),
       rootSpan: { name: `session ${name}`, options: { kind: SpanKind.INTERNAL } },
       work: (session) => runInSession(session, input),
     });
@@ -121,8 +129,9 @@ export function createAgent<Input = any, Output = any>(
   return {
     name,
     run(input: Input): Promise<Output> {
-      const owner = getSessionScope()?.owner;
-      return owner instanceof Session ? runInSession(owner, input) : runStandalone(input);
+      const scope = getSessionScope();
+      const owner = scope?.owner;
+      return owner instanceof Session ? runInSession(owner, input) : runStandalone(input, scope);
     },
     validator(options) {
       return agentValidator(validateInput, { maxBodyBytes: options?.maxBodyBytes ?? config.maxBodyBytes });
