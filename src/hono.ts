@@ -1,4 +1,4 @@
 /** `otel-sessions/hono`: the Hono middleware and its environment type. */
 export { sessions } from './hono/sessions-middleware.js';
 export type { SessionsOptions } from './hono/sessions-middleware.js';
-export type { Env } from './hono/env.js';
+export type { Env, SessionVariables } from './hono/env.js';

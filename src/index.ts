@@ -1,5 +1,5 @@
 export { newSessionId, newThreadId, isSessionId, isThreadId } from './session/ids.js';
-export { withSession, getSessionId, getThreadId } from './session/context.js';
+export { withSession, getSessionId, getThreadId, getSession } from './session/context.js';
 export type { SessionIds } from './session/context.js';
 export { registerSessions } from './runtime/register-sessions.js';
 export type { RegisterOptions, SessionsHandle } from './runtime/register-sessions.js';
@@ -43,4 +43,5 @@ export { SpoolingLogRecordExporter } from './export/spooling-log-record-exporter
 export type { SpoolOptions, SpoolContents } from './export/batch-spool.js';
 export { JournalLogExporter } from './export/journal-log-exporter.js';
 export { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from './session/semconv.js';
-export type { Env } from './hono/env.js';
+export type { Env, SessionVariables } from './hono/env.js';
+export type { EdgeOptions, InboundRequest } from './edge/edge-options.js';

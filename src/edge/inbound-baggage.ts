@@ -38,14 +38,13 @@ function keptEntries(baggage: Baggage, keep: ReadonlySet<string>): Baggage | und
  * propagator that reads no baggage at all), from the raw `baggage` header. `undefined`
  * when it claimed neither. @internal
  */
-export function claimedIds(request: Request, inbound: Context): BaggageClaims | undefined {
+export function claimedIds(baggageHeader: string | undefined, inbound: Context): BaggageClaims | undefined {
   const baggage = propagation.getBaggage(inbound);
   let sessionId = recorded(baggage?.getEntry(BAGGAGE_SESSION_ID)?.value, isSessionId);
   let threadId = recorded(baggage?.getEntry(BAGGAGE_THREAD_ID)?.value, isThreadId);
   if (sessionId === undefined || threadId === undefined) {
-    const header = request.headers.get('baggage');
-    if (header !== null) {
-      const raw = claimsInBaggageHeader(header);
+    if (baggageHeader !== undefined) {
+      const raw = claimsInBaggageHeader(baggageHeader);
       sessionId ??= raw?.sessionId;
       threadId ??= raw?.threadId;
     }

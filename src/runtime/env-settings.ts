@@ -36,6 +36,10 @@ export interface EnvSettings {
   logLevel: string | undefined;
   logToConsole: boolean | undefined;
   logSpanEvents: boolean | undefined;
+  /** OTEL_SESSIONS_EDGE: whether every node:http request is a session. */
+  edge: boolean | undefined;
+  /** OTEL_SESSIONS_IGNORE_PATHS: paths that are no session (comma-separated; a trailing `*` makes a prefix). */
+  ignorePaths: string[] | undefined;
   spanBatch: BatchSettings;
   logBatch: BatchSettings;
 }
@@ -69,6 +73,8 @@ export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
     logLevel: text(env.OTEL_SESSIONS_LOG_LEVEL),
     logToConsole: flag('OTEL_SESSIONS_LOG_CONSOLE', env.OTEL_SESSIONS_LOG_CONSOLE),
     logSpanEvents: flag('OTEL_SESSIONS_LOG_SPAN_EVENTS', env.OTEL_SESSIONS_LOG_SPAN_EVENTS),
+    edge: flag('OTEL_SESSIONS_EDGE', env.OTEL_SESSIONS_EDGE),
+    ignorePaths: pathList('OTEL_SESSIONS_IGNORE_PATHS', env.OTEL_SESSIONS_IGNORE_PATHS),
     spanBatch: batch('OTEL_BSP', env),
     logBatch: batch('OTEL_BLRP', env),
   };
@@ -112,6 +118,18 @@ function exporterIsNone(name: string, env: NodeJS.ProcessEnv): boolean {
   if (others.length > 0)
     diag.warn(`otel-sessions: ${name}=${others.join(',')} is not supported (only otlp and none); exporting OTLP`);
   return false;
+}
+
+/** A comma-separated list of paths, each starting with `/`; one that does not is warned about and left out. */
+function pathList(name: string, value: string | undefined): string[] | undefined {
+  const entries = text(value)
+    ?.split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries === undefined) return undefined;
+  const bad = entries.filter((entry) => !entry.startsWith('/'));
+  if (bad.length > 0) diag.warn(`otel-sessions: ${name} entries must start with /; ignoring ${bad.join(', ')}`);
+  return entries.filter((entry) => entry.startsWith('/'));
 }
 
 function text(value: string | undefined): string | undefined {

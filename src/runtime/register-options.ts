@@ -1,6 +1,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { EdgeOptions } from '../edge/edge-options.js';
 import type { ThreadStore } from '../thread/thread-store.js';
 
 /** Options of {@link registerSessions}. Each falls back to its environment variable, then its default. */
@@ -40,6 +41,16 @@ export interface RegisterOptions {
   maxThreadBytes?: number;
   /** How long a thread lives after its last activity, in ms. @default OTEL_SESSIONS_THREAD_TTL_MS, else 3600000 */
   threadTtlMs?: number;
+  /**
+   * Make every request of a node:http or node:https server a session, before any framework
+   * code runs (Express, Fastify, Koa, NestJS, Hono on node-server, plain handlers): its
+   * options say how threads travel and whom to trust. `false` leaves requests alone (Hono's
+   * `sessions()` then makes the sessions of the routes behind it).
+   * @default OTEL_SESSIONS_EDGE, else true (with OTEL_SESSIONS_IGNORE_PATHS as `ignorePaths`)
+   * @example
+   * edge: { ignorePaths: ['/health', '/metrics'], trustInbound: (request) => request.headers.get('x-internal') === 'yes' }
+   */
+  edge?: boolean | EdgeOptions;
   /** Also write the thread ID as `gen_ai.conversation.id` on every span. @default false */
   conversationIdAlias?: boolean;
   /** More instrumentations, beside http and undici (fetch). @default [] */

@@ -1,3 +1,4 @@
+import type { EdgeOptions } from '../edge/edge-options.js';
 import type { ExportDestination } from '../export/choose-exporters.js';
 import { DEFAULT_JOURNAL_DIR } from '../export/journal-writer.js';
 import { DEFAULT_MAX_THREAD_BYTES } from '../thread/json-state.js';
@@ -36,6 +37,8 @@ export interface ResolvedSettings {
   spanBatch: BatchSettings;
   logBatch: BatchSettings;
   conversationIdAlias: boolean;
+  /** The HTTP edge's options, or `false` when node:http requests are not made sessions. */
+  edge: EdgeOptions | false;
   flushOnExit: boolean;
   diagnostics: boolean;
 }
@@ -84,7 +87,15 @@ export function resolveSettings(options: RegisterOptions, env: EnvSettings): Res
     },
     logBatch: { maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.logBatch },
     conversationIdAlias: options.conversationIdAlias ?? false,
+    edge: edgeSettings(options.edge, env),
     flushOnExit: options.flushOnExit ?? true,
     diagnostics: options.diagnostics ?? true,
   };
+}
+
+/** The edge: off when the option or OTEL_SESSIONS_EDGE says so; its ignored paths from the option, else the environment. */
+function edgeSettings(option: RegisterOptions['edge'], env: EnvSettings): EdgeOptions | false {
+  if (option === false || (option === undefined && env.edge === false)) return false;
+  const given = option === true || option === undefined ? {} : option;
+  return { ...given, ignorePaths: given.ignorePaths ?? env.ignorePaths };
 }

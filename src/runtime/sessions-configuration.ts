@@ -3,6 +3,8 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { installHttpEdge } from '../edge/node-http-edge.js';
+import { SessionEdge } from '../edge/session-edge.js';
 import { chooseExporters, type SpoolHandle } from '../export/choose-exporters.js';
 import { bridgeLegacyLogsApi } from '../logging/legacy-logs-bridge.js';
 import { SessionLogRecordProcessor } from '../processors/session-log-record-processor.js';
@@ -43,9 +45,10 @@ export interface Delivery {
 
 /**
  * Settles the configuration (options, then environment, then defaults) once, makes the
- * runtime that `sessions()` and `createAgent` use from now on, and returns the processors
- * and instrumentations for an OpenTelemetry SDK of your own. `registerSessions` is this
- * plus a `NodeSDK`. Call it once per process.
+ * runtime that `sessions()` and `createAgent` use from now on, makes every node:http request
+ * a session (unless `edge: false`), and returns the processors and instrumentations for an
+ * OpenTelemetry SDK of your own. `registerSessions` is this plus a `NodeSDK`. Call it once
+ * per process, before `sdk.start()` and before the app is imported.
  *
  * @example
  * const otel = sessionsConfiguration({ serviceName: 'support-agent' });
@@ -60,6 +63,8 @@ export function sessionsConfiguration(options: RegisterOptions = {}): SessionsCo
   const settings = resolveSettings(options, processEnvSettings());
   const runtime = runtimeFromSettings(settings, options.threadStore, { configured: true });
   setRuntime(runtime);
+  // Before the SDK starts: the http instrumentation then wraps the edge, and its server span is the session's root.
+  installHttpEdge(settings.edge === false ? undefined : new SessionEdge(settings.edge, () => runtime));
   bridgeLegacyLogsApi();
   const { spanExporters, logExporters, spools, description } = chooseExporters(settings.destination);
   const spanBatches = spanExporters.map((exporter) => new BatchSpanProcessor({ ...settings.spanBatch, exporter }));

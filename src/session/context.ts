@@ -1,5 +1,6 @@
 import { context, propagation, type Attributes, type Context } from '@opentelemetry/api';
 import { describeKind, isSessionId, isThreadId } from './ids.js';
+import { Session } from './session.js';
 import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID, BAGGAGE_SESSION_ID, BAGGAGE_THREAD_ID } from './semconv.js';
 
 /** The IDs that `withSession` puts on the context. */
@@ -84,4 +85,18 @@ export function getSessionId(): string | undefined {
 /** The current thread ID, or `undefined` outside a session. */
 export function getThreadId(): string | undefined {
   return getSessionScope()?.threadId;
+}
+
+/**
+ * The current session: its ID, request-scoped `state` and `metadata`, `waitUntil`, and its
+ * `thread` (state persisted across the conversation's turns). `undefined` outside a session,
+ * or inside a bare `withSession` (which sets IDs only; an agent run there opens its session).
+ * @example
+ * app.post('/chat', async (req, res) => {
+ *   await getSession()?.thread.state.push('messages', req.body.message, 20);
+ * });
+ */
+export function getSession(): Session | undefined {
+  const owner = getSessionScope()?.owner;
+  return owner instanceof Session ? owner : undefined;
 }

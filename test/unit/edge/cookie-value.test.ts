@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cookieValue } from '../../../src/hono/cookie-value.js';
+import { cookieValue } from '../../../src/edge/cookie-value.js';
 
 const NAME = 'otel_sessions_thread';
 

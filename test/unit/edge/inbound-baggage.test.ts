@@ -9,7 +9,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { Hono } from 'hono';
 import type { Env } from '../../../src/hono/env.js';
-import { claimsInBaggageHeader } from '../../../src/hono/inbound-baggage.js';
+import { claimsInBaggageHeader } from '../../../src/edge/inbound-baggage.js';
 import { sessions, type SessionsOptions } from '../../../src/hono/sessions-middleware.js';
 import { newSessionId, newThreadId } from '../../../src/session/ids.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';

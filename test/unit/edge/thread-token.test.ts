@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ThreadTokenCodec } from '../../../src/hono/thread-token.js';
+import { ThreadTokenCodec } from '../../../src/edge/thread-token.js';
 import { newThreadId } from '../../../src/session/ids.js';
 
 const SECRET = 'test-secret-0123456789abcdef-0123456789';

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { Hono } from 'hono';
 import type { Env } from '../../../src/hono/env.js';
 import { sessions } from '../../../src/hono/sessions-middleware.js';
-import { ThreadTokenCodec } from '../../../src/hono/thread-token.js';
+import { ThreadTokenCodec } from '../../../src/edge/thread-token.js';
 import { isSessionId, isThreadId, newSessionId, newThreadId } from '../../../src/session/ids.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 import { installTestTelemetry } from '../../support/otel.js';

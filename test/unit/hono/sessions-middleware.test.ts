@@ -8,7 +8,7 @@ import { newSessionId, newThreadId, isSessionId, isThreadId } from '../../../src
 import { sessions } from '../../../src/hono/sessions-middleware.js';
 import type { Env } from '../../../src/hono/env.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
-import { MAX_THREAD_TOKEN_LENGTH, ThreadTokenCodec } from '../../../src/hono/thread-token.js';
+import { MAX_THREAD_TOKEN_LENGTH, ThreadTokenCodec } from '../../../src/edge/thread-token.js';
 import { installTestTelemetry } from '../../support/otel.js';
 import { serveOnLoopback, type ServedApp } from '../../support/http.js';
 import { looksSensitive } from '../../../src/session/metadata-attributes.js';

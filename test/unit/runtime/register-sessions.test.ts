@@ -80,8 +80,16 @@ for (const [flag, app] of [
       assert.equal(span.attributes['session.id'], ids.sessionId);
       assert.equal(span.attributes['session.thread_id'], ids.threadId);
     }
-    // The plain http server trusts no inbound baggage: its spans are not filed under the session.
-    for (const span of servers) assert.equal(span.attributes['session.id'], undefined);
+    // The plain http server is a session of its own at the edge: it trusts no inbound baggage,
+    // so its requests get their own IDs, never the caller's.
+    const serverSessions = new Set(servers.map((span) => span.attributes['session.id']));
+    assert.equal(serverSessions.size, 2, 'each request its own session');
+    for (const span of servers) {
+      assert.match(String(span.attributes['session.id']), /^sess_/);
+      assert.notEqual(span.attributes['session.id'], ids.sessionId);
+      assert.match(String(span.attributes['session.thread_id']), /^thrd_/);
+      assert.notEqual(span.attributes['session.thread_id'], ids.threadId);
+    }
   });
 }
 

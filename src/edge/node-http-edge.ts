@@ -1,0 +1,246 @@
+import { context, diag, propagation, SpanKind, type Context } from '@opentelemetry/api';
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_URL_PATH,
+} from '@opentelemetry/semantic-conventions';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { guard } from '../internal/guard.js';
+import { bindListeners } from './bind-listeners.js';
+import type { InboundRequest } from './edge-options.js';
+import type { EdgeTurn, HeaderSink, SessionEdge } from './session-edge.js';
+
+type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
+
+// Process-wide, shared by the ESM and CommonJS builds: the emit is patched once, and reads
+// the edge in force at each request.
+const EDGE_KEY = Symbol.for('otel-sessions.http-edge');
+const PATCHED = Symbol.for('otel-sessions.http-edge.patched');
+type Holder = { [EDGE_KEY]?: SessionEdge };
+
+/**
+ * Makes every request of a node:http or node:https server a session before any framework
+ * code runs (Express, Fastify, Koa, Hono on node-server, plain handlers alike): the server's
+ * `request` event is emitted inside the session's context. Install it before the
+ * OpenTelemetry SDK starts, so that the http instrumentation's server span wraps it and
+ * becomes the session's root span. Passing `undefined` turns the edge off. @internal
+ */
+export function installHttpEdge(edge: SessionEdge | undefined): void {
+  (globalThis as Holder)[EDGE_KEY] = edge;
+  if (edge === undefined) return;
+  for (const server of [http.Server, https.Server]) {
+    const prototype = server.prototype as unknown as Record<PropertyKey, unknown> & { emit: Emit };
+    if (prototype[PATCHED] === true) continue;
+    const below = prototype.emit;
+    if ((below as { __wrapped?: boolean }).__wrapped === true) {
+      diag.warn(
+        'otel-sessions: the http instrumentation was enabled before sessions were configured, so request handlers may run outside their session; call sessionsConfiguration() before sdk.start()',
+      );
+    }
+    prototype.emit = function emitWithSession(this: http.Server, event, ...args) {
+      const current = (globalThis as Holder)[EDGE_KEY];
+      if (event !== 'request' || current === undefined) return below.call(this, event, ...args);
+      const [request, response] = args as [IncomingMessage, ServerResponse];
+      if (current.ignores(pathOf(request.url))) return below.call(this, event, ...args);
+      try {
+        serve(current, request, response, () => below.call(this, event, request, response));
+      } catch (error) {
+        // The edge could not start (no signing secret in production): served without a session.
+        reportUnservedOnce(error);
+        return below.call(this, event, ...args);
+      }
+      return this.listenerCount(event) > 0;
+    };
+    prototype[PATCHED] = true;
+  }
+}
+
+let reportedUnserved = false;
+function reportUnservedOnce(error: unknown): void {
+  if (reportedUnserved) return;
+  reportedUnserved = true;
+  const message = error instanceof Error ? error.message : String(error);
+  diag.error(`otel-sessions: requests are served without sessions: ${message}`);
+}
+
+/** The edge in force, if any. @internal */
+export function currentHttpEdge(): SessionEdge | undefined {
+  return (globalThis as Holder)[EDGE_KEY];
+}
+
+/**
+ * Runs one request as a session: the handler (`emit`) is called inside it once the thread is
+ * open, the response's headers gain the session's when they are written, and the response's
+ * end waits for the thread to be saved, so that the next turn sees it.
+ */
+function serve(edge: SessionEdge, request: IncomingMessage, response: ServerResponse, emit: () => void): void {
+  const method = request.method ?? 'GET';
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with `response` as `this`
+  const endBelow = response.end as (...args: unknown[]) => unknown;
+  let threw: { error: unknown } | undefined;
+  // The handler's calls to `end`, held until the session is closed and its thread saved.
+  const ends: unknown[][] = [];
+  let closed = false;
+
+  const ran = edge.run({
+    request: new NodeInboundRequest(request),
+    header: (name) => headerValue(request, name),
+    https: (request.socket as Partial<TLSSocket>).encrypted === true,
+    extract: (parent) => propagation.extract(parent, request.headers),
+    rootSpan: {
+      name: method,
+      options: {
+        kind: SpanKind.SERVER,
+        attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_PATH]: pathOf(request.url) },
+      },
+    },
+    beforeClose: (rootSpan) => rootSpan.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode),
+    failure: () => threw?.error,
+    work: (_session, _rootSpan, turn) =>
+      new Promise<void>((responded) => {
+        const sessionContext = context.active();
+        hookHeaders(response, turn);
+        response.end = function endAfterSave(this: ServerResponse, ...args: unknown[]) {
+          if (closed) return endBelow.apply(this, args);
+          ends.push(args);
+          responded();
+          return this;
+        } as ServerResponse['end'];
+        // A client gone before the answer: the session closes all the same.
+        response.once('close', () => responded());
+        guard(
+          'binding request listeners to the session',
+          () => bindRequest(request, response, sessionContext),
+          undefined,
+        );
+        try {
+          emit();
+        } catch (error) {
+          threw = { error };
+          responded();
+        }
+      }),
+  });
+  const answer = (): void => {
+    closed = true;
+    for (const args of ends.splice(0)) endBelow.apply(response, args);
+    // A handler that threw does so in the server's hands, as it would have without sessions.
+    if (threw !== undefined) {
+      const { error } = threw;
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  };
+  ran.then(answer, (error: unknown) => {
+    diag.error('otel-sessions: a request session failed', error);
+    answer();
+  });
+}
+
+function bindRequest(request: IncomingMessage, response: ServerResponse, ctx: Context): void {
+  bindListeners(request, ctx);
+  bindListeners(response, ctx);
+}
+
+/**
+ * Adds the session's headers when the response's headers are written, whoever writes them
+ * (`writeHead` with its own headers, or implicitly at the first write): they are decided then,
+ * so a thread destroyed by the handler is replaced in them.
+ */
+function hookHeaders(response: ServerResponse, turn: EdgeTurn): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the response as `this`
+  const writeHeadBelow = response.writeHead;
+  response.writeHead = function writeHeadWithSession(this: ServerResponse, ...args: unknown[]) {
+    const headersAt = typeof args[1] === 'object' && args[1] !== null ? 1 : typeof args[2] === 'object' ? 2 : -1;
+    const given = headersAt === -1 ? undefined : args[headersAt];
+    const sink = new ResponseHeaders(this, given);
+    guard('writing session headers', () => turn.writeHeaders(sink), undefined);
+    if (sink.headers !== given && headersAt !== -1) args[headersAt] = sink.headers;
+    return (writeHeadBelow as (...a: unknown[]) => ServerResponse).apply(this, args);
+  };
+}
+
+/**
+ * A response's headers while `writeHead` runs: those set with `setHeader`, and those given to
+ * `writeHead`, which win over them. A cookie goes beside the app's own cookies in either.
+ */
+class ResponseHeaders implements HeaderSink {
+  constructor(
+    private readonly response: ServerResponse,
+    public headers: unknown,
+  ) {}
+
+  set(name: string, value: string): void {
+    if (this.givenKey(name) !== undefined) return;
+    this.response.setHeader(name, value);
+  }
+
+  has(name: string): boolean {
+    return this.response.hasHeader(name) || this.givenKey(name) !== undefined;
+  }
+
+  setCookie(cookieName: string, line: string): void {
+    const headers = this.givenObject();
+    const key = this.givenKey('set-cookie');
+    if (headers !== undefined && key !== undefined) {
+      this.headers = { ...headers, [key]: [...others(headers[key], cookieName), line] };
+      return;
+    }
+    // Headers given as an array that name Set-Cookie replace this one (rare: no framework does).
+    this.response.setHeader('set-cookie', [...others(this.response.getHeader('set-cookie'), cookieName), line]);
+  }
+
+  /** The headers given to `writeHead` as an object, if they were. */
+  private givenObject(): OutgoingHttpHeaders | undefined {
+    const headers = this.headers;
+    return typeof headers === 'object' && headers !== null && !Array.isArray(headers)
+      ? (headers as OutgoingHttpHeaders)
+      : undefined;
+  }
+
+  /** The name under which `writeHead` was given header `name` (any case), if it was. */
+  private givenKey(name: string): string | undefined {
+    const headers = this.givenObject();
+    if (headers === undefined) return undefined;
+    for (const key of Object.keys(headers)) if (key.length === name.length && key.toLowerCase() === name) return key;
+    return undefined;
+  }
+}
+
+/** Cookies of a `Set-Cookie` value other than `name`'s. */
+function others(value: unknown, name: string): string[] {
+  const lines =
+    typeof value === 'string' ? [value] : Array.isArray(value) ? value.map((line) => `${line as string}`) : [];
+  return lines.filter((line) => !line.startsWith(`${name}=`));
+}
+
+/** The path of a request URL, without its query. */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/** One request header's value, several joined with `, ` (Set-Cookie aside, which a request has not). */
+function headerValue(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** A node:http request as `trustInbound` sees it (the shape of a Fetch `Request` it reads). */
+class NodeInboundRequest implements InboundRequest {
+  readonly headers: { get(name: string): string | null };
+  constructor(private readonly request: IncomingMessage) {
+    this.headers = { get: (name) => headerValue(request, name.toLowerCase()) ?? null };
+  }
+  get method(): string {
+    return this.request.method ?? 'GET';
+  }
+  get url(): string {
+    return this.request.url ?? '/';
+  }
+}
