@@ -8,6 +8,7 @@ import {
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { EdgeOptions } from '../edge/edge-options.js';
+import { currentHttpEdge } from '../edge/node-http-edge.js';
 import { SessionEdge, type EdgeTurn, type HeaderSink } from '../edge/session-edge.js';
 import { asError } from '../internal/as-error.js';
 import { guard } from '../internal/guard.js';
@@ -55,7 +56,8 @@ const EDGE_OPTION_KEYS: ReadonlyArray<keyof EdgeOptions> = [
  * app.use(sessions());
  */
 export function sessions({ errorResponse = true, ...edgeOptions }: SessionsOptions = {}): MiddlewareHandler<Env> {
-  const edge = new SessionEdge(edgeOptions, currentRuntime);
+  // The HTTP edge's configuration (ignored paths, trust, names) is the default here too.
+  const edge = new SessionEdge({ ...currentHttpEdge()?.given, ...edgeOptions }, currentRuntime);
   // Settled now: without a secret in production, the app fails at its start, not at a request.
   edge.settleSecret();
   const givenEdgeOptions = EDGE_OPTION_KEYS.filter((key) => edgeOptions[key] !== undefined);

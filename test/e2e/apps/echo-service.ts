@@ -1,15 +1,15 @@
 /**
  * The second service of jaeger-sessions.test.ts: an internal service that trusts its
  * callers' baggage, so a call from demo-service continues demo-service's session and thread.
- * Start with `node --import otel-sessions/register --import tsx echo-service.ts`, PORT set.
+ * Start with `node --import tsx --import ./echo-register.ts echo-service.ts`, PORT set: that
+ * preload's edge trusts the callers (sessions() exposes what the edge made).
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { sessions, type Env } from 'otel-sessions/hono';
 
 const app = new Hono<Env>();
-// Trusting every caller is right only for a service reachable from trusted services alone.
-app.use(sessions({ trustInbound: () => true }));
+app.use(sessions());
 
 app.post('/echo', async (c) => {
   const body: unknown = await c.req.json();

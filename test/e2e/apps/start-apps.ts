@@ -33,11 +33,12 @@ export async function startApp(
   file: string,
   port: number,
   env: Record<string, string>,
+  register: readonly string[] = ['--import', 'otel-sessions/register', '--import', 'tsx'],
 ): Promise<ManagedProcess> {
   const app = startProcess({
     name: service,
     command: process.execPath,
-    args: ['--import', 'otel-sessions/register', '--import', 'tsx', fileURLToPath(new URL(file, import.meta.url))],
+    args: [...register, fileURLToPath(new URL(file, import.meta.url))],
     cwd: repoRoot, // where `otel-sessions` resolves to this package's dist/
     env: { ...env, PORT: String(port), OTEL_SERVICE_NAME: service },
   });
@@ -75,7 +76,13 @@ export async function startAppsAt(endpoint: string, env: Record<string, string> 
     OTEL_SESSIONS_SECRET: randomBytes(32).toString('base64url'),
   };
   const [echoPort, demoPort] = (await freePorts(2)) as [number, number];
-  const echo = await startApp(ECHO_SERVICE, './echo-service.ts', echoPort, common);
+  // Its own preload, whose edge trusts the callers' baggage.
+  const echo = await startApp(ECHO_SERVICE, './echo-service.ts', echoPort, common, [
+    '--import',
+    'tsx',
+    '--import',
+    fileURLToPath(new URL('./echo-register.ts', import.meta.url)),
+  ]);
   let demo: ManagedProcess;
   try {
     demo = await startApp(DEMO_SERVICE, './demo-service.ts', demoPort, {

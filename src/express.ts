@@ -1,0 +1,3 @@
+/** `otel-sessions/express`: the request's session on `res.locals`. */
+export { expressSessions } from './frameworks/express.js';
+export type { SessionLocals } from './frameworks/session-locals.js';

@@ -1,0 +1,3 @@
+/** `otel-sessions/koa`: the request's session on `ctx.state`. */
+export { koaSessions } from './frameworks/koa.js';
+export type { SessionLocals } from './frameworks/session-locals.js';
