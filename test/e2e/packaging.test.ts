@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -174,6 +174,106 @@ describe('the packed tarball in a fresh app beside current OpenTelemetry package
       assert.equal(spanTag(span, 'session.id'), body.sessionId, `${span.operationName} lacks session.id`);
       assert.equal(spanTag(span, 'session.thread_id'), threadId, `${span.operationName} lacks session.thread_id`);
     }
+  }
+});
+
+describe('the packed tarball in a fresh Express app without hono (an optional peer)', () => {
+  let app: string;
+  let stack: JaegerStack;
+  const apps: ManagedProcess[] = [];
+
+  before(async () => {
+    app = mkdtempSync(join(tmpdir(), 'otel-sessions-express-'));
+    run('npm', ['pack', '--silent', '--pack-destination', app], repoRoot);
+    const tarball = readdirSync(app).find((file) => file.endsWith('.tgz'));
+    assert.ok(tarball, 'npm pack wrote no tarball');
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({
+        name: 'express-consumer',
+        private: true,
+        dependencies: { 'otel-sessions': `file:./${tarball}`, '@opentelemetry/api': '1.10.0', express: '^5.1.0' },
+      }),
+    );
+    for (const file of ['express-app.mjs', 'express-app.cjs'])
+      copyFileSync(join(consumerSources, file), join(app, file));
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], app);
+    stack = await startJaegerStack();
+  });
+
+  after(async () => {
+    await Promise.all(apps.map((child) => child.stop()));
+    await stack?.stop();
+    if (app) rmSync(app, { recursive: true, force: true });
+  });
+
+  it('has no hono installed', () => {
+    assert.equal(existsSync(join(app, 'node_modules/hono')), false);
+  });
+
+  for (const [flag, entry, service] of [
+    ['--import', 'express-app.mjs', 'express-esm'],
+    ['--require', 'express-app.cjs', 'express-cjs'],
+  ] as const) {
+    it(`${entry} under node ${flag} otel-sessions/register: sessions and a thread from the flag alone, no warning`, async () => {
+      const child = startProcess({
+        name: service,
+        command: process.execPath,
+        args: [flag, 'otel-sessions/register', entry],
+        cwd: app,
+        env: {
+          OTEL_SERVICE_NAME: service,
+          OTEL_EXPORTER_OTLP_ENDPOINT: stack.otlpHttpEndpoint,
+          OTEL_SESSIONS_SECRET: 'consumer-secret-consumer-secret-0123456789',
+          OTEL_SESSIONS_LOG_CONSOLE: 'false',
+        },
+      });
+      apps.push(child);
+      let port = 0;
+      await waitUntil(
+        () => {
+          if (child.exitStatus() !== null) throw new Error(`${service} exited:\n${child.output()}`);
+          port = Number(/listening on (\d+)/.exec(child.output())?.[1] ?? 0);
+          return port > 0;
+        },
+        { timeoutMs: 30_000, what: `${service} to listen` },
+      );
+      let cookie = '';
+      let first: { sessionId: string; threadId: string } | undefined;
+      for (const [turn, message] of ['one', 'two'].entries()) {
+        const response = await fetch(`http://127.0.0.1:${port}/chat`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie },
+          body: JSON.stringify({ message }),
+        });
+        assert.equal(response.status, 200, await response.clone().text());
+        const body = (await response.json()) as {
+          sessionId: string;
+          fromGetter: string;
+          threadId: string;
+          messages: string[];
+        };
+        assert.match(body.sessionId, /^sess_/);
+        assert.equal(body.fromGetter, body.sessionId);
+        assert.equal(response.headers.get('x-session-id'), body.sessionId);
+        assert.deepEqual(body.messages, ['one', 'two'].slice(0, turn + 1));
+        first ??= body;
+        assert.equal(body.threadId, first.threadId);
+        cookie = (response.headers.get('set-cookie') ?? cookie).split(';')[0] ?? '';
+      }
+      assert.ok(first);
+      const [trace] = await waitForTraces(
+        stack.queryUrl,
+        service,
+        { 'session.id': first.sessionId },
+        { timeoutMs: 30_000 },
+      );
+      const server = trace?.spans.find((span) => spanTag(span, 'span.kind') === 'server');
+      assert.ok(server, 'the server span, found by session.id');
+      assert.equal(spanTag(server, 'session.thread_id'), first.threadId);
+      await child.stop();
+      assert.doesNotMatch(child.output(), /Error|ERR_|import-in-the-middle|Warning/, child.output());
+    });
   }
 });
 
