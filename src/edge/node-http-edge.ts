@@ -62,7 +62,7 @@ let reportedUnserved = false;
 function reportUnservedOnce(error: unknown): void {
   if (reportedUnserved) return;
   reportedUnserved = true;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = (error instanceof Error ? error.message : String(error)).replace(/^otel-sessions: /, '');
   diag.error(`otel-sessions: requests are served without sessions: ${message}`);
 }
 
