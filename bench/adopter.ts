@@ -10,7 +10,9 @@
  *                      environment), `app.use(sessions())`, the route logs with `c.var.logger`;
  *   (c) guide's shape  as (b), the work in a `createAgent` handler that pushes the message
  *                      onto thread state and logs twice with `ctx.logger`; the route calls
- *                      `agent.run(input)`.
+ *                      `agent.run(input)`;
+ *   (e-a), (e-b)       the route of (a) and (b) on Express 5 (`express.json()`), bare and
+ *                      under the register flag with `expressSessions()`.
  * Every variant's stdout is a pipe that this process reads and discards (counting the bytes),
  * as a container runtime's log collector would. All export to one OTLP/HTTP sink process
  * (bench/apps/otlp-sink.ts) that answers 200 at once and counts what arrived, so a variant that
@@ -104,6 +106,29 @@ const C: VariantSpec = {
   logRecordsPerRequest: 2,
 };
 /**
+ * The Express pair: the same route on Express 5 (`express.json()`, `res.json`), bare (as (a))
+ * and under the register flag with `expressSessions()` (as (b)): what the HTTP edge costs a
+ * framework that is not Hono.
+ */
+const EXPRESS_A: VariantSpec = {
+  label: '(e-a) Express, bare NodeSDK',
+  script: 'adopter-express-bare.ts',
+  sink: 'adopter-express-bare',
+  sessions: false,
+  continuesThreads: false,
+  spansPerRequest: 1,
+  logRecordsPerRequest: 0,
+};
+const EXPRESS_B: VariantSpec = {
+  label: '(e-b) Express + otel-sessions',
+  script: 'adopter-express-sessions.ts',
+  sink: 'adopter-express-sessions',
+  sessions: true,
+  continuesThreads: true,
+  spansPerRequest: 1,
+  logRecordsPerRequest: 2,
+};
+/**
  * With ADOPTER_BREAKDOWN=1, more variants say what parts of (b) cost: (b) with one part taken
  * away each, measured in the same interleaved rounds. Without `sessions()`, the route logs with
  * `createLogger()` (no session IDs, no thread), on the same register entry.
@@ -161,7 +186,9 @@ const C_STATELESS: VariantSpec = {
   env: { BENCH_AGENT_STATELESS: '1' },
 };
 const VARIANTS: readonly VariantSpec[] =
-  process.env.ADOPTER_BREAKDOWN === '1' ? [A, B, C, ...BREAKDOWN, A_TURN_LATER, C_STATELESS] : [A, B, C];
+  process.env.ADOPTER_BREAKDOWN === '1'
+    ? [A, B, C, EXPRESS_A, EXPRESS_B, ...BREAKDOWN, A_TURN_LATER, C_STATELESS]
+    : [A, B, C, EXPRESS_A, EXPRESS_B];
 
 interface Server {
   spec: VariantSpec;
@@ -172,6 +199,9 @@ interface Server {
   continued: number;
   threaded: number;
 }
+
+/** A variant's label up to its closing parenthesis: `(e-b)`. */
+const short = (label: string): string => label.slice(0, label.indexOf(')') + 1);
 
 /** The name=value part of the thread cookie a response sets, if any. */
 function threadCookie(headers: Record<string, string | string[]>): string | undefined {
@@ -422,7 +452,11 @@ async function run(): Promise<void> {
     console.log(
       `  (c)/(a)  req/s ${fmt(cRps)} (${atLeast(cRps, TARGET_C_RPS)})   p99 ${fmt(ratio(p99, C))}   CPU/req ${fmt(ratio(cpu, C))}`,
     );
-    for (const spec of VARIANTS.filter((v) => ![A, B, C].includes(v)))
+    const ebRps = medianRatio(rps, EXPRESS_B.label, EXPRESS_A.label);
+    console.log(
+      `  (e-b)/(e-a)  req/s ${fmt(ebRps)} (${atLeast(ebRps, TARGET_B_RPS)})   p99 ${fmt(medianRatio(p99, EXPRESS_B.label, EXPRESS_A.label))}   CPU/req ${fmt(medianRatio(cpu, EXPRESS_B.label, EXPRESS_A.label))}   CPU µs/req added ${Math.round(median(cpu.get(EXPRESS_B.label)!) - median(cpu.get(EXPRESS_A.label)!))}`,
+    );
+    for (const spec of VARIANTS.filter((v) => ![A, B, C, EXPRESS_A, EXPRESS_B].includes(v)))
       console.log(`  ${spec.label}/(a)  req/s ${fmt(ratio(rps, spec))}   CPU/req ${fmt(ratio(cpu, spec))}`);
     if (VARIANTS.includes(C_STATELESS)) {
       const of = (results: RoundResults, x: VariantSpec, y: VariantSpec): string =>
@@ -442,12 +476,12 @@ async function run(): Promise<void> {
       return `${Math.round(((Math.max(...values) - Math.min(...values)) / median(values)) * 100)} %`;
     };
     console.log(
-      `  req/s spread over rounds: ${VARIANTS.map((v) => `${[A, B, C].includes(v) ? v.label.slice(0, 3) : v.label} ${spreadOf(v.label)}`).join(', ')}`,
+      `  req/s spread over rounds: ${VARIANTS.map((v) => `${[A, B, C, EXPRESS_A, EXPRESS_B].includes(v) ? short(v.label) : v.label} ${spreadOf(v.label)}`).join(', ')}`,
     );
     console.log(
       `  threads continued (cookie sent back, same thread answered): ${servers
         .filter((s) => s.spec.continuesThreads)
-        .map((s) => `${s.spec.label.slice(0, 3)} ${Math.round((s.continued / Math.max(1, s.threaded)) * 100)} %`)
+        .map((s) => `${short(s.spec.label)} ${Math.round((s.continued / Math.max(1, s.threaded)) * 100)} %`)
         .join(', ')} of the turns that sent a thread cookie back (100 % expected)`,
     );
     console.log(`  non-2xx responses: ${non2xx}, errors and timeouts: ${errors}`);

@@ -1,9 +1,11 @@
 /**
- * Serves one variant's Hono app on 127.0.0.1 (a free port), reports the port to the
- * parent, and answers its `flush` and `usage` (CPU time and requests served). Imported dynamically by each variant, after its telemetry (if any) is started, so
+ * Serves one variant's app (a Hono app's fetch, or a node:http listener such as an Express
+ * app) on 127.0.0.1 (a free port), reports the port to the parent, and answers its `flush`
+ * and `usage` (CPU time and requests served). Imported dynamically by each variant, after its telemetry (if any) is started, so
  * that `node:http` is loaded after the http instrumentation and ESM hook are in place.
  */
 import { serve } from '@hono/node-server';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { onParentMessage, tell } from './protocol.js';
 
@@ -15,7 +17,15 @@ export interface ServeOptions {
 }
 
 export async function serveApp(fetch: Fetch, options: ServeOptions = {}): Promise<void> {
-  const server = serve({ fetch, port: 0, hostname: '127.0.0.1' });
+  await report(serve({ fetch, port: 0, hostname: '127.0.0.1' }) as Server, options);
+}
+
+/** Serves a node:http request listener (an Express app) as {@link serveApp} serves a Hono app. */
+export async function serveListener(listener: RequestListener, options: ServeOptions = {}): Promise<void> {
+  await report(createServer(listener).listen(0, '127.0.0.1'), options);
+}
+
+async function report(server: Server, options: ServeOptions): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
