@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { readEnvSettings } from '../../../src/runtime/env-settings.js';
+import { resolveSettings } from '../../../src/runtime/resolve-settings.js';
 
 const warnings: string[] = [];
 diag.setLogger(
@@ -90,4 +91,19 @@ test('OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER=none turn a signal off; otlp kee
   const other = readEnvSettings({ OTEL_LOGS_EXPORTER: 'console,otlp' });
   assert.equal(other.logsOff, false);
   assert.match(warnings[0] ?? '', /OTEL_LOGS_EXPORTER=console is not supported \(only otlp and none\); exporting OTLP/);
+});
+
+test('OTEL_SESSIONS_EDGE and OTEL_SESSIONS_IGNORE_PATHS say where the HTTP edge applies; the code option wins', () => {
+  warnings.length = 0;
+  const env = readEnvSettings({ OTEL_SESSIONS_EDGE: 'false', OTEL_SESSIONS_IGNORE_PATHS: ' /health, /static/* ,metrics,' });
+  assert.equal(env.edge, false);
+  assert.deepEqual(env.ignorePaths, ['/health', '/static/*']);
+  assert.deepEqual(warnings, ['otel-sessions: OTEL_SESSIONS_IGNORE_PATHS entries must start with /; ignoring metrics']);
+  assert.equal(resolveSettings({}, env).edge, false, 'off from the environment');
+  assert.deepEqual(resolveSettings({ edge: true }, env).edge, { ignorePaths: ['/health', '/static/*'] });
+  assert.deepEqual(resolveSettings({ edge: { ignorePaths: ['/ping'] } }, env).edge, { ignorePaths: ['/ping'] });
+  const on = readEnvSettings({});
+  assert.equal(on.edge, undefined);
+  assert.deepEqual(resolveSettings({}, on).edge, { ignorePaths: undefined }, 'on by default');
+  assert.equal(resolveSettings({ edge: false }, on).edge, false);
 });
