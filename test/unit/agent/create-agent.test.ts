@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import { AgentInputError, createAgent } from '../../../src/agent/create-agent.js';
-import { getSessionId } from '../../../src/session/context.js';
+import { getSessionId, withSession } from '../../../src/session/context.js';
+import { newSessionId, newThreadId } from '../../../src/session/ids.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 import type { ThreadDestroyedEvent } from '../../../src/thread/thread.js';
 import { installTestTelemetry } from '../../support/otel.js';
@@ -110,4 +111,25 @@ test('a thread grown past its size cap gets a RangeError at set', async () => {
     handler: async (ctx) => ctx.thread.state.set('blob', 'x'.repeat(2 * 1024 * 1024)),
   });
   await assert.rejects(agent.run({}), RangeError);
+});
+
+test('inside withSession, agent.run joins that session and its thread: same IDs, state carried across turns', async () => {
+  telemetry.spans.reset();
+  const remember = createAgent('Remember', {
+    handler: async (ctx, input: { message: string }) => {
+      await ctx.thread.state.push('messages', input.message, 20);
+      return { sessionId: ctx.sessionId, threadId: ctx.thread.id, messages: await ctx.thread.state.get('messages') };
+    },
+  });
+  const threadId = newThreadId();
+  for (const [turn, message] of ['one', 'two', 'three'].entries()) {
+    const sessionId = newSessionId();
+    const answer = await withSession({ sessionId, threadId }, () => remember.run({ message }));
+    assert.equal(answer.sessionId, sessionId, 'the session withSession set');
+    assert.equal(answer.threadId, threadId);
+    assert.deepEqual(answer.messages, ['one', 'two', 'three'].slice(0, turn + 1));
+  }
+  await telemetry.tracerProvider.forceFlush();
+  const sessionIds = new Set(telemetry.spans.getFinishedSpans().map((span) => span.attributes['session.id']));
+  assert.equal(sessionIds.size, 3, 'three sessions, not six');
 });

@@ -95,7 +95,10 @@ test('OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER=none turn a signal off; otlp kee
 
 test('OTEL_SESSIONS_EDGE and OTEL_SESSIONS_IGNORE_PATHS say where the HTTP edge applies; the code option wins', () => {
   warnings.length = 0;
-  const env = readEnvSettings({ OTEL_SESSIONS_EDGE: 'false', OTEL_SESSIONS_IGNORE_PATHS: ' /health, /static/* ,metrics,' });
+  const env = readEnvSettings({
+    OTEL_SESSIONS_EDGE: 'false',
+    OTEL_SESSIONS_IGNORE_PATHS: ' /health, /static/* ,metrics,',
+  });
   assert.equal(env.edge, false);
   assert.deepEqual(env.ignorePaths, ['/health', '/static/*']);
   assert.deepEqual(warnings, ['otel-sessions: OTEL_SESSIONS_IGNORE_PATHS entries must start with /; ignoring metrics']);
