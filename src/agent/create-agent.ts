@@ -1,9 +1,12 @@
-import { context, SpanKind, trace } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { MiddlewareHandler } from 'hono';
 import type { Env } from '../hono/env.js';
 import { currentRuntime } from '../runtime/current-runtime.js';
+import { guard } from '../internal/guard.js';
 import { getSessionScope } from '../session/context.js';
+import { contentAttributes, roleAttributes, userAttributes, type Convention } from '../session/conventions.js';
+import { sensitiveReason } from '../session/sensitive-metadata.js';
 import { Session } from '../session/session.js';
 import { recordFailure, runSession } from '../session/session-runner.js';
 import type { AgentContext } from './agent-context.js';
@@ -86,8 +89,11 @@ export function createAgent<Input = any, Output = any>(
   async function runInSession(session: Session, input: Input): Promise<Output> {
     const validated = await validateInput(input);
     if (validated.issues) throw new AgentInputError(name, validated.issues);
-    return tracer.startActiveSpan(`agent.run ${name}`, { attributes: { 'agent.name': name } }, async (span) => {
+    const runtime = currentRuntime();
+    const attributes = { 'agent.name': name, ...roleAttributes(runtime.convention, 'agent') };
+    return tracer.startActiveSpan(`agent.run ${name}`, { attributes }, async (span) => {
       try {
+        if (runtime.captureContent) recordContent(runtime.convention, 'input', validated.value, span, session);
         const ctx = agentContext(name, session);
         let output: Output = await config.handler(ctx, validated.value);
         if (config.schema?.output) {
@@ -98,6 +104,10 @@ export function createAgent<Input = any, Output = any>(
             );
           output = checked.value;
         }
+        if (runtime.captureContent) recordContent(runtime.convention, 'output', output, span, session);
+        // A user named during the run (thread metadata, setUserId) was not known when the span started.
+        const { userId } = session;
+        if (userId !== undefined) span.setAttributes(userAttributes(runtime.convention, userId));
         return output;
       } catch (error) {
         recordFailure(span, error);
@@ -137,6 +147,40 @@ export function createAgent<Input = any, Output = any>(
       return agentValidator(validateInput, { maxBodyBytes: options?.maxBodyBytes ?? config.maxBodyBytes });
     },
   };
+}
+
+/**
+ * Records an agent's input or output (content capture is on) on its span and the session's
+ * root span; a value that looks like a secret or personal data is left out, with the reason.
+ */
+function recordContent(
+  convention: Convention,
+  direction: 'input' | 'output',
+  value: unknown,
+  span: Span,
+  session: Session,
+): void {
+  guard(
+    'recording agent content',
+    () => {
+      const text = contentText(value);
+      const reason = sensitiveReason(direction, text);
+      const recorded = reason === undefined ? text : `[not recorded: it looks sensitive (${reason})]`;
+      span.setAttributes(contentAttributes(convention, direction, recorded, false));
+      session.rootSpan?.setAttributes(contentAttributes(convention, direction, recorded, true));
+    },
+    undefined,
+  );
+}
+
+/** A value as text: a string as it is, anything else as JSON. */
+function contentText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return '[not JSON]';
+  }
 }
 
 function agentContext(agentName: string, session: Session): AgentContext {

@@ -1,3 +1,5 @@
+import { ATTR_SESSION_ID, ATTR_SESSION_REQUEST_ID } from '../session/semconv.js';
+
 /** A decoded attribute value: OTLP `AnyValue` or a Jaeger tag, as plain JSON. */
 export type FieldValue = string | number | boolean | null | FieldValue[] | { [key: string]: FieldValue };
 
@@ -42,4 +44,15 @@ export interface LogEntry {
   traceId?: string;
   spanId?: string;
   service?: string;
+}
+
+/**
+ * `fields` with the request's session ID under `session.id`, as the CLI reads it, whatever
+ * convention wrote them: under OpenInference's, `session.id` is the conversation and the
+ * request is `session.request_id`. Changes `fields` and returns it.
+ */
+export function withRequestSessionId(fields: Fields): Fields {
+  const requestId = fields[ATTR_SESSION_REQUEST_ID];
+  if (typeof requestId === 'string') fields[ATTR_SESSION_ID] = requestId;
+  return fields;
 }

@@ -1,23 +1,37 @@
 import { context, type Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { getSessionScope } from '../session/context.js';
-import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from '../session/semconv.js';
+import { identityEntries, userAttributes, type Convention } from '../session/conventions.js';
+import { Session } from '../session/session.js';
+
+/** Options of {@link SessionLogRecordProcessor}. */
+export interface SessionLogRecordProcessorOptions {
+  /** The names the IDs are written under, as for the span processor. @default 'otel' */
+  convention?: Convention;
+}
 
 /**
- * Puts `session.id` and `session.thread_id` on every OpenTelemetry log record emitted
- * inside a session, whichever bridge emitted it (winston, pino, console). Place it before
- * the exporting processor.
+ * Puts the session's IDs (by the convention's names), and `user.id` once the session knows
+ * its user, on every OpenTelemetry log record emitted inside a session, whichever bridge
+ * emitted it (winston, pino, console). Place it before the exporting processor.
  */
 export class SessionLogRecordProcessor implements LogRecordProcessor {
+  private readonly convention: Convention;
+
+  constructor(options: SessionLogRecordProcessorOptions = {}) {
+    this.convention = options.convention ?? 'otel';
+  }
+
   onEmit(logRecord: ReadWriteLogRecord, ctx?: Context): void {
     const scope = getSessionScope(ctx ?? context.active());
     if (scope === undefined) return;
     const { attributes } = logRecord;
-    // Records of otel-sessions' own transport carry both already (from the winston format).
-    if (attributes[ATTR_SESSION_ID] === scope.sessionId && attributes[ATTR_SESSION_THREAD_ID] === scope.threadId)
-      return;
     try {
-      logRecord.setAttributes(scope.attributes);
+      // Records of otel-sessions' own transport carry the otel names already (from the winston format).
+      for (const [key, value] of identityEntries(this.convention, scope))
+        if (attributes[key] !== value) logRecord.setAttribute(key, value);
+      const userId = scope.owner instanceof Session ? scope.owner.userId : undefined;
+      if (userId !== undefined) logRecord.setAttributes(userAttributes(this.convention, userId));
     } catch {
       // A record that refuses attributes is not ours to fix.
     }

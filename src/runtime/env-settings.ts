@@ -1,5 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { OTLP_PROTOCOLS, type OtlpProtocol } from '../export/otlp-protocol.js';
+import { CONVENTIONS, type Convention } from '../session/conventions.js';
 import { checkedSecret } from './signing-secret.js';
 
 /** Batch processor settings (OTEL_BSP_* for spans, OTEL_BLRP_* for logs); absent ones keep the SDK default. @internal */
@@ -36,6 +37,10 @@ export interface EnvSettings {
   logLevel: string | undefined;
   logToConsole: boolean | undefined;
   logSpanEvents: boolean | undefined;
+  /** OTEL_SESSIONS_CONVENTION: the names the IDs are written under. */
+  convention: Convention | undefined;
+  /** OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: record agents' input and output. */
+  captureContent: boolean | undefined;
   /** OTEL_SESSIONS_EDGE: whether every node:http request is a session. */
   edge: boolean | undefined;
   /** OTEL_SESSIONS_IGNORE_PATHS: paths that are no session (comma-separated; a trailing `*` makes a prefix). */
@@ -73,6 +78,11 @@ export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
     logLevel: text(env.OTEL_SESSIONS_LOG_LEVEL),
     logToConsole: flag('OTEL_SESSIONS_LOG_CONSOLE', env.OTEL_SESSIONS_LOG_CONSOLE),
     logSpanEvents: flag('OTEL_SESSIONS_LOG_SPAN_EVENTS', env.OTEL_SESSIONS_LOG_SPAN_EVENTS),
+    convention: convention(env.OTEL_SESSIONS_CONVENTION),
+    captureContent: flag(
+      'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
+      env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
+    ),
     edge: flag('OTEL_SESSIONS_EDGE', env.OTEL_SESSIONS_EDGE),
     ignorePaths: pathList('OTEL_SESSIONS_IGNORE_PATHS', env.OTEL_SESSIONS_IGNORE_PATHS),
     spanBatch: batch('OTEL_BSP', env),
@@ -118,6 +128,15 @@ function exporterIsNone(name: string, env: NodeJS.ProcessEnv): boolean {
   if (others.length > 0)
     diag.warn(`otel-sessions: ${name}=${others.join(',')} is not supported (only otlp and none); exporting OTLP`);
   return false;
+}
+
+/** OTEL_SESSIONS_CONVENTION; an unknown one is warned about and ignored (the default applies). */
+function convention(value: string | undefined): Convention | undefined {
+  const name = text(value)?.toLowerCase();
+  if (name === undefined) return undefined;
+  if ((CONVENTIONS as readonly string[]).includes(name)) return name as Convention;
+  diag.warn(`otel-sessions: OTEL_SESSIONS_CONVENTION must be one of ${CONVENTIONS.join(', ')}; ignoring it`);
+  return undefined;
 }
 
 /** A comma-separated list of paths, each starting with `/`; one that does not is warned about and left out. */

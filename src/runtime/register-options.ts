@@ -2,6 +2,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { EdgeOptions } from '../edge/edge-options.js';
+import type { Convention } from '../session/conventions.js';
 import type { ThreadStore } from '../thread/thread-store.js';
 
 /** Options of {@link registerSessions}. Each falls back to its environment variable, then its default. */
@@ -51,8 +52,22 @@ export interface RegisterOptions {
    * edge: { ignorePaths: ['/health', '/metrics'], trustInbound: (request) => request.headers.get('x-internal') === 'yes' }
    */
   edge?: boolean | EdgeOptions;
-  /** Also write the thread ID as `gen_ai.conversation.id` on every span. @default false */
-  conversationIdAlias?: boolean;
+  /**
+   * The names the session, the conversation and the user are written under, for the tool
+   * that receives them: `otel` (Jaeger, any OTel backend: `session.id` is the request,
+   * `session.thread_id` and `gen_ai.conversation.id` the conversation), `openinference`
+   * (Arize Phoenix: `session.id` is the conversation, `session.request_id` the request) or
+   * `langfuse` (`langfuse.session.id` is the conversation).
+   * @default OTEL_SESSIONS_CONVENTION, else 'otel'
+   */
+  convention?: Convention;
+  /**
+   * Record each agent's input and output on its span and the session's root span, in the
+   * convention's names, cut at 8,192 characters; a value that looks like a secret is left out.
+   * Off unless asked: they hold what users typed.
+   * @default OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT, else false
+   */
+  captureContent?: boolean;
   /** More instrumentations, beside http and undici (fetch). @default [] */
   instrumentations?: Instrumentation[];
   /** More span processors, after the session processors (e.g. an in-memory exporter's). @default [] */

@@ -1,4 +1,5 @@
 import type { EdgeOptions } from '../edge/edge-options.js';
+import type { Convention } from '../session/conventions.js';
 import type { ExportDestination } from '../export/choose-exporters.js';
 import { DEFAULT_JOURNAL_DIR } from '../export/journal-writer.js';
 import { DEFAULT_MAX_THREAD_BYTES } from '../thread/json-state.js';
@@ -36,7 +37,8 @@ export interface ResolvedSettings {
   logSpanEvents: boolean;
   spanBatch: BatchSettings;
   logBatch: BatchSettings;
-  conversationIdAlias: boolean;
+  convention: Convention;
+  captureContent: boolean;
   /** The HTTP edge's options, or `false` when node:http requests are not made sessions. */
   edge: EdgeOptions | false;
   flushOnExit: boolean;
@@ -86,7 +88,8 @@ export function resolveSettings(options: RegisterOptions, env: EnvSettings): Res
       ...env.spanBatch,
     },
     logBatch: { maxExportBatchSize: EXPORT_BATCH_SIZE, ...env.logBatch },
-    conversationIdAlias: options.conversationIdAlias ?? false,
+    convention: options.convention ?? env.convention ?? 'otel',
+    captureContent: options.captureContent ?? env.captureContent ?? false,
     edge: edgeSettings(options.edge, env),
     flushOnExit: options.flushOnExit ?? true,
     diagnostics: options.diagnostics ?? true,

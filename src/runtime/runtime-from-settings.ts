@@ -38,6 +38,8 @@ export function runtimeFromSettings(
         warn: (message) => logger().warn(message),
       }),
     threadTtlMs: settings.threadTtlMs,
+    convention: settings.convention,
+    captureContent: settings.captureContent,
   });
 }
 

@@ -73,12 +73,16 @@ export function sessionsConfiguration(options: RegisterOptions = {}): SessionsCo
   return {
     serviceName: settings.serviceName,
     spanProcessors: [
-      new SessionSpanProcessor({ conversationIdAlias: settings.conversationIdAlias }),
+      new SessionSpanProcessor({ convention: settings.convention }),
       new ThreadActivitySpanProcessor({ store: runtime.threadStore, outage: runtime.storeOutage }),
       ...spanBatches,
       ...(options.spanProcessors ?? []),
     ],
-    logRecordProcessors: [new SessionLogRecordProcessor(), ...logBatches, ...(options.logRecordProcessors ?? [])],
+    logRecordProcessors: [
+      new SessionLogRecordProcessor({ convention: settings.convention }),
+      ...logBatches,
+      ...(options.logRecordProcessors ?? []),
+    ],
     instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), ...(options.instrumentations ?? [])],
     runtime,
     destination: description,

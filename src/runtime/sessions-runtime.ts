@@ -6,6 +6,7 @@ import { DEFAULT_MAX_THREAD_BYTES } from '../thread/json-state.js';
 import { RateLimitedWarnings } from '../internal/rate-limited-warning.js';
 import { StoreOutage } from '../thread/store-outage.js';
 import type { ThreadStore } from '../thread/thread-store.js';
+import type { Convention } from '../session/conventions.js';
 import { RunningSessions } from './running-sessions.js';
 
 /**
@@ -38,6 +39,10 @@ export interface SessionsRuntime {
   readonly maxThreadBytes: number;
   /** The sessions running now, which a shutdown waits for. */
   readonly running: RunningSessions;
+  /** The names the IDs are written under (root spans, agent spans). */
+  readonly convention: Convention;
+  /** Whether agents' input and output are recorded. */
+  readonly captureContent: boolean;
   /** Where time comes from (thread token issue times). @internal */
   readonly clock: Clock;
   /** Writes each kind of warning a request can trigger at most once a minute, with the count suppressed. */
@@ -56,6 +61,10 @@ export interface SessionsRuntimeParts {
   threadTtlMs: number;
   /** @default 1048576 (1 MiB) */
   maxThreadBytes?: number;
+  /** @default 'otel' */
+  convention?: Convention;
+  /** @default false */
+  captureContent?: boolean;
   /** @default Date.now */
   clock?: Clock;
   /** What writes request-triggered warnings. @default one kind each at most once a minute */
@@ -84,6 +93,8 @@ export function createRuntime(parts: SessionsRuntimeParts): SessionsRuntime {
     threadTtlMs: parts.threadTtlMs,
     maxThreadBytes: parts.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES,
     running: new RunningSessions(),
+    convention: parts.convention ?? 'otel',
+    captureContent: parts.captureContent ?? false,
     clock: parts.clock ?? systemClock,
     warnings: parts.warnings ?? new RateLimitedWarnings(),
     storeOutage: new StoreOutage({

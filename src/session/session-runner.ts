@@ -1,4 +1,13 @@
-import { context, diag, SpanStatusCode, trace, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
+import {
+  context,
+  diag,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type SpanOptions,
+} from '@opentelemetry/api';
 import { guard } from '../internal/guard.js';
 import { withSuppressed } from '../internal/rate-limited-warning.js';
 import { ensureContextManager } from '../runtime/context-manager.js';
@@ -7,6 +16,7 @@ import { ThreadTooLargeError } from '../thread/thread-too-large-error.js';
 import { Thread } from '../thread/thread.js';
 import type { ThreadSnapshot, ThreadStore } from '../thread/thread-store.js';
 import { contextWithSession, getSessionScope } from './context.js';
+import { conventionMetadata, identityAttributes, roleAttributes, userAttributes } from './conventions.js';
 import { newSessionId, newThreadId } from './ids.js';
 import { metadataAttributes, type SensitiveMetadataCheck } from './metadata-attributes.js';
 import {
@@ -74,10 +84,13 @@ export async function runSession<T>(run: SessionRun<T>): Promise<T> {
   const rootSpan = adopted ?? tracer.startSpan(run.rootSpan.name, run.rootSpan.options, base);
   const ownSpan = adopted ? undefined : rootSpan;
   const sessionContext = trace.setSpan(base, rootSpan);
+  session.rootSpan = rootSpan;
   guard(
     'tagging the root span',
     () => {
-      rootSpan.setAttributes(getSessionScope(base)?.attributes ?? {});
+      const scope = getSessionScope(base);
+      if (scope !== undefined) rootSpan.setAttributes(identityAttributes(runtime.convention, scope));
+      rootSpan.setAttributes(roleAttributes(runtime.convention, 'root'));
       if (session.thread.stateUnavailable) rootSpan.setAttribute(ATTR_SESSION_THREAD_STATE_UNAVAILABLE, true);
     },
     undefined,
@@ -151,13 +164,18 @@ function recordMetadata<T>(session: Session, rootSpan: Span, run: SessionRun<T>)
   if (!rootSpan.isRecording()) return;
   const refused = new RefusedMetadata();
   const options = { refuseSensitive: run.refuseSensitiveMetadata, warn: refused.add };
+  const { convention } = run.runtime;
   guard(
     'recording session metadata',
     () => {
-      rootSpan.setAttributes(metadataAttributes(ATTR_SESSION_METADATA_PREFIX, session.metadata, options));
-      rootSpan.setAttributes(
-        metadataAttributes(ATTR_THREAD_METADATA_PREFIX, session.thread.currentMetadata(), options),
-      );
+      const thread = metadataAttributes('', session.thread.currentMetadata(), options);
+      const own = metadataAttributes('', session.metadata, options);
+      rootSpan.setAttributes(prefixed(ATTR_SESSION_METADATA_PREFIX, own));
+      rootSpan.setAttributes(prefixed(ATTR_THREAD_METADATA_PREFIX, thread));
+      // The session's own entries win over the thread's under the convention's single names.
+      rootSpan.setAttributes(conventionMetadata(convention, { ...thread, ...own }));
+      const { userId } = session;
+      if (userId !== undefined) rootSpan.setAttributes(userAttributes(convention, userId));
     },
     undefined,
   );
@@ -260,6 +278,10 @@ async function saveThread(session: Session, runtime: SessionsRuntime): Promise<v
       ),
     );
   }
+}
+
+function prefixed(prefix: string, attributes: Attributes): Attributes {
+  return Object.fromEntries(Object.entries(attributes).map(([key, value]) => [prefix + key, value]));
 }
 
 /** Marks `span` as failed by `error`. Never throws. @internal */

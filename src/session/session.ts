@@ -1,4 +1,6 @@
+import type { Span } from '@opentelemetry/api';
 import { Listeners } from '../internal/listeners.js';
+import { sensitiveReason } from './sensitive-metadata.js';
 import type { Thread } from '../thread/thread.js';
 
 /** The event of a session's `completed` listeners. */
@@ -36,6 +38,11 @@ export class Session {
    */
   readonly metadata: Record<string, unknown> = {};
   private readonly listeners = new Listeners<'completed', SessionCompletedEvent>();
+  private explicitUserId: string | undefined;
+  /** The last user ID checked, and whether it may be recorded: checked once, read per span. */
+  private checkedUserId: { value: string; safe: boolean } | undefined;
+  /** The session's root span, once the session runner has it. @internal */
+  rootSpan: Span | undefined;
   /** Background work handed to `waitUntil`, settled by the session runner. @internal */
   readonly pending: Array<Promise<unknown>> = [];
 
@@ -43,6 +50,35 @@ export class Session {
   constructor(id: string, thread: Thread) {
     this.id = id;
     this.thread = thread;
+  }
+
+  /**
+   * The user this session is for: the one `setUserId` named, else the thread metadata's
+   * `userId` (unless it looks like personal data, e.g. an e-mail address). It becomes `user.id`
+   * (and the convention's user attribute) on the session's root span, its later spans and its
+   * log records.
+   */
+  get userId(): string | undefined {
+    const userId = this.explicitUserId ?? this.thread.userId;
+    if (userId === undefined) return undefined;
+    if (this.checkedUserId?.value !== userId)
+      this.checkedUserId = { value: userId, safe: sensitiveReason('userId', userId) === undefined };
+    return this.checkedUserId.safe ? userId : undefined;
+  }
+
+  /**
+   * Names the user of this session, for tools that group by user (Phoenix, Langfuse). Use an
+   * opaque ID (`u_1842`), never an e-mail address or a name.
+   * @throws {TypeError} when `userId` is not a non-empty string of at most 256 characters, or
+   *   looks like personal data or a secret.
+   */
+  setUserId(userId: string): void {
+    if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256)
+      throw new TypeError('setUserId: userId must be a non-empty string of at most 256 characters');
+    const reason = sensitiveReason('userId', userId);
+    if (reason !== undefined)
+      throw new TypeError(`setUserId: the user ID looks like personal data or a secret (${reason}); use an opaque ID`);
+    this.explicitUserId = userId;
   }
 
   /**

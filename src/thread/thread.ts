@@ -89,6 +89,15 @@ export class Thread {
     this.listeners.remove(type, listener);
   }
 
+  /**
+   * The user of the conversation, from its metadata's `userId` (the key the guide uses): a
+   * string or a number, as a string. @internal
+   */
+  get userId(): string | undefined {
+    const userId = this.currentMetadata().userId;
+    return typeof userId === 'string' || typeof userId === 'number' ? String(userId) : undefined;
+  }
+
   /** The metadata as it will be saved. @internal */
   currentMetadata(): Record<string, JsonValue> {
     return this.metadata ?? this.storedMetadata;

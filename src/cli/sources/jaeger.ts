@@ -4,11 +4,19 @@ import {
   ATTR_LOG_MESSAGE,
   ATTR_LOG_SEVERITY,
   ATTR_SESSION_ID,
+  ATTR_SESSION_REQUEST_ID,
   ATTR_SESSION_THREAD_ID,
   LOG_EVENT_NAME,
 } from '../../session/semconv.js';
 import { CliError, EXIT_FAILURE } from '../cli-error.js';
-import type { FieldValue, Fields, LogEntry, SpanEntry, SpanStatus } from '../model.js';
+import {
+  withRequestSessionId,
+  type FieldValue,
+  type Fields,
+  type LogEntry,
+  type SpanEntry,
+  type SpanStatus,
+} from '../model.js';
 import type { RecentQuery, SessionSource } from './session-source.js';
 
 /** Options of {@link JaegerSource}. */
@@ -104,8 +112,11 @@ export class JaegerSource implements SessionSource {
     this.limit = options.limit ?? 1000;
   }
 
-  sessionSpans(sessionId: string): Promise<SpanEntry[]> {
-    return this.search({ [ATTR_SESSION_ID]: sessionId }, undefined, Date.now() - this.lookbackMs);
+  async sessionSpans(sessionId: string): Promise<SpanEntry[]> {
+    const since = Date.now() - this.lookbackMs;
+    const spans = await this.search({ [ATTR_SESSION_ID]: sessionId }, undefined, since);
+    // Under the OpenInference convention, the request's ID is `session.request_id`.
+    return spans.length > 0 ? spans : this.search({ [ATTR_SESSION_REQUEST_ID]: sessionId }, undefined, since);
   }
 
   async sessionLogs(sessionId: string): Promise<LogEntry[]> {
@@ -207,6 +218,7 @@ function toSpan(span: JaegerSpan, trace: JaegerTrace): SpanEntry {
   }
   const parent = span.references?.find((ref) => ref.refType === 'CHILD_OF' && ref.traceID === span.traceID);
   const service = span.processID === undefined ? undefined : trace.processes?.[span.processID]?.serviceName;
+  withRequestSessionId(attributes);
   const entry: SpanEntry = {
     traceId: span.traceID,
     spanId: span.spanID,

@@ -2,7 +2,16 @@ import type {
   OtlpJsonAnyValue as OtlpAnyValue,
   OtlpJsonKeyValue as OtlpKeyValue,
 } from '../../export/otlp-json-values.js';
-import type { FieldValue, Fields, LogEntry, SpanEntry, SpanEventEntry, SpanStatus } from '../model.js';
+import { ATTR_SESSION_ID, ATTR_SESSION_REQUEST_ID } from '../../session/semconv.js';
+import {
+  withRequestSessionId,
+  type FieldValue,
+  type Fields,
+  type LogEntry,
+  type SpanEntry,
+  type SpanEventEntry,
+  type SpanStatus,
+} from '../model.js';
 
 /** Keeps only the records whose attribute `key` equals `value`. */
 export interface RecordFilter {
@@ -90,8 +99,11 @@ export function decodeOtlpLine(line: string, filter?: RecordFilter): DecodedLine
 
 function hasAttribute(attributes: OtlpKeyValue[] | undefined, filter: RecordFilter): boolean {
   if (attributes === undefined) return false;
+  // A request's session ID is `session.request_id` where a convention gave `session.id` to the thread.
+  const alias = filter.key === ATTR_SESSION_ID ? ATTR_SESSION_REQUEST_ID : undefined;
   for (const attribute of attributes) {
-    if (attribute.key === filter.key) return attribute.value?.stringValue === filter.value;
+    if ((attribute.key === filter.key || attribute.key === alias) && attribute.value?.stringValue === filter.value)
+      return true;
   }
   return false;
 }
@@ -105,7 +117,7 @@ function toSpan(span: OtlpSpan, service: string | undefined): SpanEntry {
     startMs: nanosToMs(span.startTimeUnixNano),
     endMs: nanosToMs(span.endTimeUnixNano),
     status: toStatus(span.status?.code),
-    attributes: toFields(span.attributes),
+    attributes: withRequestSessionId(toFields(span.attributes)),
     events: (span.events ?? []).map((event): SpanEventEntry => ({
       name: event.name ?? '',
       timeMs: nanosToMs(event.timeUnixNano),
@@ -124,7 +136,7 @@ function toLog(record: OtlpLogRecord, service: string | undefined): LogEntry {
     timeMs: time > 0 ? time : nanosToMs(record.observedTimeUnixNano),
     level: record.severityText || severityName(Number(record.severityNumber ?? 0)),
     message: bodyText(record.body),
-    fields: toFields(record.attributes),
+    fields: withRequestSessionId(toFields(record.attributes)),
   };
   if (record.traceId) entry.traceId = record.traceId;
   if (record.spanId) entry.spanId = record.spanId;

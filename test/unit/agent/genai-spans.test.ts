@@ -20,10 +20,7 @@ propagation.setGlobalPropagator(new W3CBaggagePropagator());
 const spans = new InMemorySpanExporter();
 trace.setGlobalTracerProvider(
   new TracerProvider({
-    spanProcessors: [
-      new SessionSpanProcessor({ conversationIdAlias: true }),
-      new SimpleSpanProcessor({ exporter: spans }),
-    ],
+    spanProcessors: [new SessionSpanProcessor(), new SimpleSpanProcessor({ exporter: spans })],
   }),
 );
 // Both of the AI SDK's OpenTelemetry integrations: `gen_ai.*` spans and the legacy `ai.*` spans.

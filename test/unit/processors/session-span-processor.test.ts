@@ -39,16 +39,28 @@ test('baggage that merely arrived from another process does not make a session',
   assert.equal(span?.attributes['session.thread_id'], undefined);
 });
 
-test('the conversation alias is written when asked for', () => {
-  const attributes: Record<string, unknown> = {};
-  const span = {
-    setAttribute: (k: string, v: unknown) => (attributes[k] = v),
-  };
+test('each convention names the IDs its tool reads, on every span', () => {
   const ids = { sessionId: newSessionId(), threadId: newThreadId() };
-  withSession(ids, () =>
-    new SessionSpanProcessor({ conversationIdAlias: true }).onStart(span as never, context.active()),
-  );
-  assert.equal(attributes['gen_ai.conversation.id'], ids.threadId);
+  const expected = {
+    otel: { 'session.id': ids.sessionId, 'session.thread_id': ids.threadId, 'gen_ai.conversation.id': ids.threadId },
+    openinference: {
+      'session.id': ids.threadId,
+      'session.request_id': ids.sessionId,
+      'session.thread_id': ids.threadId,
+    },
+    langfuse: { 'session.id': ids.sessionId, 'session.thread_id': ids.threadId, 'langfuse.session.id': ids.threadId },
+  } as const;
+  for (const [convention, attributes] of Object.entries(expected)) {
+    const got: Record<string, unknown> = {};
+    const span = { setAttribute: (k: string, v: unknown) => (got[k] = v), setAttributes: () => undefined };
+    withSession(ids, () =>
+      new SessionSpanProcessor({ convention: convention as keyof typeof expected }).onStart(
+        span as never,
+        context.active(),
+      ),
+    );
+    assert.deepEqual(got, attributes, convention);
+  }
 });
 
 test('a span that throws on setAttribute does not throw into the caller', () => {
