@@ -12,6 +12,7 @@ bash scripts/ensure-deps.sh
 bash scripts/setup-redis.sh
 bash scripts/setup-jaeger.sh
 bash scripts/setup-compose-check.sh
+bash scripts/setup-phoenix.sh
 # The shipped configuration files, through their own tools' loaders (no Docker engine needed).
 .cache/bin/compose-check docker-compose.yml
 .cache/bin/jaeger validate --config file:collector-config.yaml

@@ -4,6 +4,8 @@ import { createAgent } from 'otel-sessions';
 
 export const remember = createAgent('Remember', {
   handler: async (ctx, input) => {
+    // The guide's way to name the user: thread metadata's userId.
+    if (input?.userId) await ctx.thread.setMetadata({ ...(await ctx.thread.getMetadata()), userId: input.userId });
     await ctx.thread.state.push('messages', input?.message ?? '(none)', 20);
     const messages = await ctx.thread.state.get('messages');
     ctx.logger.child({ sessionId: ctx.sessionId }).info('remembered', { count: messages.length });
