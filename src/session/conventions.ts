@@ -34,6 +34,15 @@ export type Convention = 'otel' | 'openinference' | 'langfuse';
 /** The conventions, for settings that name one. */
 export const CONVENTIONS: readonly Convention[] = ['otel', 'openinference', 'langfuse'];
 
+/** Every attribute any convention writes the session's or the thread's ID under (the CLI shows them once, in its header). */
+export const IDENTITY_KEYS: ReadonlySet<string> = new Set([
+  ATTR_SESSION_ID,
+  ATTR_SESSION_REQUEST_ID,
+  ATTR_SESSION_THREAD_ID,
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_LANGFUSE_SESSION_ID,
+]);
+
 /** What a span is, for OpenInference's `openinference.span.kind`. */
 export type SpanRole = 'root' | 'agent';
 

@@ -1,4 +1,5 @@
-import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID, LOG_SPAN_ID, LOG_TRACE_ID } from '../../session/semconv.js';
+import { IDENTITY_KEYS } from '../../session/conventions.js';
+import { ATTR_SESSION_THREAD_ID, LOG_SPAN_ID, LOG_TRACE_ID } from '../../session/semconv.js';
 import { NotFoundError } from '../cli-error.js';
 import { describeError, errorToJson, renderHeader } from '../format/session-view.js';
 import { columnWidths, renderRow, type Cell } from '../format/table.js';
@@ -9,7 +10,7 @@ import type { Palette } from '../format/palette.js';
 import type { CommandContext } from './command-context.js';
 
 /** Fields every record carries, shown in the header (or not at all) instead of per line. */
-const HIDDEN_FIELDS = new Set([ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID, LOG_TRACE_ID, LOG_SPAN_ID]);
+const HIDDEN_FIELDS = new Set([...IDENTITY_KEYS, LOG_TRACE_ID, LOG_SPAN_ID]);
 const MESSAGE_CAP = 60;
 const HEADER: Cell[] = [{ text: 'TIME' }, { text: 'LEVEL' }, { text: 'MESSAGE' }, { text: 'FIELDS' }];
 

@@ -1,4 +1,5 @@
-import { ATTR_SESSION_ID, ATTR_SESSION_METADATA_PREFIX, ATTR_SESSION_THREAD_ID } from '../../session/semconv.js';
+import { IDENTITY_KEYS } from '../../session/conventions.js';
+import { ATTR_SESSION_METADATA_PREFIX } from '../../session/semconv.js';
 import { NotFoundError } from '../cli-error.js';
 import type { Palette } from '../format/palette.js';
 import { describeError, errorToJson, renderHeader, statusCell, summaryToJson } from '../format/session-view.js';
@@ -78,7 +79,7 @@ export async function showCommand(ctx: CommandContext, sessionId: string): Promi
 
 /** Span attributes already shown in the header. */
 function isHeaderAttribute(key: string): boolean {
-  return key === ATTR_SESSION_ID || key === ATTR_SESSION_THREAD_ID || key.startsWith(ATTR_SESSION_METADATA_PREFIX);
+  return IDENTITY_KEYS.has(key) || key.startsWith(ATTR_SESSION_METADATA_PREFIX);
 }
 
 function spanRow(span: SpanEntry, prefix: string, sessionStartMs: number, palette: Palette): Cell[] {
