@@ -57,10 +57,14 @@ const EDGE_OPTION_KEYS: ReadonlyArray<keyof EdgeOptions> = [
  */
 export function sessions({ errorResponse = true, ...edgeOptions }: SessionsOptions = {}): MiddlewareHandler<Env> {
   // The HTTP edge's configuration (ignored paths, trust, names) is the default here too.
-  const edge = new SessionEdge({ ...currentHttpEdge()?.given, ...edgeOptions }, currentRuntime);
+  const httpEdge = currentHttpEdge()?.given;
+  const edge = new SessionEdge({ ...httpEdge, ...edgeOptions }, currentRuntime);
   // Settled now: without a secret in production, the app fails at its start, not at a request.
   edge.settleSecret();
-  const givenEdgeOptions = EDGE_OPTION_KEYS.filter((key) => edgeOptions[key] !== undefined);
+  // Options that would decide differently from the edge that makes the sessions on node:http.
+  const givenEdgeOptions = EDGE_OPTION_KEYS.filter(
+    (key) => edgeOptions[key] !== undefined && edgeOptions[key] !== httpEdge?.[key],
+  );
   let warnedAboutOptions = false;
   let warnedAboutStore = false;
 

@@ -215,3 +215,29 @@ test('a thread destroyed by the handler is replaced in the response', async () =
   assert.notEqual(afterThread, firstThread);
   assert.ok(next.startsWith(afterThread), 'the next turn is in the new thread');
 });
+
+test('Hono on @hono/node-server: sessions() exposes the session the edge made, and warns once about edge options it was given', async () => {
+  const { Hono } = await import('hono');
+  const { getRequestListener } = await import('@hono/node-server');
+  const { sessions } = await import('../../../src/hono/sessions-middleware.js');
+  const warned: string[] = [];
+  const original = telemetry.runtime.logger.warn.bind(telemetry.runtime.logger);
+  telemetry.runtime.logger.warn = ((message: string, ...rest: unknown[]) => {
+    warned.push(message);
+    return original(message, ...(rest as []));
+  }) as typeof telemetry.runtime.logger.warn;
+  const app = new Hono<{ Variables: { sessionId: string } }>();
+  app.use(sessions({ secret: SECRET, trustInbound: () => true }));
+  app.get('/hono', (c) => c.text(`${c.var.sessionId} ${getSessionId()}`));
+  const listener = getRequestListener(app.fetch);
+  handler = (request, response) => void listener(request, response);
+  for (let i = 0; i < 2; i++) {
+    const response = await fetch(`${base}/hono`);
+    const [fromHono, fromContext] = (await response.text()).split(' ');
+    assert.ok(isSessionId(fromHono));
+    assert.equal(fromContext, fromHono);
+    assert.equal(response.headers.get('x-session-id'), fromHono, 'the edge session, not a second one');
+  }
+  const aboutOptions = warned.filter((message) => message.startsWith('sessions({ trustInbound }) does not apply'));
+  assert.equal(aboutOptions.length, 1, warned.join(' | '));
+});
