@@ -1,7 +1,7 @@
-import { context, propagation, type Attributes, type Context } from '@opentelemetry/api';
+import { context, propagation, type Context } from '@opentelemetry/api';
 import { describeKind, isSessionId, isThreadId } from './ids.js';
 import { Session } from './session.js';
-import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID, BAGGAGE_SESSION_ID, BAGGAGE_THREAD_ID } from './semconv.js';
+import { BAGGAGE_SESSION_ID, BAGGAGE_THREAD_ID } from './semconv.js';
 
 /** The IDs that `withSession` puts on the context. */
 export interface SessionIds {
@@ -12,12 +12,12 @@ export interface SessionIds {
 }
 
 /**
- * What a context knows of its session: the IDs, and the span attributes made from them
- * once, so that every span and log record below can reuse one frozen object.
+ * What a context knows of its session: the IDs and the session object, frozen once. The
+ * processors make each convention's attributes from it once per session
+ * (`identityEntries`), so that every span and log record below reuses them.
  * @internal
  */
 export interface SessionScope extends Readonly<SessionIds> {
-  readonly attributes: Readonly<Attributes>;
   /** The runtime's session object (agents, routes), when there is one. */
   readonly owner: object | undefined;
 }
@@ -63,7 +63,6 @@ export function contextWithSession(parent: Context, ids: SessionIds, owner?: obj
   const scope: SessionScope = Object.freeze({
     sessionId,
     threadId,
-    attributes: Object.freeze({ [ATTR_SESSION_ID]: sessionId, [ATTR_SESSION_THREAD_ID]: threadId }),
     owner,
   });
   const baggage = (propagation.getBaggage(parent) ?? propagation.createBaggage())
