@@ -116,28 +116,8 @@ describe('the packed tarball in a fresh app beside current OpenTelemetry package
 
   /** Starts the consumer app with `args`, waits for it to listen, and has one chat turn. */
   async function startAndChat(service: string, args: string[]): Promise<{ child: ManagedProcess; sessionId: string }> {
-    const child = startProcess({
-      name: service,
-      command: process.execPath,
-      args,
-      cwd: app,
-      env: {
-        OTEL_SERVICE_NAME: service,
-        OTEL_EXPORTER_OTLP_ENDPOINT: stack.otlpHttpEndpoint,
-        OTEL_SESSIONS_SECRET: 'consumer-secret-consumer-secret-0123456789',
-        OTEL_SESSIONS_LOG_CONSOLE: 'false',
-      },
-    });
+    const { child, port } = await startConsumer(service, args, app, stack.otlpHttpEndpoint);
     apps.push(child);
-    let port = 0;
-    await waitUntil(
-      () => {
-        if (child.exitStatus() !== null) throw new Error(`${service} exited:\n${child.output()}`);
-        port = Number(/listening on (\d+)/.exec(child.output())?.[1] ?? 0);
-        return port > 0;
-      },
-      { timeoutMs: 30_000, what: `${service} to listen` },
-    );
     const response = await fetch(`http://127.0.0.1:${port}/chat`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -216,28 +196,13 @@ describe('the packed tarball in a fresh Express app without hono (an optional pe
     ['--require', 'express-app.cjs', 'express-cjs'],
   ] as const) {
     it(`${entry} under node ${flag} otel-sessions/register: sessions and a thread from the flag alone, no warning`, async () => {
-      const child = startProcess({
-        name: service,
-        command: process.execPath,
-        args: [flag, 'otel-sessions/register', entry],
-        cwd: app,
-        env: {
-          OTEL_SERVICE_NAME: service,
-          OTEL_EXPORTER_OTLP_ENDPOINT: stack.otlpHttpEndpoint,
-          OTEL_SESSIONS_SECRET: 'consumer-secret-consumer-secret-0123456789',
-          OTEL_SESSIONS_LOG_CONSOLE: 'false',
-        },
-      });
-      apps.push(child);
-      let port = 0;
-      await waitUntil(
-        () => {
-          if (child.exitStatus() !== null) throw new Error(`${service} exited:\n${child.output()}`);
-          port = Number(/listening on (\d+)/.exec(child.output())?.[1] ?? 0);
-          return port > 0;
-        },
-        { timeoutMs: 30_000, what: `${service} to listen` },
+      const { child, port } = await startConsumer(
+        service,
+        [flag, 'otel-sessions/register', entry],
+        app,
+        stack.otlpHttpEndpoint,
       );
+      apps.push(child);
       let cookie = '';
       let first: { sessionId: string; threadId: string } | undefined;
       for (const [turn, message] of ['one', 'two'].entries()) {
@@ -276,6 +241,37 @@ describe('the packed tarball in a fresh Express app without hono (an optional pe
     });
   }
 });
+
+/** Starts a consumer app in `cwd`, exporting to `endpoint`, and waits for the port it prints. */
+async function startConsumer(
+  service: string,
+  args: string[],
+  cwd: string,
+  endpoint: string,
+): Promise<{ child: ManagedProcess; port: number }> {
+  const child = startProcess({
+    name: service,
+    command: process.execPath,
+    args,
+    cwd,
+    env: {
+      OTEL_SERVICE_NAME: service,
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_SESSIONS_SECRET: 'consumer-secret-consumer-secret-0123456789',
+      OTEL_SESSIONS_LOG_CONSOLE: 'false',
+    },
+  });
+  let port = 0;
+  await waitUntil(
+    () => {
+      if (child.exitStatus() !== null) throw new Error(`${service} exited:\n${child.output()}`);
+      port = Number(/listening on (\d+)/.exec(child.output())?.[1] ?? 0);
+      return port > 0;
+    },
+    { timeoutMs: 30_000, what: `${service} to listen` },
+  );
+  return { child, port };
+}
 
 function kinds(spans: JaegerSpan[]): Set<unknown> {
   return new Set(spans.map((span) => spanTag(span, 'span.kind')));
