@@ -8,6 +8,7 @@ import { listCommand } from './commands/list.js';
 import { logsCommand } from './commands/logs.js';
 import { showCommand } from './commands/show.js';
 import { threadCommand } from './commands/thread.js';
+import { terminalSafe } from './format/terminal-safe.js';
 import { createPalette, shouldColor } from './format/palette.js';
 import { HELP } from './help.js';
 import { FallbackSource } from './sources/fallback.js';
@@ -51,11 +52,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       process.once('SIGINT', stopOnSigint);
       signal = controller.signal;
     }
+    const palette = createPalette(!args.json && shouldColor(io.stdout.isTTY, io.env));
+    const { json } = args;
     const ctx: CommandContext = {
       source,
-      palette: createPalette(!args.json && shouldColor(io.stdout.isTTY, io.env)),
-      json: args.json,
-      print: (line) => io.stdout.write(`${line}\n`),
+      palette,
+      json,
+      // JSON escapes what it carries; text is made safe for the terminal, line by line.
+      print: (line) => io.stdout.write(`${json ? line : terminalSafe(line, palette.enabled)}\n`),
       signal,
     };
     return await run(args, ctx);

@@ -1,3 +1,5 @@
+import { STYLE_END, STYLE_START } from './terminal-safe.js';
+
 /** Text styles for terminal output; each returns its input unchanged when colour is off. */
 export interface Palette {
   readonly enabled: boolean;
@@ -9,10 +11,11 @@ export interface Palette {
   readonly bold: (text: string) => string;
 }
 
+/** A style as marks that printing turns into ANSI SGR sequences (see terminal-safe.ts). */
 const style =
   (enabled: boolean, open: number, close: number) =>
   (text: string): string =>
-    enabled && text !== '' ? `\x1b[${open}m${text}\x1b[${close}m` : text;
+    enabled && text !== '' ? `${STYLE_START}${open}${STYLE_END}${text}${STYLE_START}${close}${STYLE_END}` : text;
 
 /** A palette of plain ANSI styles, or of no-ops when `enabled` is false. */
 export function createPalette(enabled: boolean): Palette {
