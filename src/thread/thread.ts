@@ -27,7 +27,14 @@ export class Thread {
   private readonly listeners = new Listeners<'destroyed', ThreadDestroyedEvent>();
   private gone = false;
   private destroyedHere = false;
-  /** The store could not be reached when the session started: state reads empty, changes are not saved. @internal */
+  /**
+   * `true` when the thread store could not be reached as the session started: the state reads
+   * empty and nothing written to it is saved (a write on top of state never loaded would
+   * clobber the stored thread). The request is served all the same; a handler that must not
+   * answer as if the conversation had started over checks this.
+   * @example
+   * if (ctx.thread.stateUnavailable) return { error: 'Conversation history is unavailable, try again shortly' };
+   */
   readonly stateUnavailable: boolean;
 
   /** @internal */

@@ -8,6 +8,11 @@ import { newSessionId, newThreadId } from '../../../src/session/ids.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 import type { ThreadDestroyedEvent } from '../../../src/thread/thread.js';
 import { installTestTelemetry } from '../../support/otel.js';
+import { RateLimitedWarnings } from '../../../src/internal/rate-limited-warning.js';
+import { createLogger } from '../../../src/logging/create-logger.js';
+import { setRuntime } from '../../../src/runtime/runtime-holder.js';
+import { createRuntime } from '../../../src/runtime/sessions-runtime.js';
+import { DEFAULT_THREAD_TTL_MS } from '../../../src/thread/thread-store.js';
 
 let now = 1_000_000;
 const store = new MemoryThreadStore({ ttlMs: 1000, clock: () => now });
@@ -132,4 +137,48 @@ test('inside withSession, agent.run joins that session and its thread: same IDs,
   await telemetry.tracerProvider.forceFlush();
   const sessionIds = new Set(telemetry.spans.getFinishedSpans().map((span) => span.attributes['session.id']));
   assert.equal(sessionIds.size, 3, 'three sessions, not six');
+});
+
+test('a handler can tell that its thread state could not be loaded (the store is down): the flag is set, nothing is saved', async () => {
+  const down = new MemoryThreadStore();
+  let reachable = true;
+  const load = down.load.bind(down);
+  down.load = async (threadId) => {
+    if (!reachable) throw new Error('store down');
+    return load(threadId);
+  };
+  const saw: Array<{ unavailable: boolean; count: unknown }> = [];
+  const counter = createAgent('Counter', {
+    handler: async (ctx) => {
+      const count = ((await ctx.thread.state.get('count')) as number | undefined) ?? 0;
+      saw.push({ unavailable: ctx.thread.stateUnavailable, count });
+      await ctx.thread.state.set('count', count + 1);
+      return ctx.thread.id;
+    },
+  });
+  const previous = telemetry.runtime;
+  setRuntime(
+    createRuntime({
+      threadStore: down,
+      logger: createLogger({ console: false }),
+      threadTtlMs: DEFAULT_THREAD_TTL_MS,
+      warnings: new RateLimitedWarnings(0),
+    }),
+  );
+  try {
+    const threadId = newThreadId();
+    const turn = (): Promise<string> => withSession({ sessionId: newSessionId(), threadId }, () => counter.run({}));
+    await turn();
+    reachable = false;
+    await turn();
+    reachable = true;
+    await turn();
+    assert.deepEqual(saw, [
+      { unavailable: false, count: 0 },
+      { unavailable: true, count: 0 },
+      { unavailable: false, count: 1 },
+    ]);
+  } finally {
+    setRuntime(previous);
+  }
 });
