@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { BindOnceFuture, ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../internal/private-dir.js';
 import { join } from 'node:path';
 import { journalFileName, journalStem, JOURNAL_FILE_PATTERN, type JournalSignal } from './journal-files.js';
 import { asError } from '../internal/as-error.js';
@@ -162,10 +163,10 @@ export class JournalWriter {
   }
 
   private async openNext(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    ensurePrivateDir(this.dir);
     this.seq += 1;
     this.size = 0;
-    this.handle = await open(join(this.dir, this.fileName(this.seq)), 'a');
+    this.handle = await open(join(this.dir, this.fileName(this.seq)), 'a', PRIVATE_FILE_MODE);
     await this.prune();
   }
 

@@ -2,7 +2,6 @@ import { diag } from '@opentelemetry/api';
 import {
   closeSync,
   fstatSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readSync,
@@ -12,6 +11,7 @@ import {
   writevSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../internal/private-dir.js';
 import type { OtlpEncoding } from './otlp-exporters.js';
 
 /**
@@ -337,13 +337,13 @@ export class SpoolFiles {
 
   private openLive(): Segment {
     if (!this.madeDir) {
-      mkdirSync(this.dir, { recursive: true });
+      ensurePrivateDir(this.dir);
       this.madeDir = true;
     }
     this.seq += 1;
     const name = `${this.stem}-${String(this.seq).padStart(10, '0')}.otlp-spool`;
     // Read and write, created here: not O_APPEND, under which Linux ignores the write position.
-    const fd = openSync(join(this.dir, name), 'wx+');
+    const fd = openSync(join(this.dir, name), 'wx+', PRIVATE_FILE_MODE);
     const segment: Segment = { name, fd, size: 0, pending: 0, kept: 0, live: true, gone: false };
     this.held.add(segment);
     this.live = segment;

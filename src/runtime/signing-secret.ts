@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir } from '../internal/private-dir.js';
 
 /** The fewest characters a thread signing secret may have. */
 export const MIN_SECRET_LENGTH = 32;
@@ -60,7 +61,7 @@ export function keptSecret(dir: string): { secret: string; path: string; created
   const existing = readSecretFile(path);
   if (existing !== undefined) return { secret: existing, path, created: false };
 
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dir);
   const fresh = randomBytes(48).toString('base64url');
   const aside = join(dir, `${SECRET_FILE_NAME}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {

@@ -1,4 +1,5 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../internal/private-dir.js';
 import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import { dirname, join } from 'node:path';
 import { systemClock, type Clock } from '../internal/clock.js';
@@ -151,9 +152,9 @@ export class SqliteThreadStore implements ThreadStore {
     this.clock = options.clock ?? systemClock;
     this.path = options.path ?? join(options.dir ?? DEFAULT_DIR, 'threads.sqlite');
 
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    ensurePrivateDir(dirname(this.path));
     // Made owner-only before SQLite opens it (its -wal and -shm files take the same mode).
-    closeSync(openSync(this.path, 'a', 0o600));
+    closeSync(openSync(this.path, 'a', PRIVATE_FILE_MODE));
     this.db = openSqliteDatabase(this.path);
     try {
       this.db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
