@@ -19,7 +19,11 @@ type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => b
 // the edge in force at each request.
 const EDGE_KEY = Symbol.for('otel-sessions.http-edge');
 const PATCHED = Symbol.for('otel-sessions.http-edge.patched');
-type Holder = { [EDGE_KEY]?: SessionEdge };
+const STOPPED_KEY = Symbol.for('otel-sessions.http-edge.stopped');
+type Holder = { [EDGE_KEY]?: SessionEdge; [STOPPED_KEY]?: boolean };
+
+/** The servers whose requests the edge has seen, to close at a shutdown. */
+const servers = new Set<http.Server>();
 
 /**
  * Makes every request of a node:http or node:https server a session before any framework
@@ -44,6 +48,11 @@ export function installHttpEdge(edge: SessionEdge | undefined): void {
       const current = (globalThis as Holder)[EDGE_KEY];
       if (event !== 'request' || current === undefined) return below.call(this, event, ...args);
       const [request, response] = args as [IncomingMessage, ServerResponse];
+      if ((globalThis as Holder)[STOPPED_KEY] === true) return refuse(this, response);
+      if (!servers.has(this)) {
+        servers.add(this);
+        this.once('close', () => servers.delete(this));
+      }
       if (current.ignores(pathOf(request.url))) return below.call(this, event, ...args);
       try {
         serve(current, request, response, () => below.call(this, event, request, response));
@@ -56,6 +65,35 @@ export function installHttpEdge(edge: SessionEdge | undefined): void {
     };
     prototype[PATCHED] = true;
   }
+}
+
+/**
+ * Stops taking requests, as a server does when it shuts down: each server the edge has served
+ * closes its idle connections, and a request that still arrives is answered 503 with
+ * `Connection: close`, outside any session, so that nothing is answered after the telemetry's
+ * last flush. The listening sockets stay as they are: closing them is the app's to do (its own
+ * `server.close(callback)` would be told the server was not running). @internal
+ */
+export function stopTakingRequests(): void {
+  (globalThis as Holder)[STOPPED_KEY] = true;
+  for (const server of servers) guard('closing idle connections', () => server.closeIdleConnections(), undefined);
+}
+
+function refuse(server: http.Server, response: ServerResponse): boolean {
+  guard(
+    'refusing a request at shutdown',
+    () => {
+      response.writeHead(503, {
+        connection: 'close',
+        'retry-after': '1',
+        'content-type': 'text/plain; charset=utf-8',
+      });
+      response.end('The service is shutting down; try again.\n');
+      server.closeIdleConnections();
+    },
+    undefined,
+  );
+  return true;
 }
 
 let reportedUnserved = false;

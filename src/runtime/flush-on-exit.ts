@@ -15,6 +15,8 @@ const SIGNAL_DEADLINE_MS = 9000;
 export interface ProcessStop {
   /** Flushes, sends what it can, stops exporting and closes the thread store. */
   shutdown(): Promise<void>;
+  /** Stops taking new requests (the servers close; a request still arriving is answered 503). */
+  stopTakingRequests?(): void;
   /** Flushes everything to the spools and lets them send, for up to `timeoutMs`. */
   prepare(timeoutMs: number): Promise<void>;
   /**
@@ -49,6 +51,8 @@ export function flushOnExit(running: RunningSessions, stop: ProcessStop): void {
   const onSignal = (signal: NodeJS.Signals): void => {
     const deadline = Date.now() + SIGNAL_DEADLINE_MS;
     const left = (reserveMs: number): number => Math.max(0, deadline - Date.now() - reserveMs);
+    // The requests running now are answered; none after them, so that none is answered unexported.
+    stop.stopTakingRequests?.();
     void (async () => {
       await within(running.waitForRunningSessions(SESSION_DRAIN_MS), left(1000));
       await within(stop.prepare(Math.min(SIGNAL_SEND_MS, left(500))), left(500));

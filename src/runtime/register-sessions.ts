@@ -2,6 +2,7 @@ import { diag, DiagConsoleLogger, DiagLogLevel, logs, trace } from '@opentelemet
 import { BindOnceFuture } from '@opentelemetry/core';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ThreadStore } from '../thread/thread-store.js';
+import { stopTakingRequests } from '../edge/node-http-edge.js';
 import { installEsmLoaderHook } from './esm-loader-hook.js';
 import { flushOnExit } from './flush-on-exit.js';
 import type { RegisterOptions } from './register-options.js';
@@ -96,6 +97,7 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
   if (configuration.settings.flushOnExit) {
     flushOnExit(runtime.running, {
       shutdown: () => stopping.call(),
+      stopTakingRequests,
       prepare: async (timeoutMs) => {
         const until = Date.now() + timeoutMs;
         await flushToSpools();

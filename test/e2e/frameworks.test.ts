@@ -177,7 +177,7 @@ for (const framework of FRAMEWORKS) {
       });
     });
 
-    test('SIGTERM answers the request in flight, then the process exits within 10 s', async () => {
+    test('SIGTERM answers the request in flight, refuses later ones, and the process exits within 10 s', async () => {
       const inFlight = fetch(`${base}/slow`).then(async (response) => ({
         status: response.status,
         text: await response.text(),
@@ -185,6 +185,13 @@ for (const framework of FRAMEWORKS) {
       await new Promise((resolve) => setTimeout(resolve, 300));
       const signalled = Date.now();
       process.kill(app.pid, 'SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // A request after the signal is not taken: nothing is answered after the last flush.
+      const late = await fetch(`${base}/health`).then(
+        (response) => response.status,
+        () => 'refused',
+      );
+      assert.ok(late === 503 || late === 'refused', `a request after SIGTERM got ${late}`);
       const answered = await inFlight;
       assert.equal(answered.status, 200);
       assert.match(answered.text, /^slow done sess_/);

@@ -241,3 +241,29 @@ test('Hono on @hono/node-server: sessions() exposes the session the edge made, a
   const aboutOptions = warned.filter((message) => message.startsWith('sessions({ trustInbound }) does not apply'));
   assert.equal(aboutOptions.length, 1, warned.join(' | '));
 });
+
+// Last in this file: the edge takes no request after it.
+test('at a shutdown, the request in flight is answered in its session, and one arriving after gets 503 and Connection: close', async () => {
+  const { stopTakingRequests } = await import('../../../src/edge/node-http-edge.js');
+  let handled = 0;
+  let release: () => void = () => undefined;
+  handler = (_request, response) => {
+    handled++;
+    new Promise<void>((resolve) => (release = resolve)).then(
+      () => response.end(String(getSessionId())),
+      () => undefined,
+    );
+  };
+  const inFlight = fetch(`${base}/slow`);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  stopTakingRequests();
+  const late = await fetch(`${base}/late`);
+  assert.equal(late.status, 503);
+  assert.equal(late.headers.get('connection'), 'close');
+  assert.equal(late.headers.get('x-session-id'), null, 'no session');
+  release();
+  const answered = await inFlight;
+  assert.equal(answered.status, 200);
+  assert.ok(isSessionId(await answered.text()));
+  assert.equal(handled, 1, 'the late request never reached the handler');
+});
