@@ -69,6 +69,8 @@ export class JournalWriter {
   private handle: FileHandle | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Batches dropped since writing started to fail (undefined while writing works). */
+  private droppedSinceFailure: number | undefined;
   private readonly closing = new BindOnceFuture<void, undefined, () => Promise<void>>(() => {
     this.closed = true;
     return this.enqueue(() => this.closeFile()).catch((error: unknown) => {
@@ -122,12 +124,40 @@ export class JournalWriter {
     }
     const line = Buffer.concat([data, NEWLINE]);
     this.enqueue(() => this.append(line)).then(
-      () => resultCallback({ code: ExportResultCode.SUCCESS }),
+      () => {
+        this.writingWorks();
+        resultCallback({ code: ExportResultCode.SUCCESS });
+      },
       (error: unknown) => {
-        diag.error(`otel-sessions: journal could not write to ${this.dir}`, error);
+        this.writingFailed(error);
         resultCallback({ code: ExportResultCode.FAILED, error: asError(error) });
       },
     );
+  }
+
+  /**
+   * One message when writing starts to fail (a full or read-only disk is an expected I/O
+   * error: its code and message, no stack), none for the batches dropped after it.
+   */
+  private writingFailed(error: unknown): void {
+    if (this.droppedSinceFailure !== undefined) {
+      this.droppedSinceFailure++;
+      return;
+    }
+    this.droppedSinceFailure = 1;
+    const { code, message } = error as { code?: string; message?: string };
+    const reason = code !== undefined ? `${code}: ${message ?? ''}` : (message ?? String(error));
+    diag.error(
+      `otel-sessions: journal could not write to ${this.dir} (${reason}); batches are dropped until writing works again`,
+    );
+  }
+
+  /** One message when writing works again after failing, with what was dropped meanwhile. */
+  private writingWorks(): void {
+    const dropped = this.droppedSinceFailure;
+    if (dropped === undefined) return;
+    this.droppedSinceFailure = undefined;
+    diag.warn(`otel-sessions: journal writes to ${this.dir} work again; ${dropped} batch(es) were dropped meanwhile`);
   }
 
   /** Resolves once every line handed to `write` so far is written (or has failed). */
@@ -154,10 +184,17 @@ export class JournalWriter {
     if (this.handle === undefined) await this.openNext();
     const handle = this.handle as FileHandle;
     let offset = 0;
-    // One write call in practice; the loop only guards against a short write.
-    while (offset < line.length) {
-      const { bytesWritten } = await handle.write(line, offset, line.length - offset);
-      offset += bytesWritten;
+    try {
+      // One write call in practice; the loop only guards against a short write.
+      while (offset < line.length) {
+        const { bytesWritten } = await handle.write(line, offset, line.length - offset);
+        offset += bytesWritten;
+      }
+    } catch (error) {
+      // A line is whole or absent: what part of it reached the file (a disk filling up) is cut
+      // off, so the next batch does not start inside it. The file is this process's own.
+      if (offset > 0) await handle.truncate(this.size).catch(() => undefined);
+      throw error;
     }
     this.size += line.length;
   }
