@@ -46,6 +46,17 @@ export interface JaegerSourceOptions {
    * @default 1000
    */
   limit?: number;
+  /**
+   * The largest answer read from Jaeger, in bytes: past it the search stops with a message
+   * saying how to narrow it, rather than holding an answer of any size in memory.
+   * @default 67108864 (64 MiB)
+   */
+  maxAnswerBytes?: number;
+  /**
+   * How many requests to Jaeger run at once (a search across services asks each one).
+   * @default 8
+   */
+  parallel?: number;
 }
 
 /** Tags Jaeger derives from OTLP fields; they are shown as status, kind, … rather than attributes. */
@@ -98,6 +109,8 @@ export class JaegerSource implements SessionSource {
   private readonly timeoutMs: number;
   private readonly lookbackMs: number;
   private readonly pollIntervalMs: number;
+  private readonly maxAnswerBytes: number;
+  private readonly parallel: number;
   private readonly limit: number;
   /** Keys of the log records already handed out, for `followLogs`. */
   private readonly seenLogs = new Set<string>();
@@ -110,6 +123,8 @@ export class JaegerSource implements SessionSource {
     this.lookbackMs = options.lookbackMs ?? 7 * 24 * 3600 * 1000;
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
     this.limit = options.limit ?? 1000;
+    this.maxAnswerBytes = options.maxAnswerBytes ?? 64 * 1024 * 1024;
+    this.parallel = options.parallel ?? 8;
   }
 
   async sessionSpans(sessionId: string): Promise<SpanEntry[]> {
@@ -157,8 +172,8 @@ export class JaegerSource implements SessionSource {
       limit: String(this.limit),
     };
     if (Object.keys(tags).length > 0) params.tags = JSON.stringify(tags);
-    const answers = await Promise.all(
-      services.map((name) => this.get<JaegerTrace[]>('api/traces', { ...params, service: name })),
+    const answers = await mapLimited(services, this.parallel, (name) =>
+      this.get('api/traces', { ...params, service: name }, isObjectArray<JaegerTrace>),
     );
     const seen = new Set<string>();
     const spans: SpanEntry[] = [];
@@ -177,17 +192,27 @@ export class JaegerSource implements SessionSource {
   }
 
   private async services(): Promise<string[]> {
-    return (await this.get<string[]>('api/services', {})) ?? [];
+    return (await this.get('api/services', {}, isStringArray)) ?? [];
   }
 
-  /** GETs a Jaeger API path and returns the `data` of its JSON answer. */
-  private async get<T>(path: string, params: Record<string, string>): Promise<T | undefined> {
+  /**
+   * GETs a Jaeger API path and returns the `data` of its JSON answer when it has the shape
+   * `isData` checks: the whole request, body included, within the timeout, the body at most
+   * `maxAnswerBytes`.
+   */
+  private async get<T>(
+    path: string,
+    params: Record<string, string>,
+    isData: (data: unknown) => data is T,
+  ): Promise<T | undefined> {
     const url = new URL(path, this.base);
     for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    const signal = AbortSignal.timeout(this.timeoutMs);
     let response: Response;
     try {
-      response = await this.fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await this.fetch(url, { signal });
     } catch (error) {
+      if (signal.aborted) throw this.timedOut(url);
       throw new CliError(`cannot reach Jaeger at ${this.description} (${reason(error)})`, EXIT_FAILURE);
     }
     if (!response.ok) {
@@ -196,13 +221,82 @@ export class JaegerSource implements SessionSource {
         EXIT_FAILURE,
       );
     }
+    const text = await this.readBounded(response, url, signal);
+    let body: unknown;
     try {
-      const body = (await response.json()) as { data?: T };
-      return body.data ?? undefined;
+      body = JSON.parse(text);
     } catch {
       throw new CliError(`Jaeger at ${this.description} answered ${url.pathname} with something that is not JSON`);
     }
+    const data = (body as { data?: unknown } | null)?.data;
+    if (data === undefined || data === null) return undefined;
+    if (!isData(data))
+      throw new CliError(
+        `Jaeger at ${this.description} answered ${url.pathname} in a shape it does not have (is it Jaeger's query API?)`,
+        EXIT_FAILURE,
+      );
+    return data;
   }
+
+  /** The answer's body as text, read chunk by chunk: at most `maxAnswerBytes`, within the request's timeout. */
+  private async readBounded(response: Response, url: URL, signal: AbortSignal): Promise<string> {
+    const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
+    if (reader === undefined) return '';
+    const chunks: Uint8Array[] = [];
+    let bytes = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        bytes += value.byteLength;
+        if (bytes > this.maxAnswerBytes) {
+          await reader.cancel().catch(() => undefined);
+          throw new CliError(
+            `Jaeger at ${this.description} answered ${url.pathname} with more than ${Math.round(this.maxAnswerBytes / 1048576)} MiB; narrow the search (--service, --since)`,
+            EXIT_FAILURE,
+          );
+        }
+        chunks.push(value);
+      }
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      if (signal.aborted) throw this.timedOut(url);
+      throw new CliError(
+        `Jaeger at ${this.description} broke off its answer to ${url.pathname} (${reason(error)})`,
+        EXIT_FAILURE,
+      );
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private timedOut(url: URL): CliError {
+    return new CliError(
+      `Jaeger at ${this.description} did not answer ${url.pathname} within ${this.timeoutMs / 1000} s (timed out)`,
+      EXIT_FAILURE,
+    );
+  }
+}
+
+/** Runs `fn` on every item, at most `limit` at once; the results in the items' order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function isStringArray(data: unknown): data is string[] {
+  return Array.isArray(data) && data.every((item) => typeof item === 'string');
+}
+
+function isObjectArray<T>(data: unknown): data is T[] {
+  return Array.isArray(data) && data.every((item) => typeof item === 'object' && item !== null);
 }
 
 function toSpan(span: JaegerSpan, trace: JaegerTrace): SpanEntry {
