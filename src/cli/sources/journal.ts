@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mayHoldSignal, type JournalSignal } from '../../export/journal-files.js';
@@ -124,6 +124,11 @@ export class JournalSource implements SessionSource {
    * line. A last line without its newline is counted as unreadable when `countPartial`
    * (a finished read) and left for the next read otherwise (a follow in progress).
    */
+  /**
+   * Decodes the whole lines of `file` from `from` on, a window at a time (memory stays flat
+   * whatever the file's size; a window grows only for a line longer than it), and returns the
+   * offset after the last whole line. With a filter, only lines holding its value are parsed.
+   */
   private scanFile(
     file: string,
     from: number,
@@ -131,9 +136,45 @@ export class JournalSource implements SessionSource {
     onDecoded: (decoded: DecodedLine) => void,
     countPartial = true,
   ): number {
-    const buffer = readFrom(file, from);
-    if (buffer === undefined || buffer.length === 0) return from;
-    const wholeEnd = buffer.lastIndexOf(NEWLINE) + 1;
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      return from;
+    }
+    try {
+      let position = from;
+      // One buffer for every window (lines are decoded to strings before the next read).
+      let buffer = Buffer.allocUnsafe(WINDOW_BYTES);
+      for (;;) {
+        const read = readFull(fd, buffer, position);
+        const chunk = buffer.subarray(0, read);
+        const wholeEnd = chunk.lastIndexOf(NEWLINE) + 1;
+        const atEnd = read < buffer.length;
+        if (wholeEnd === 0 && !atEnd) {
+          // One line longer than the window: read it whole.
+          buffer = Buffer.allocUnsafe(buffer.length * 2);
+          continue;
+        }
+        this.decodeLines(chunk, wholeEnd, filter, onDecoded);
+        position += wholeEnd;
+        if (atEnd) {
+          if (countPartial && wholeEnd < read) this.countPartial(chunk.subarray(wholeEnd), filter);
+          return position;
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Decodes the lines of `buffer` up to `wholeEnd` (with a filter, only those holding its value). */
+  private decodeLines(
+    buffer: Buffer,
+    wholeEnd: number,
+    filter: RecordFilter | undefined,
+    onDecoded: (decoded: DecodedLine) => void,
+  ): void {
     const decode = (start: number, end: number): void => {
       if (end <= start) return;
       const decoded = decodeOtlpLine(buffer.toString('utf8', start, end), filter);
@@ -147,48 +188,37 @@ export class JournalSource implements SessionSource {
         decode(start, end);
         start = end + 1;
       }
-    } else {
-      const needle = Buffer.from(filter.value);
-      let hit = buffer.indexOf(needle);
-      while (hit !== -1 && hit < wholeEnd) {
-        const start = buffer.lastIndexOf(NEWLINE, hit) + 1;
-        const end = buffer.indexOf(NEWLINE, hit);
-        decode(start, end);
-        hit = buffer.indexOf(needle, end + 1);
-      }
+      return;
     }
-    if (countPartial && wholeEnd < buffer.length) {
-      const tail = buffer.subarray(wholeEnd);
-      if (filter === undefined || tail.includes(filter.value)) {
-        if (tail.toString('utf8').trim() !== '') this.skippedLines += 1;
-      }
+    const needle = Buffer.from(filter.value);
+    let hit = buffer.indexOf(needle);
+    while (hit !== -1 && hit < wholeEnd) {
+      const start = buffer.lastIndexOf(NEWLINE, hit) + 1;
+      const end = buffer.indexOf(NEWLINE, hit);
+      decode(start, end);
+      hit = buffer.indexOf(needle, end + 1);
     }
-    return from + wholeEnd;
+  }
+
+  /** A line cut short at the file's end (a writer killed mid-line) counts as skipped. */
+  private countPartial(tail: Buffer, filter: RecordFilter | undefined): void {
+    if (filter !== undefined && !tail.includes(filter.value)) return;
+    if (tail.toString('utf8').trim() !== '') this.skippedLines += 1;
   }
 }
 
-/** The bytes of `file` from `offset` to its current end; `undefined` if it is gone. */
-function readFrom(file: string, offset: number): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return undefined;
+/** How much of a journal file is read at once. */
+const WINDOW_BYTES = 4 * 1024 * 1024;
+
+/** Fills `buffer` from `fd` at `position` as far as the file goes; the bytes read. */
+function readFull(fd: number, buffer: Buffer, position: number): number {
+  let read = 0;
+  while (read < buffer.length) {
+    const n = readSync(fd, buffer, read, buffer.length - read, position + read);
+    if (n === 0) break;
+    read += n;
   }
-  try {
-    const size = fstatSync(fd).size;
-    if (size <= offset) return Buffer.alloc(0);
-    const buffer = Buffer.allocUnsafe(size - offset);
-    let read = 0;
-    while (read < buffer.length) {
-      const n = readSync(fd, buffer, read, buffer.length - read, offset + read);
-      if (n === 0) break;
-      read += n;
-    }
-    return buffer.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
+  return read;
 }
 
 function modifiedMs(file: string): number {
