@@ -15,6 +15,14 @@ fi
 echo "setup-phoenix: installing arize-phoenix $version into $venv (about a minute)..." >&2
 rm -rf .cache/phoenix
 mkdir -p .cache/phoenix
-python3 -m venv "$venv"
+if ! python3 -m venv "$venv" 2>/dev/null; then
+  # Debian's python3 keeps venv in a package of its own.
+  echo "setup-phoenix: python3 has no venv module; installing python3-venv..." >&2
+  if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then sudo=sudo; else sudo=; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check "arize-phoenix==$version"
 echo "$version" > .cache/phoenix/version

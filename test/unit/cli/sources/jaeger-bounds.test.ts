@@ -66,8 +66,15 @@ test('an answer that stalls after its headers is reported as a timeout', async (
       return new Response(stalled, { status: 200 });
     },
   });
-  const message = await failure(source.recentSpans({ sinceMs: 0, service: 'svc' }));
-  assert.match(message, /did not answer \/api\/traces within 0.2 s \(timed out\)/);
+  // AbortSignal.timeout's timer is unref'd, and this stand-in has no socket: without a ref'd
+  // timer, Node 22's test runner would cancel the test as idle.
+  const keepAlive = setTimeout(() => undefined, 5000);
+  try {
+    const message = await failure(source.recentSpans({ sinceMs: 0, service: 'svc' }));
+    assert.match(message, /did not answer \/api\/traces within 0.2 s \(timed out\)/);
+  } finally {
+    clearTimeout(keepAlive);
+  }
 });
 
 test('an answer of the wrong shape gets a clear message, not an internal error', async () => {
