@@ -39,6 +39,28 @@ function run(command: string, args: string[], cwd: string): string {
   return output;
 }
 
+/**
+ * A fresh app folder named `name`: the packed tarball and `dependencies` in its package.json,
+ * `files` copied from consumer/, `npm install` run. Returns the folder and what npm printed.
+ */
+function installConsumer(
+  name: string,
+  dependencies: Record<string, string>,
+  files: readonly string[],
+): { app: string; installOutput: string } {
+  const app = mkdtempSync(join(tmpdir(), `otel-sessions-${name}-`));
+  run('npm', ['pack', '--silent', '--pack-destination', app], repoRoot);
+  const tarball = readdirSync(app).find((file) => file.endsWith('.tgz'));
+  assert.ok(tarball, 'npm pack wrote no tarball');
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name, private: true, dependencies: { 'otel-sessions': `file:./${tarball}`, ...dependencies } }),
+  );
+  for (const file of files) copyFileSync(join(consumerSources, file), join(app, file));
+  const installOutput = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], app);
+  return { app, installOutput };
+}
+
 describe('the packed tarball in a fresh app beside current OpenTelemetry packages', () => {
   let app: string;
   let installOutput: string;
@@ -46,21 +68,12 @@ describe('the packed tarball in a fresh app beside current OpenTelemetry package
   const apps: ManagedProcess[] = [];
 
   before(async () => {
-    app = mkdtempSync(join(tmpdir(), 'otel-sessions-consumer-'));
-    run('npm', ['pack', '--silent', '--pack-destination', app], repoRoot);
-    const tarball = readdirSync(app).find((file) => file.endsWith('.tgz'));
-    assert.ok(tarball, 'npm pack wrote no tarball');
-    writeFileSync(
-      join(app, 'package.json'),
-      JSON.stringify({
-        name: 'consumer',
-        private: true,
-        dependencies: { 'otel-sessions': `file:./${tarball}`, ...USER_DEPENDENCIES },
-      }),
-    );
-    for (const file of ['app.mjs', 'app.cjs', 'otel.cjs', 'app-own-sdk.cjs'])
-      copyFileSync(join(consumerSources, file), join(app, file));
-    installOutput = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], app);
+    ({ app, installOutput } = installConsumer('consumer', USER_DEPENDENCIES, [
+      'app.mjs',
+      'app.cjs',
+      'otel.cjs',
+      'app-own-sdk.cjs',
+    ]));
     stack = await startJaegerStack();
   });
 
@@ -163,21 +176,10 @@ describe('the packed tarball in a fresh Express app without hono (an optional pe
   const apps: ManagedProcess[] = [];
 
   before(async () => {
-    app = mkdtempSync(join(tmpdir(), 'otel-sessions-express-'));
-    run('npm', ['pack', '--silent', '--pack-destination', app], repoRoot);
-    const tarball = readdirSync(app).find((file) => file.endsWith('.tgz'));
-    assert.ok(tarball, 'npm pack wrote no tarball');
-    writeFileSync(
-      join(app, 'package.json'),
-      JSON.stringify({
-        name: 'express-consumer',
-        private: true,
-        dependencies: { 'otel-sessions': `file:./${tarball}`, '@opentelemetry/api': '1.10.0', express: '^5.1.0' },
-      }),
-    );
-    for (const file of ['express-app.mjs', 'express-app.cjs'])
-      copyFileSync(join(consumerSources, file), join(app, file));
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], app);
+    ({ app } = installConsumer('express-consumer', { '@opentelemetry/api': '1.10.0', express: '^5.1.0' }, [
+      'express-app.mjs',
+      'express-app.cjs',
+    ]));
     stack = await startJaegerStack();
   });
 
