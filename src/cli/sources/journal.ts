@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mayHoldSignal, type JournalSignal } from '../../export/journal-files.js';
 import { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from '../../session/semconv.js';
-import type { LogEntry, SpanEntry } from '../model.js';
+import type { FieldValue, LogEntry, SpanEntry } from '../model.js';
 import { decodeOtlpLine, type DecodedLine, type RecordFilter } from './otlp-json.js';
 import type { RecentQuery, SessionSource } from './session-source.js';
 
@@ -68,7 +68,7 @@ export class JournalSource implements SessionSource {
         for (const span of decoded.spans) {
           if (typeof span.attributes[ATTR_SESSION_ID] !== 'string' || span.startMs < query.sinceMs) continue;
           if (query.service !== undefined && span.service !== query.service) continue;
-          spans.push(span);
+          spans.push(summaryView(span));
         }
       });
     }
@@ -206,6 +206,20 @@ export class JournalSource implements SessionSource {
     if (tail.toString('utf8').trim() !== '') this.skippedLines += 1;
   }
 }
+
+/**
+ * What a session summary reads of a span (its `session.*` attributes, its exception events),
+ * so that listing a large journal keeps little of each span: a span's other attributes and
+ * events (log records among them) may be large.
+ */
+function summaryView(span: SpanEntry): SpanEntry {
+  const attributes: SpanEntry['attributes'] = {};
+  for (const key of Object.keys(span.attributes))
+    if (key.startsWith(SESSION_NAMESPACE)) attributes[key] = span.attributes[key] as FieldValue;
+  return { ...span, attributes, events: span.events.filter((event) => event.name === 'exception') };
+}
+
+const SESSION_NAMESPACE = 'session.';
 
 /** How much of a journal file is read at once. */
 const WINDOW_BYTES = 4 * 1024 * 1024;

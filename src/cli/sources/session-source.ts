@@ -20,7 +20,10 @@ export interface SessionSource {
   sessionLogs(sessionId: string): Promise<LogEntry[]>;
   /** The spans carrying `session.thread_id` = `threadId`. */
   threadSpans(threadId: string): Promise<SpanEntry[]>;
-  /** Spans of recent sessions (those carrying a `session.id`). */
+  /**
+   * Spans of recent sessions (those carrying a `session.id`), with at least what a session
+   * summary reads: names, times, status, `session.*` attributes and exception events.
+   */
   recentSpans(query: RecentQuery): Promise<SpanEntry[]>;
   /**
    * Calls `onLogs` with the session's log records that arrive after the last
