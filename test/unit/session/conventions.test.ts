@@ -104,6 +104,12 @@ async function oneRequest(convention: Convention, captureContent: boolean) {
   return { sessionId, threadId, root: root.attributes, agent: agent.attributes, log: record.attributes };
 }
 
+/** Asserts each of `expected`'s keys on each attribute set (`undefined`: absent). */
+function assertOnEach(sets: ReadonlyArray<Record<string, unknown>>, expected: Record<string, unknown>): void {
+  for (const attributes of sets)
+    for (const [key, value] of Object.entries(expected)) assert.equal(attributes[key], value, key);
+}
+
 const CONTENT_KEYS = [
   'input.value',
   'output.value',
@@ -115,14 +121,14 @@ const CONTENT_KEYS = [
 
 test('otel: session.id is the request; the thread is session.thread_id and gen_ai.conversation.id; user.id', async () => {
   const { sessionId, threadId, root, agent, log } = await oneRequest('otel', true);
-  for (const attributes of [root, agent, log]) {
-    assert.equal(attributes['session.id'], sessionId);
-    assert.equal(attributes['session.thread_id'], threadId);
-    assert.equal(attributes['gen_ai.conversation.id'], threadId);
-    assert.equal(attributes['user.id'], 'u_1842');
-    assert.equal(attributes['openinference.span.kind'], undefined);
-    assert.equal(attributes['langfuse.session.id'], undefined);
-  }
+  assertOnEach([root, agent, log], {
+    'session.id': sessionId,
+    'session.thread_id': threadId,
+    'gen_ai.conversation.id': threadId,
+    'user.id': 'u_1842',
+    'openinference.span.kind': undefined,
+    'langfuse.session.id': undefined,
+  });
   assert.equal(root['session.metadata.requestType'], 'chat');
   assert.equal(root['session.thread_metadata.plan'], 'pro');
   assert.equal(root.metadata, undefined);
@@ -137,32 +143,32 @@ test('otel: session.id is the request; the thread is session.thread_id and gen_a
 
 test('openinference: session.id is the thread, session.request_id the request; span kinds, metadata, input and output', async () => {
   const { sessionId, threadId, root, agent, log } = await oneRequest('openinference', true);
-  for (const attributes of [root, agent, log]) {
-    assert.equal(attributes['session.id'], threadId);
-    assert.equal(attributes['session.request_id'], sessionId);
-    assert.equal(attributes['session.thread_id'], threadId);
-    assert.equal(attributes['user.id'], 'u_1842');
-    assert.equal(attributes['gen_ai.conversation.id'], undefined);
-  }
+  assertOnEach([root, agent, log], {
+    'session.id': threadId,
+    'session.request_id': sessionId,
+    'session.thread_id': threadId,
+    'user.id': 'u_1842',
+    'gen_ai.conversation.id': undefined,
+  });
   assert.equal(root['openinference.span.kind'], 'CHAIN');
   assert.equal(agent['openinference.span.kind'], 'AGENT');
   assert.deepEqual(JSON.parse(String(root.metadata)), { userId: 'u_1842', plan: 'pro', requestType: 'chat' });
-  for (const attributes of [root, agent]) {
-    assert.equal(attributes['input.value'], '{"message":"hi"}');
-    assert.equal(attributes['input.mime_type'], 'application/json');
-    assert.equal(attributes['output.value'], '{"reply":"You said: hi"}');
-    assert.equal(attributes['output.mime_type'], 'application/json');
-  }
+  assertOnEach([root, agent], {
+    'input.value': '{"message":"hi"}',
+    'input.mime_type': 'application/json',
+    'output.value': '{"reply":"You said: hi"}',
+    'output.mime_type': 'application/json',
+  });
 });
 
 test('langfuse: langfuse.session.id is the thread, session.id the request; langfuse user, metadata, trace input and output', async () => {
   const { sessionId, threadId, root, agent, log } = await oneRequest('langfuse', true);
-  for (const attributes of [root, agent, log]) {
-    assert.equal(attributes['langfuse.session.id'], threadId);
-    assert.equal(attributes['session.id'], sessionId);
-    assert.equal(attributes['langfuse.user.id'], 'u_1842');
-    assert.equal(attributes['user.id'], 'u_1842');
-  }
+  assertOnEach([root, agent, log], {
+    'langfuse.session.id': threadId,
+    'session.id': sessionId,
+    'langfuse.user.id': 'u_1842',
+    'user.id': 'u_1842',
+  });
   assert.equal(root['langfuse.trace.metadata.requestType'], 'chat');
   assert.equal(root['langfuse.trace.metadata.plan'], 'pro');
   assert.equal(root['langfuse.trace.input'], '{"message":"hi"}');
