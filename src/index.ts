@@ -36,7 +36,7 @@ export type { SqliteThreadStoreOptions } from './thread/sqlite-thread-store.js';
 export { ThreadStoreUnavailableError } from './thread/store-unavailable-error.js';
 export { ThreadTooLargeError } from './thread/thread-too-large-error.js';
 export { DEFAULT_THREAD_TTL_MS } from './thread/thread-store.js';
-export type { ThreadStore, ThreadSnapshot, ThreadChanges, JsonValue } from './thread/thread-store.js';
+export type { ThreadStore, ThreadSnapshot, ThreadChanges, StateUpdate, JsonValue } from './thread/thread-store.js';
 export { JournalSpanExporter } from './export/journal-span-exporter.js';
 export { SpoolingSpanExporter } from './export/spooling-span-exporter.js';
 export { SpoolingLogRecordExporter } from './export/spooling-log-record-exporter.js';

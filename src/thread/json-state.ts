@@ -1,5 +1,5 @@
 import { ThreadTooLargeError } from './thread-too-large-error.js';
-import type { JsonValue, ThreadSnapshot } from './thread-store.js';
+import type { JsonValue, StateUpdate, ThreadSnapshot } from './thread-store.js';
 
 /** One MiB: the largest a thread's state and metadata may be together, unless configured. */
 export const DEFAULT_MAX_THREAD_BYTES = 1024 * 1024;
@@ -31,6 +31,15 @@ export function toJsonValue(label: string, value: unknown): JsonValue {
 /** `value` as JSON text after {@link toJsonValue}: the one serialization a store needs. */
 export function encodeJsonValue(label: string, value: unknown): string {
   return JSON.stringify(toJsonValue(label, value));
+}
+
+/**
+ * The JSON text of state `key` once `update` is applied to its stored text (`undefined`: the
+ * key has no value); `undefined` when the update removes the key. Throws what the update throws.
+ */
+export function updatedText(key: string, update: StateUpdate, stored: string | undefined): string | undefined {
+  const next = update.apply(stored === undefined ? undefined : (JSON.parse(stored) as JsonValue));
+  return next === undefined ? undefined : encodeJsonValue(stateLabel(key), next);
 }
 
 /** The label of a state key in error messages. */

@@ -1,5 +1,12 @@
 import { systemClock, type Clock } from '../internal/clock.js';
-import { byteLengthOf, DEFAULT_MAX_THREAD_BYTES, encodeJsonValue, entryByteSize, stateLabel } from './json-state.js';
+import {
+  byteLengthOf,
+  DEFAULT_MAX_THREAD_BYTES,
+  encodeJsonValue,
+  entryByteSize,
+  stateLabel,
+  updatedText,
+} from './json-state.js';
 import { ThreadTooLargeError } from './thread-too-large-error.js';
 import {
   DEFAULT_THREAD_TTL_MS,
@@ -87,17 +94,27 @@ export class MemoryThreadStore implements ThreadStore {
   }
 
   /**
-   * Applies the changes at once (no other save interleaves). Creates the thread only when
+   * Applies the changes at once (no other save interleaves; `updates` apply to the stored
+   * values). Creates the thread only when
    * the changes write something (a state key or metadata). Refuses the whole change with a
    * {@link ThreadTooLargeError} when the thread would pass `maxThreadBytes`.
    */
   async save(threadId: string, changes: ThreadChanges): Promise<void> {
+    const updates = Object.entries(changes.updates ?? {});
     const texts = new Map<string, string>();
-    for (const [key, value] of Object.entries(changes.set)) texts.set(key, encodeJsonValue(stateLabel(key), value));
+    for (const [key, value] of Object.entries(changes.set))
+      if (!changes.updates?.[key]) texts.set(key, encodeJsonValue(stateLabel(key), value));
     const metadataText = changes.metadata ? encodeJsonValue('thread metadata', changes.metadata) : undefined;
 
     const existing = this.live(threadId);
     if (existing?.destroyed) return; // destroyed less than a TTL ago: nothing more is kept
+    const deleted = new Set(changes.deleted);
+    // Updates apply to the stored values now: nothing can interleave in this process.
+    for (const [key, update] of updates) {
+      const text = updatedText(key, update, changes.cleared ? undefined : existing?.state.get(key));
+      if (text === undefined) deleted.add(key);
+      else texts.set(key, text);
+    }
     if (!existing && texts.size === 0 && metadataText === undefined) return; // nothing to store
     const thread = existing ?? {
       state: new Map<string, string>(),
@@ -113,7 +130,6 @@ export class MemoryThreadStore implements ThreadStore {
       const text = changes.cleared ? undefined : thread.state.get(key);
       return text === undefined ? 0 : entryByteSize(key, text);
     };
-    const deleted = new Set(changes.deleted);
     for (const key of deleted) if (!texts.has(key)) bytes -= sizeOf(key);
     for (const [key, text] of texts) bytes += entryByteSize(key, text) - sizeOf(key);
     if (metadataText !== undefined) bytes += byteLengthOf(metadataText) - byteLengthOf(thread.metadata);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
 import type { ChainableCommander, Redis } from 'ioredis';
-import { DEFAULT_MAX_THREAD_BYTES, encodeJsonValue, stateLabel } from './json-state.js';
+import { DEFAULT_MAX_THREAD_BYTES, encodeJsonValue, stateLabel, updatedText } from './json-state.js';
 import { ThreadStoreUnavailableError } from './store-unavailable-error.js';
 import { ThreadTooLargeError } from './thread-too-large-error.js';
 import {
@@ -52,6 +52,16 @@ export interface RedisThreadStoreOptions {
 type GoneListener = (threadId: string, reason: 'expired' | 'destroyed') => void;
 type Health = 'starting' | 'available' | 'unavailable';
 
+/**
+ * How many times one save is tried when other sessions keep changing the keys it updates
+ * (each try computes the updates again from the values held then: one more round trip).
+ */
+const MAX_SAVE_ATTEMPTS = 50;
+/** The save script's answer when an updated key changed since its value was read. */
+const CHANGED_MEANWHILE = -2;
+/** A key without value, in the compare-and-set arguments; a value is `=` and its JSON text. */
+const ABSENT = '-';
+
 /** Longest pause between two reconnection attempts of the store's own client, in ms. */
 const MAX_RECONNECT_DELAY_MS = 1000;
 
@@ -70,8 +80,9 @@ const MAX_RECONNECT_DELAY_MS = 1000;
  * Round trips: `load` is one Lua script (`EVALSHA`: the metadata, the state, and the renewed
  * expiry of a live thread, atomically); `save` is one more, writing only the changed keys (so
  * concurrent sessions of one thread that change different keys both keep their writes; same
- * key: the last save wins), after checking the size cap against the stored thread,
- * atomically; a save that writes nothing to an unknown thread stores nothing. `touch` is one
+ * key: the last save wins, except for `push` and `update`: compared and set against the value
+ * held, computed again and retried when another writer changed it in between), after checking
+ * the size cap against the stored thread, atomically; a save that writes nothing to an unknown thread stores nothing. `touch` is one
  * pipeline for any number of threads, and renews only threads that exist. The client this
  * store makes from `url` sends the commands of one event-loop turn together (ioredis's
  * `enableAutoPipelining`): the loads and saves of a busy server's sessions share round
@@ -148,23 +159,44 @@ export class RedisThreadStore implements ThreadStore {
 
   async save(threadId: string, changes: ThreadChanges): Promise<void> {
     const fields: string[] = [];
-    for (const [key, value] of Object.entries(changes.set)) fields.push(key, encodeJsonValue(stateLabel(key), value));
+    for (const [key, value] of Object.entries(changes.set))
+      if (!changes.updates?.[key]) fields.push(key, encodeJsonValue(stateLabel(key), value));
     const metaText = changes.metadata ? encodeJsonValue('thread metadata', changes.metadata) : undefined;
-    const args = [
-      String(this.ttlMs),
-      String(this.maxThreadBytes),
-      changes.cleared ? '1' : '0',
-      metaText === undefined ? '0' : '1',
-      metaText ?? '',
-      String(changes.deleted.length),
-      ...changes.deleted,
-      ...fields,
-    ];
+    const updates = Object.entries(changes.updates ?? {});
+    // Updates are first computed from the values the session loaded: unless another writer
+    // changed one since, the script takes them at once (compare and set, in one round trip).
+    const held = new Map(updates.map(([key, update]) => [key, heldArgument(update.from)]));
     const { state, meta, destroyed } = this.keys(threadId);
-    const [outcome, bytes] = (await this.run('save', (client) =>
-      evalScript(client, SAVE_SCRIPT, [state, meta, destroyed], args),
-    )) as [number, number];
-    if (outcome === -1) throw new ThreadTooLargeError(threadId, bytes, this.maxThreadBytes);
+    for (let attempt = 1; ; attempt++) {
+      const compareAndSet: string[] = [];
+      for (const [key, update] of updates) {
+        const from = held.get(key)!;
+        const text = updatedText(key, update, from === ABSENT ? undefined : from.slice(1));
+        compareAndSet.push(key, from, text === undefined ? ABSENT : `=${text}`);
+      }
+      const args = [
+        String(this.ttlMs),
+        String(this.maxThreadBytes),
+        changes.cleared ? '1' : '0',
+        metaText === undefined ? '0' : '1',
+        metaText ?? '',
+        String(changes.deleted.length),
+        String(updates.length),
+        ...changes.deleted,
+        ...compareAndSet,
+        ...fields,
+      ];
+      const [outcome, bytes, conflicts] = (await this.run('save', (client) =>
+        evalScript(client, SAVE_SCRIPT, [state, meta, destroyed], args),
+      )) as [number, number, string[] | undefined];
+      if (outcome === -1) throw new ThreadTooLargeError(threadId, bytes, this.maxThreadBytes);
+      if (outcome !== CHANGED_MEANWHILE) return;
+      if (attempt === MAX_SAVE_ATTEMPTS)
+        throw new Error(
+          `otel-sessions: thread ${threadId}: ${MAX_SAVE_ATTEMPTS} saves in a row met keys that other sessions had just changed; this one was not saved`,
+        );
+      for (let i = 0; i + 1 < (conflicts?.length ?? 0); i += 2) held.set(conflicts![i]!, conflicts![i + 1]!);
+    }
   }
 
   async touch(threadIds: readonly string[]): Promise<void> {
@@ -306,25 +338,44 @@ export class RedisThreadStore implements ThreadStore {
 }
 
 /**
- * One save, atomically: KEYS = state hash, metadata key, destroyed marker; ARGV = ttl, cap, cleared (1/0),
- * metadata given (1/0), metadata text, count of deleted keys, the deleted keys, then state
- * key / JSON text pairs. Computes the thread's size after the change (keys plus HSTRLEN
- * of the values kept, plus the new entries and the metadata length) and refuses with
- * {-1, size} when it passes the cap, writing nothing; else writes and answers {1, size}.
- * Writes to an unknown thread that set nothing store nothing ({0, 0}); so do writes to a
- * thread destroyed less than a TTL ago (its marker key exists). Lua's `#` counts
- * bytes, as the cap does. `unpack` is chunked: Lua's stack holds a few thousand values.
+ * One save, atomically: KEYS = state hash, metadata key, destroyed marker; ARGV = ttl, cap,
+ * cleared (1/0), metadata given (1/0), metadata text, count of deleted keys, count of updated
+ * keys, the deleted keys, then per updated key a triple (key, the value it was computed from,
+ * its new value; each `-` for none or `=` and the JSON text), then state key / JSON text pairs.
+ * An updated key whose held value is no longer the one it was computed from makes the
+ * script write nothing and answer {-2, 0, {key, held value, …}} for those keys (the caller
+ * computes again from them and retries). Then it computes the thread's size after the change
+ * (keys plus HSTRLEN of the values kept, plus the new entries and the metadata length) and
+ * refuses with {-1, size} when it passes the cap, writing nothing; else writes and answers
+ * {1, size}. Writes to an unknown thread that set nothing store nothing ({0, 0}); so do writes
+ * to a thread destroyed less than a TTL ago (its marker key exists). Lua's `#` counts bytes,
+ * as the cap does. `unpack` is chunked: Lua's stack holds a few thousand values.
  */
 const SAVE_SCRIPT = luaScript(`
 local state, meta = KEYS[1], KEYS[2]
 local ttl, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
 local cleared, hasMeta, metaText = ARGV[3] == '1', ARGV[4] == '1', ARGV[5]
-local firstDeleted = 7
-local firstSet = firstDeleted + tonumber(ARGV[6])
+local firstDeleted = 8
+local firstUpdate = firstDeleted + tonumber(ARGV[6])
+local firstSet = firstUpdate + 3 * tonumber(ARGV[7])
 local alive = redis.call('EXISTS', meta) == 1
 if not alive and redis.call('EXISTS', KEYS[3]) == 1 then return {0, 0} end
+local conflicts, updateWrites = {}, false
+for i = firstUpdate, firstSet - 1, 3 do
+  local held = '-'
+  if alive and not cleared then
+    local text = redis.call('HGET', state, ARGV[i])
+    if text then held = '=' .. text end
+  end
+  if held ~= ARGV[i + 1] then
+    conflicts[#conflicts + 1] = ARGV[i]
+    conflicts[#conflicts + 1] = held
+  end
+  if ARGV[i + 2] ~= '-' then updateWrites = true end
+end
+if #conflicts > 0 then return {-2, 0, conflicts} end
 if not alive then
-  if firstSet > #ARGV and not hasMeta then return {0, 0} end
+  if firstSet > #ARGV and not hasMeta and not updateWrites then return {0, 0} end
   redis.call('DEL', state)
 end
 local sizes = {}
@@ -333,7 +384,10 @@ if alive and not cleared then
     sizes[key] = #key + redis.call('HSTRLEN', state, key)
   end
 end
-for i = firstDeleted, firstSet - 1 do sizes[ARGV[i]] = nil end
+for i = firstDeleted, firstUpdate - 1 do sizes[ARGV[i]] = nil end
+for i = firstUpdate, firstSet - 1, 3 do
+  if ARGV[i + 2] == '-' then sizes[ARGV[i]] = nil else sizes[ARGV[i]] = #ARGV[i] + #ARGV[i + 2] - 1 end
+end
 for i = firstSet, #ARGV, 2 do sizes[ARGV[i]] = #ARGV[i] + #ARGV[i + 1] end
 local bytes = 0
 for _, size in pairs(sizes) do bytes = bytes + size end
@@ -342,8 +396,12 @@ elseif alive then bytes = bytes + redis.call('STRLEN', meta)
 else bytes = bytes + 2 end
 if bytes > cap then return {-1, bytes} end
 if cleared then redis.call('DEL', state) end
-for i = firstDeleted, firstSet - 1, 1000 do
-  redis.call('HDEL', state, unpack(ARGV, i, math.min(i + 999, firstSet - 1)))
+for i = firstDeleted, firstUpdate - 1, 1000 do
+  redis.call('HDEL', state, unpack(ARGV, i, math.min(i + 999, firstUpdate - 1)))
+end
+for i = firstUpdate, firstSet - 1, 3 do
+  if ARGV[i + 2] == '-' then redis.call('HDEL', state, ARGV[i])
+  else redis.call('HSET', state, ARGV[i], string.sub(ARGV[i + 2], 2)) end
 end
 for i = firstSet, #ARGV, 1000 do
   redis.call('HSET', state, unpack(ARGV, i, math.min(i + 999, #ARGV)))
@@ -387,6 +445,11 @@ async function evalScript(client: Redis, script: LuaScript, keys: string[], args
     if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
     return client.eval(script.source, keys.length, ...keys, ...args);
   }
+}
+
+/** A value as the save script compares it: `-` for none, else `=` and its JSON text (as stored). */
+function heldArgument(value: JsonValue | undefined): string {
+  return value === undefined ? ABSENT : `=${JSON.stringify(value)}`;
 }
 
 /** A stored JSON text, or `undefined` (reported to diag) when someone stored something else. */

@@ -3,7 +3,14 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../internal/private-dir.js'
 import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import { dirname, join } from 'node:path';
 import { systemClock, type Clock } from '../internal/clock.js';
-import { byteLengthOf, DEFAULT_MAX_THREAD_BYTES, encodeJsonValue, entryByteSize, stateLabel } from './json-state.js';
+import {
+  byteLengthOf,
+  DEFAULT_MAX_THREAD_BYTES,
+  encodeJsonValue,
+  entryByteSize,
+  stateLabel,
+  updatedText,
+} from './json-state.js';
 import { openSqliteDatabase, type SqliteDatabase, type SqliteStatement } from './node-sqlite.js';
 import { ThreadStoreUnavailableError } from './store-unavailable-error.js';
 import { ThreadTooLargeError } from './thread-too-large-error.js';
@@ -93,7 +100,8 @@ PRAGMA user_version = 1;
  * `destroy`, `touch`, `purge` or `close` first runs what is queued.
  * `save` renews the expiry on the same terms, and writes only the changed keys (so most saves
  * rewrite one state page, not the expiry index; concurrent sessions of one thread that change
- * different keys both keep their writes; same key: the last save wins), creates a thread only
+ * different keys both keep their writes; same key: the last save wins, except for `push` and
+ * `update`, applied to the stored value inside the write transaction), creates a thread only
  * when it writes something, and checks the size cap against the stored thread before it
  * commits. Expired threads are gone for every operation at once, and purged from the file on a
  * timer (`unref`ed) and when met. A destroyed thread is remembered for one TTL (loads answer
@@ -193,10 +201,13 @@ export class SqliteThreadStore implements ThreadStore {
     let texts: Array<[string, string, number]>;
     let metadataText: string | undefined;
     try {
-      texts = Object.entries(changes.set).map(([key, value]) => {
-        const text = encodeJsonValue(stateLabel(key), value);
-        return [key, text, entryByteSize(key, text)];
-      });
+      // An updated key is written from its stored value, inside the transaction.
+      texts = Object.entries(changes.set)
+        .filter(([key]) => !changes.updates?.[key])
+        .map(([key, value]) => {
+          const text = encodeJsonValue(stateLabel(key), value);
+          return [key, text, entryByteSize(key, text)];
+        });
       metadataText = changes.metadata ? encodeJsonValue('thread metadata', changes.metadata) : undefined;
     } catch (error) {
       return Promise.reject(asError(error));
@@ -399,18 +410,19 @@ export class SqliteThreadStore implements ThreadStore {
 
   /** Writes one save's changes; whether it found the thread expired. Inside a write transaction. */
   private applySave({ threadId, changes, texts, metadataText }: QueuedSave): boolean {
-    const writes = texts.length > 0 || metadataText !== undefined;
     const now = this.clock();
     const row = this.sql.threadForSave.get(threadId);
     const live = row !== undefined && Number(row['expires_at']) > now;
     const expired = row !== undefined && !live && this.removeIfExpired(threadId, now);
+    const updated = this.applyUpdates(threadId, changes, live);
+    const writes = texts.length > 0 || updated.texts.length > 0 || metadataText !== undefined;
     if (!live && !writes) return expired;
     // Destroyed less than a TTL ago: nothing more is kept for it.
     if (!live && this.sql.tombstone.get(threadId, now) !== undefined) return expired;
     if (changes.cleared) this.sql.clearState.run(threadId);
-    for (const key of changes.deleted) this.sql.deleteKey.run(threadId, key);
+    for (const key of [...changes.deleted, ...updated.deleted]) this.sql.deleteKey.run(threadId, key);
     let writtenBytes = 0;
-    for (const [key, text, bytes] of texts) {
+    for (const [key, text, bytes] of [...texts, ...updated.texts]) {
       this.sql.setKey.run(threadId, key, text, bytes);
       writtenBytes += bytes;
     }
@@ -429,6 +441,26 @@ export class SqliteThreadStore implements ThreadStore {
     if (!live || metadataText !== undefined || this.dueForRenewal(Number(row['expires_at']), now))
       this.sql.upsertThread.run(threadId, metadata, now + this.ttlMs);
     return expired;
+  }
+
+  /**
+   * The changes' `updates` applied to the stored values (read inside this write transaction,
+   * so no other process writes in between): the texts to write and the keys to remove.
+   */
+  private applyUpdates(
+    threadId: string,
+    changes: ThreadChanges,
+    live: boolean,
+  ): { texts: Array<[string, string, number]>; deleted: string[] } {
+    const texts: Array<[string, string, number]> = [];
+    const deleted: string[] = [];
+    for (const [key, update] of Object.entries(changes.updates ?? {})) {
+      const stored = live && !changes.cleared ? this.sql.valueOf.get(threadId, key)?.['value'] : undefined;
+      const text = updatedText(key, update, stored as string | undefined);
+      if (text === undefined) deleted.push(key);
+      else texts.push([key, text, entryByteSize(key, text)]);
+    }
+    return { texts, deleted };
   }
 
   /**
@@ -522,6 +554,7 @@ function prepareStatements(db: SqliteDatabase) {
     /** (now, limit) -> IDs of expired threads. */
     expired: prepare('SELECT thread_id FROM threads WHERE expires_at <= ? ORDER BY expires_at LIMIT ?'),
     stateOf: prepare('SELECT key, value FROM thread_state WHERE thread_id = ?'),
+    valueOf: prepare('SELECT value FROM thread_state WHERE thread_id = ? AND key = ?'),
     stateBytes: prepare('SELECT sum(bytes) AS bytes FROM thread_state WHERE thread_id = ?'),
     clearState: prepare('DELETE FROM thread_state WHERE thread_id = ?'),
     deleteKey: prepare('DELETE FROM thread_state WHERE thread_id = ? AND key = ?'),
@@ -555,7 +588,7 @@ interface QueuedLoad {
 interface QueuedSave {
   readonly threadId: string;
   readonly changes: ThreadChanges;
-  /** The changed keys with their JSON texts and sizes, encoded when the save was asked for. */
+  /** The keys set (not updated) with their JSON texts and sizes, encoded when the save was asked for. */
   readonly texts: ReadonlyArray<[key: string, text: string, bytes: number]>;
   readonly metadataText: string | undefined;
   readonly resolve: () => void;

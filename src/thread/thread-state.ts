@@ -1,5 +1,5 @@
 import { assertThreadSize, DEFAULT_MAX_THREAD_BYTES, stateLabel, threadByteSize, toJsonValue } from './json-state.js';
-import type { JsonValue, ThreadChanges, ThreadSnapshot } from './thread-store.js';
+import type { JsonValue, StateUpdate, ThreadChanges, ThreadSnapshot } from './thread-store.js';
 
 /**
  * A thread's state as one session sees it: read through `load` at most once (today the
@@ -11,6 +11,8 @@ export class ThreadState {
   private loading: Promise<ThreadSnapshot> | undefined;
   private changed = new Set<string>();
   private deleted = new Set<string>();
+  /** Keys changed only from their stored value (`push`, `update`): applied by the store as it saves. */
+  private updates = new Map<string, StateUpdate>();
   private cleared = false;
 
   /** @internal */
@@ -53,6 +55,7 @@ export class ThreadState {
     }
     this.changed.add(key);
     this.deleted.delete(key);
+    this.updates.delete(key);
   }
 
   /** Whether `key` has a value. */
@@ -66,6 +69,7 @@ export class ThreadState {
     if (!Object.prototype.hasOwnProperty.call(state, key)) return false;
     delete state[key];
     this.changed.delete(key);
+    this.updates.delete(key);
     this.deleted.add(key);
     return true;
   }
@@ -77,6 +81,7 @@ export class ThreadState {
     this.cleared = true;
     this.changed.clear();
     this.deleted.clear();
+    this.updates.clear();
   }
 
   /** The keys. */
@@ -100,29 +105,101 @@ export class ThreadState {
   }
 
   /**
-   * Appends `value` to the array under `key` (made if missing), keeping only the newest
-   * `maxRecords` entries when given: for chat history and the like.
+   * Appends `value` to the array under `key` (made if missing; a value that is not an array is
+   * replaced), keeping only the newest `maxRecords` entries when given: for chat history and
+   * the like. Atomic: the store appends to what it holds when the session saves, so
+   * concurrent turns of one thread (two tabs, retries, parallel tool calls, other processes)
+   * all keep their entries.
+   * @throws {TypeError} when `value` is not JSON.
+   * @throws {ThreadTooLargeError} when the thread would grow above its size cap.
    */
   async push(key: string, value: unknown, maxRecords?: number): Promise<void> {
-    const current = await this.get(key);
-    const list = Array.isArray(current) ? [...current, value] : [value];
-    await this.set(key, maxRecords !== undefined && maxRecords >= 0 ? list.slice(-maxRecords) : list);
+    const entry = toJsonValue(`${stateLabel(key)} entry`, value);
+    const max = maxRecords !== undefined && maxRecords >= 0 ? Math.floor(maxRecords) : undefined;
+    // Stored values are JSON already, and appending copies the list: no clone, no check again.
+    await this.applyUpdate(key, (current) => appendBounded(current, entry, max));
+  }
+
+  /**
+   * Changes `key` from its current value: `change` gets the value (or `undefined`) and
+   * answers the new one (`undefined` removes the key). Atomic: `change` runs now on what
+   * this session sees, and again on the stored value when the session saves, inside the
+   * store's write (on Redis, as many times as other writers got in between), so concurrent
+   * turns of one thread in any process never lose each other's changes. Keep `change`
+   * pure: no I/O, the same answer for the same input; it gets its own copy of the value.
+   * A `set`, `delete` or `clear` of the key in the same session makes its value absolute
+   * again (the last such write wins, as for `set`).
+   * @example
+   * await thread.state.update('visits', (n) => (typeof n === 'number' ? n + 1 : 1));
+   * @throws {TypeError} when the new value is not JSON.
+   * @throws {ThreadTooLargeError} when the thread would grow above its size cap.
+   */
+  async update<T extends JsonValue = JsonValue>(
+    key: string,
+    change: (current: T | undefined) => T | undefined,
+  ): Promise<void> {
+    const label = stateLabel(key);
+    await this.applyUpdate(key, (stored) => {
+      const next = change(stored === undefined ? undefined : (structuredClone(stored) as T));
+      return next === undefined ? undefined : toJsonValue(label, next);
+    });
+  }
+
+  /** Applies `apply` to the key's value now, and records it for the store to apply again as it saves. */
+  private async applyUpdate(key: string, apply: StateUpdate['apply']): Promise<void> {
+    if (typeof key !== 'string' || key === '__proto__')
+      throw new TypeError('thread state keys must be strings other than "__proto__"');
+    const snapshot = await this.loaded();
+    const had = Object.prototype.hasOwnProperty.call(snapshot.state, key);
+    const current = had ? (snapshot.state[key] as JsonValue) : undefined;
+    const next = apply(current);
+    if (next === undefined) {
+      if (had) delete snapshot.state[key];
+    } else {
+      snapshot.state[key] = next;
+      try {
+        assertThreadSize(this.threadId, threadByteSize(snapshot), this.maxBytes);
+      } catch (error) {
+        if (had) snapshot.state[key] = current as JsonValue;
+        else delete snapshot.state[key];
+        throw error;
+      }
+    }
+    if (this.cleared || this.changed.has(key) || this.deleted.has(key)) {
+      // This session already wrote the key outright: the new value is as absolute as that write.
+      if (next !== undefined) {
+        this.changed.add(key);
+        this.deleted.delete(key);
+      } else {
+        this.changed.delete(key);
+        if (!this.cleared) this.deleted.add(key);
+      }
+      return;
+    }
+    const earlier = this.updates.get(key);
+    this.updates.set(
+      key,
+      earlier ? { from: earlier.from, apply: (stored) => apply(earlier.apply(stored)) } : { from: current, apply },
+    );
   }
 
   /** Whether anything was changed in this session. @internal */
   get dirty(): boolean {
-    return this.cleared || this.changed.size > 0 || this.deleted.size > 0;
+    return this.cleared || this.changed.size > 0 || this.deleted.size > 0 || this.updates.size > 0;
   }
 
   /** The changes made since the last call, for the store; resets them. @internal */
   takeChanges(): Omit<ThreadChanges, 'metadata'> {
     const state = this.snapshot?.state ?? {};
     const set: Record<string, JsonValue> = {};
-    for (const key of this.changed)
+    // An updated key goes in `set` too, with this session's value: for a store that does not apply updates.
+    for (const key of [...this.changed, ...this.updates.keys()])
       if (Object.prototype.hasOwnProperty.call(state, key)) set[key] = state[key] as JsonValue;
-    const changes = { cleared: this.cleared, set, deleted: [...this.deleted] };
+    const changes: Omit<ThreadChanges, 'metadata'> = { cleared: this.cleared, set, deleted: [...this.deleted] };
+    if (this.updates.size > 0) changes.updates = Object.fromEntries(this.updates);
     this.changed = new Set();
     this.deleted = new Set();
+    this.updates = new Map();
     this.cleared = false;
     return changes;
   }
@@ -136,4 +213,10 @@ export class ThreadState {
   private async entries_(): Promise<Record<string, JsonValue>> {
     return (await this.loaded()).state;
   }
+}
+
+/** `list` (an array, else a new one) with `entry` appended, keeping its newest `max` entries. */
+function appendBounded(list: JsonValue | undefined, entry: JsonValue, max: number | undefined): JsonValue {
+  const next = Array.isArray(list) ? [...list, entry] : [entry];
+  return max === undefined || next.length <= max ? next : next.slice(next.length - max);
 }

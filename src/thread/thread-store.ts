@@ -15,17 +15,39 @@ export interface ThreadSnapshot {
   destroyed?: boolean;
 }
 
+/**
+ * A state key changed from its stored value (`push`, `update`): the store applies it to the
+ * value it holds when it saves, atomically with the rest of the save, so that concurrent
+ * sessions of one thread (in any process) all keep their changes.
+ */
+export interface StateUpdate {
+  /** The value the session read before its first update of the key (`undefined`: none). */
+  readonly from: JsonValue | undefined;
+  /**
+   * The new value from the stored one; `undefined` removes the key. Pure: a store may call it
+   * more than once (Redis compares and retries), and any error it throws refuses the save.
+   */
+  readonly apply: (stored: JsonValue | undefined) => JsonValue | undefined;
+}
+
 /** What one session changed in its thread; applied key by key, so concurrent sessions
- * that change different keys both keep their writes (same key: last writer wins). */
+ * that change different keys both keep their writes (same key: last writer wins, except
+ * for `updates`, which are applied to the stored value). */
 export interface ThreadChanges {
   /** When true, every state key is removed before `set` is applied. */
   cleared: boolean;
-  /** State keys set, with their new values. */
+  /**
+   * State keys set, with their new values. A key of `updates` is here too, with the value the
+   * session computed from what it loaded, for a store that does not apply `updates` (last
+   * writer wins); a store that applies them ignores it here.
+   */
   set: Record<string, JsonValue>;
   /** State keys removed. */
   deleted: string[];
   /** New metadata, replacing the old whole; absent when unchanged. */
   metadata?: Record<string, JsonValue>;
+  /** State keys to change from their stored value at save time (never with `cleared`). */
+  updates?: Record<string, StateUpdate>;
 }
 
 /**

@@ -7,6 +7,9 @@
  * - `POST /state/:key` sets thread state `<key>` to the request's JSON body and answers
  *   `{ threadId, key }` (concurrent sessions of one thread writing different keys).
  * - `GET /thread` answers `{ threadId, keys }`: the thread's state keys.
+ * - `POST /push/:key?max=N` pushes the request's JSON body onto thread state `<key>` (the
+ *   newest N entries kept when given) and answers `{ threadId, key }` (concurrent turns).
+ * - `GET /state/:key` answers `{ threadId, value }`.
  */
 import { serve } from '@hono/node-server';
 import { createApp } from '../../../examples/app.js';
@@ -18,6 +21,17 @@ app.post('/state/:key', async (c) => {
   await c.var.thread.state.set(key, await c.req.json());
   return c.json({ threadId: c.var.threadId, key });
 });
+
+app.post('/push/:key', async (c) => {
+  const key = c.req.param('key');
+  const max = c.req.query('max');
+  await c.var.thread.state.push(key, await c.req.json(), max === undefined ? undefined : Number(max));
+  return c.json({ threadId: c.var.threadId, key });
+});
+
+app.get('/state/:key', async (c) =>
+  c.json({ threadId: c.var.threadId, value: (await c.var.thread.state.get(c.req.param('key'))) ?? null }),
+);
 
 app.get('/thread', async (c) => c.json({ threadId: c.var.threadId, keys: await c.var.thread.state.keys() }));
 

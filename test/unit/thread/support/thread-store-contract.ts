@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { threadByteSize } from '../../../../src/thread/json-state.js';
 import { ThreadTooLargeError } from '../../../../src/thread/thread-too-large-error.js';
+import { ThreadState } from '../../../../src/thread/thread-state.js';
 import type { ThreadChanges, ThreadStore } from '../../../../src/thread/thread-store.js';
 
 /** Makes a fresh store (closed by the contract) with the given size cap. */
@@ -157,5 +158,80 @@ export function threadStoreContract(makeStore: StoreFactory): void {
       const never = newId();
       assert.equal(await store.destroy(never), false, 'a thread never written');
       assert.deepEqual(await store.load(never), tombstone, 'is remembered as destroyed too');
+    }));
+
+  /** One session's view of the thread: state loaded from the store now, saved by `save`. */
+  async function openSession(store: ThreadStore, id: string, maxBytes?: number) {
+    const snapshot = (await store.load(id)) ?? { state: {}, metadata: {} };
+    const state = new ThreadState(id, () => Promise.resolve(snapshot), maxBytes);
+    return { state, save: () => store.save(id, { ...state.takeChanges() }) };
+  }
+
+  test("contract: 20 sessions that loaded the same thread push at once: every entry is kept, and push's max holds", () =>
+    withStore({}, async (store) => {
+      const id = newId();
+      await store.save(id, changes({ set: { log: ['first'], bounded: [] } }));
+      const sessions = await Promise.all(Array.from({ length: 20 }, () => openSession(store, id)));
+      await Promise.all(
+        sessions.map(async (session, n) => {
+          await session.state.push('log', { n });
+          await session.state.push('bounded', n, 5);
+        }),
+      );
+      await Promise.all(sessions.map((session) => session.save()));
+      const state = (await store.load(id))?.state ?? {};
+      const log = state['log'] as Array<string | { n: number }>;
+      assert.equal(log.length, 21, 'the first entry and one per session');
+      assert.equal(log[0], 'first');
+      assert.deepEqual(new Set(log.slice(1).map((entry) => (entry as { n: number }).n)).size, 20);
+      assert.equal((state['bounded'] as number[]).length, 5, 'max 5 holds whatever the order of saves');
+    }));
+
+  test('contract: update applies to the stored value at save time (a counter from 10 sessions counts 10); undefined removes the key', () =>
+    withStore({}, async (store) => {
+      const id = newId();
+      const sessions = await Promise.all(Array.from({ length: 10 }, () => openSession(store, id)));
+      for (const session of sessions) {
+        await session.state.update<number>('visits', (n) => (n ?? 0) + 1);
+        assert.equal(await session.state.get('visits'), 1, 'the session sees its own change at once');
+      }
+      await Promise.all(sessions.map((session) => session.save()));
+      assert.equal((await store.load(id))?.state['visits'], 10);
+
+      const remover = await openSession(store, id);
+      await remover.state.update('visits', () => undefined);
+      await remover.save();
+      assert.equal(Object.hasOwn((await store.load(id))?.state ?? {}, 'visits'), false);
+    }));
+
+  test('contract: a set after a push in one session is absolute (last writer wins); a push after a set adds to it', () =>
+    withStore({}, async (store) => {
+      const id = newId();
+      await store.save(id, changes({ set: { log: ['a'] } }));
+      const one = await openSession(store, id);
+      const two = await openSession(store, id);
+      await one.state.push('log', 'b');
+      await one.state.set('log', ['reset']);
+      await one.state.push('log', 'c');
+      await two.state.push('log', 'd');
+      await two.save();
+      await one.save();
+      assert.deepEqual((await store.load(id))?.state['log'], ['reset', 'c']);
+    }));
+
+  test('contract: concurrent pushes past the size cap: the ones that fit are kept, the rest refused with ThreadTooLargeError', () =>
+    withStore({ maxThreadBytes: 4096 }, async (store) => {
+      const id = newId();
+      await store.save(id, changes({ set: { log: [] } }));
+      const sessions = await Promise.all(Array.from({ length: 10 }, () => openSession(store, id, 4096)));
+      for (const session of sessions) await session.state.push('log', 'x'.repeat(1000));
+      const outcomes = await Promise.allSettled(sessions.map((session) => session.save()));
+      const kept = ((await store.load(id))?.state['log'] as string[]).length;
+      const refused = outcomes.filter((o) => o.status === 'rejected');
+      assert.ok(kept >= 3 && kept <= 4, `4 KiB hold 3 or 4 entries of 1 KB; kept ${kept}`);
+      assert.equal(kept + refused.length, 10);
+      for (const outcome of refused)
+        assert.ok((outcome as PromiseRejectedResult).reason instanceof ThreadTooLargeError);
+      assert.ok(threadByteSize((await store.load(id))!) <= 4096);
     }));
 }
