@@ -1,6 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../internal/private-dir.js';
 import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { systemClock, type Clock } from '../internal/clock.js';
 import {
@@ -41,7 +42,12 @@ export interface SqliteThreadStoreOptions {
    * @default 1048576 (1 MiB)
    */
   maxThreadBytes?: number;
-  /** How long an operation waits for another process's write to finish, in ms. @default 5000 */
+  /**
+   * How long an operation waits while another connection (another process, a backup, a
+   * `VACUUM`) holds the write lock, in ms: it tries again on a timer meanwhile, so the event
+   * loop serves other requests; past it, the operation fails as in any store outage. Loads only
+   * read, and do not wait for the lock. @default 5000
+   */
   busyTimeoutMs?: number;
   /** How often expired threads are purged from the file, in ms. @default 60000 */
   purgeIntervalMs?: number;
@@ -60,6 +66,8 @@ type GoneListener = (threadId: string, reason: 'expired' | 'destroyed') => void;
 
 /** The journal folder's default name, where the database file goes unless told otherwise. */
 const DEFAULT_DIR = '.otel-sessions';
+/** Longest pause between two tries of a write that met another connection's lock, in ms. */
+const MAX_LOCK_PAUSE_MS = 50;
 /** Expired threads removed per purge transaction, so that the write lock is held briefly. */
 const PURGE_BATCH = 500;
 
@@ -88,7 +96,7 @@ PRAGMA user_version = 1;
  * A thread store in a SQLite file on local disk, on Node's built-in `node:sqlite` (Node.js
  * 22.13+; no native dependency): threads survive restarts, and the processes of one host
  * that open the same file share them (WAL mode; a writer waits up to `busyTimeoutMs` for
- * another). For several hosts, use `RedisThreadStore`.
+ * another, without holding the event loop). For several hosts, use `RedisThreadStore`.
  *
  * The loads and saves asked for in one event-loop turn are run together at its end (before
  * any I/O of the next turn): the saves in one write transaction (one that fails on its own, as
@@ -133,6 +141,7 @@ export class SqliteThreadStore implements ThreadStore {
    */
   private readonly renewSlackMs: number;
   private readonly maxThreadBytes: number;
+  private readonly busyTimeoutMs: number;
   private readonly clock: Clock;
   private readonly db: SqliteDatabase;
   private readonly sql: ReturnType<typeof prepareStatements>;
@@ -140,6 +149,10 @@ export class SqliteThreadStore implements ThreadStore {
   private readonly purger: NodeJS.Timeout;
   private readonly checkpointer: WalCheckpointer | undefined;
   private closed = false;
+  /** Set by `close()`: no new operation is taken, those under way finish. */
+  private closing = false;
+  /** Batches waiting on a timer for another connection's lock; `close()` waits for them. */
+  private readonly waiting = new Set<Promise<void>>();
   /** Loads and saves asked for in this event-loop turn, run together at its end. */
   private queuedLoads: QueuedLoad[] = [];
   private queuedSaves: QueuedSave[] = [];
@@ -156,7 +169,7 @@ export class SqliteThreadStore implements ThreadStore {
       'SqliteThreadStore: maxThreadBytes',
       options.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES,
     );
-    const busyTimeoutMs = positiveInteger('SqliteThreadStore: busyTimeoutMs', options.busyTimeoutMs ?? 5000);
+    this.busyTimeoutMs = positiveInteger('SqliteThreadStore: busyTimeoutMs', options.busyTimeoutMs ?? 5000);
     this.clock = options.clock ?? systemClock;
     this.path = options.path ?? join(options.dir ?? DEFAULT_DIR, 'threads.sqlite');
 
@@ -165,10 +178,13 @@ export class SqliteThreadStore implements ThreadStore {
     closeSync(openSync(this.path, 'a', PRIVATE_FILE_MODE));
     this.db = openSqliteDatabase(this.path);
     try {
-      this.db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+      // Opening may wait for the lock (nothing is served yet); later, SQLite answers "busy" at
+      // once and the store waits on a timer instead (see writeWhenUnlocked).
+      this.db.exec(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`);
       this.db.exec('PRAGMA journal_mode = WAL');
       this.db.exec('PRAGMA synchronous = NORMAL');
       this.db.exec(`BEGIN IMMEDIATE; ${SCHEMA} COMMIT;`);
+      this.db.exec('PRAGMA busy_timeout = 0');
       this.sql = prepareStatements(this.db);
     } catch (error) {
       this.db.close();
@@ -184,7 +200,7 @@ export class SqliteThreadStore implements ThreadStore {
 
   /** The thread's state and metadata, read at the end of this turn; `undefined` when it is not there or expired. */
   load(threadId: string): Promise<ThreadSnapshot | undefined> {
-    if (this.closed) return Promise.reject(afterClose('load'));
+    if (this.closing) return Promise.reject(afterClose('load'));
     return new Promise((resolve, reject) => {
       this.queuedLoads.push({ threadId, resolve, reject });
       this.runAtTurnEnd();
@@ -197,7 +213,7 @@ export class SqliteThreadStore implements ThreadStore {
    * with a {@link ThreadTooLargeError} when the thread would pass `maxThreadBytes`.
    */
   save(threadId: string, changes: ThreadChanges): Promise<void> {
-    if (this.closed) return Promise.reject(afterClose('save'));
+    if (this.closing) return Promise.reject(afterClose('save'));
     let texts: Array<[string, string, number]>;
     let metadataText: string | undefined;
     try {
@@ -218,18 +234,23 @@ export class SqliteThreadStore implements ThreadStore {
     });
   }
 
+  /** Renews live threads' expiry; does not wait for another connection's lock (the next touch renews them). */
   async touch(threadIds: readonly string[]): Promise<void> {
     if (threadIds.length === 0) return;
     this.runQueued();
-    this.transaction('touch', 'write', () => {
-      const now = this.clock();
-      for (const threadId of threadIds) this.sql.renew.get(now + this.ttlMs, threadId, now);
-    });
+    unlessBusy(
+      () =>
+        this.transaction('touch', 'write', () => {
+          const now = this.clock();
+          for (const threadId of threadIds) this.sql.renew.get(now + this.ttlMs, threadId, now);
+        }),
+      'touch',
+    );
   }
 
   async destroy(threadId: string): Promise<boolean> {
     this.runQueued();
-    const { existed, expired } = this.transaction('destroy', 'write', () => {
+    const { existed, expired } = await this.writeWhenUnlocked('destroy', () => {
       const now = this.clock();
       const row = this.sql.removeThread.get(threadId);
       if (row) this.sql.clearState.run(threadId);
@@ -246,28 +267,37 @@ export class SqliteThreadStore implements ThreadStore {
     this.listeners.push(listener);
   }
 
-  /** Removes every expired thread from the file now (also done on a timer); reports each to `onGone`. */
+  /**
+   * Removes every expired thread from the file now (also done on a timer); reports each to
+   * `onGone`. Does not wait for another connection's lock: throws `ThreadStoreUnavailableError`.
+   */
   purge(): void {
     this.runQueued();
     for (;;) {
-      const ids = this.transaction('purge', 'write', () => {
-        const ids = this.sql.expired.all(this.clock(), PURGE_BATCH).map((row) => row['thread_id'] as string);
-        for (const threadId of ids) {
-          this.sql.removeThread.get(threadId);
-          this.sql.clearState.run(threadId);
-        }
-        if (ids.length < PURGE_BATCH) this.sql.forget.run(this.clock());
-        return ids;
-      });
+      const ids = unlessBusy(
+        () =>
+          this.transaction('purge', 'write', () => {
+            const ids = this.sql.expired.all(this.clock(), PURGE_BATCH).map((row) => row['thread_id'] as string);
+            for (const threadId of ids) {
+              this.sql.removeThread.get(threadId);
+              this.sql.clearState.run(threadId);
+            }
+            if (ids.length < PURGE_BATCH) this.sql.forget.run(this.clock());
+            return ids;
+          }),
+        'purge',
+      );
       for (const threadId of ids) this.emit(threadId, 'expired');
       if (ids.length < PURGE_BATCH) return;
     }
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    // What was asked before close() is done, not dropped.
+    if (this.closing) return;
+    this.closing = true;
+    // What was asked before close() is done, not dropped (a batch waiting for a lock waits on).
     this.runQueued();
+    while (this.waiting.size > 0) await Promise.all(this.waiting);
     this.closed = true;
     clearInterval(this.purger);
     await this.checkpointer?.close();
@@ -297,7 +327,8 @@ export class SqliteThreadStore implements ThreadStore {
   /**
    * Runs what was queued: the saves in one write transaction (one too large is refused alone),
    * then the loads in one read transaction, then the renewals those loads found due in one more
-   * write transaction. Never throws: each caller is told.
+   * write transaction. A batch that meets another connection's lock waits on a timer (the
+   * loads, which only read, do not wait for it). Never throws: each caller is told.
    */
   private runQueued(): void {
     if (this.turnEnd !== undefined) clearImmediate(this.turnEnd);
@@ -307,13 +338,35 @@ export class SqliteThreadStore implements ThreadStore {
     if (saves.length === 0 && loads.length === 0) return;
     this.queuedSaves = [];
     this.queuedLoads = [];
-    if (saves.length > 0) this.runSaves(saves);
+    if (saves.length > 0) this.whileWaiting(this.runSaves(saves));
     if (loads.length > 0) this.runLoads(loads);
   }
 
-  private runSaves(saves: readonly QueuedSave[]): void {
-    const outcomes = this.applySaves(saves);
-    if (outcomes === undefined) return; // each was refused
+  /** Keeps `close()` waiting for `work` when it did not finish at once (it met a lock). */
+  private whileWaiting(work: Promise<void>): void {
+    this.waiting.add(work);
+    void work.finally(() => this.waiting.delete(work));
+  }
+
+  /**
+   * Applies a batch of saves in one write transaction and tells each caller. Most batches hold
+   * no save that fails on its own (a thread too large): they run without savepoints. When one
+   * fails, the batch runs again, each save in a savepoint, so that only that one is refused.
+   */
+  private async runSaves(saves: readonly QueuedSave[]): Promise<void> {
+    let outcomes: Array<Outcome<boolean>>;
+    try {
+      outcomes = await this.writeWhenUnlocked('save', () => saves.map((save) => ({ value: this.applySave(save) })));
+    } catch (error) {
+      if (error instanceof ThreadStoreUnavailableError || this.closed) return rejectAll(saves, error);
+      try {
+        outcomes = await this.writeWhenUnlocked('save', () =>
+          saves.map((save) => this.inSavepoint(() => this.applySave(save))),
+        );
+      } catch (error) {
+        return rejectAll(saves, error);
+      }
+    }
     saves.forEach((save, i) => {
       const outcome = outcomes[i]!;
       if ('error' in outcome) return save.reject(outcome.error);
@@ -322,29 +375,17 @@ export class SqliteThreadStore implements ThreadStore {
     });
   }
 
-  /**
-   * Applies a batch of saves in one write transaction; for each, whether it found its thread
-   * expired, or its own error. Most batches hold no save that fails on its own (a thread too
-   * large): they run without savepoints. When one fails, the transaction is rolled back and
-   * the batch runs again, each save in a savepoint, so that only that one is refused.
-   */
-  private applySaves(saves: readonly QueuedSave[]): Array<Outcome<boolean>> | undefined {
-    try {
-      return this.transaction('save', 'write', () => saves.map((save) => ({ value: this.applySave(save) })));
-    } catch (error) {
-      if (error instanceof ThreadStoreUnavailableError || this.closed) {
-        for (const save of saves) save.reject(error);
-        return undefined;
-      }
-    }
-    return this.inOneTransaction('save', 'write', saves, (save) => this.inSavepoint(() => this.applySave(save)));
-  }
-
   private runLoads(loads: readonly QueuedLoad[]): void {
     // Most loads only read: a thread that is not there, or a live one whose expiry was
     // renewed a moment ago (by the last save or touch). Those take no write lock.
-    const reads = this.inOneTransaction('load', 'read', loads, (load) => attempt(() => this.readThread(load.threadId)));
-    if (reads === undefined) return;
+    let reads: Array<Outcome<ThreadRead>>;
+    try {
+      reads = this.transaction('load', 'read', () =>
+        loads.map((load) => attempt(() => this.readThread(load.threadId))),
+      );
+    } catch (error) {
+      return rejectAll(loads, error);
+    }
     const due: Array<QueuedLoad & { snapshot: ThreadSnapshot | undefined }> = [];
     loads.forEach((load, i) => {
       const read = reads[i]!;
@@ -354,8 +395,14 @@ export class SqliteThreadStore implements ThreadStore {
     });
     if (due.length === 0) return;
     // Expired (removed now, and reported), or live and due for renewal: one write transaction.
-    const renewals = this.inOneTransaction('load', 'write', due, (load) => this.renewOrRemove(load.threadId));
-    if (renewals === undefined) return;
+    let renewals: Array<{ renewed: boolean; expired: boolean }>;
+    try {
+      renewals = this.transaction('load', 'write', () => due.map((load) => this.renewOrRemove(load.threadId)));
+    } catch (error) {
+      // Another connection holds the lock: answer what was read, renewal left to the next load or touch.
+      if (error instanceof StoreBusy) return due.forEach((load) => load.resolve(load.snapshot));
+      return rejectAll(due, error);
+    }
     due.forEach((load, i) => {
       const renewal = renewals[i]!;
       if (renewal.expired) this.emit(load.threadId, 'expired');
@@ -364,21 +411,21 @@ export class SqliteThreadStore implements ThreadStore {
   }
 
   /**
-   * Runs `each` for every queued operation in one transaction, and gives what each returned;
-   * when the transaction itself fails (SQLite's own error), refuses every one of them with
-   * that error and gives `undefined`.
+   * Runs `body` in a write transaction; while another connection holds the write lock, tries
+   * again on a timer (1 ms, doubling up to 50 ms), so the event loop goes on serving. Past
+   * `busyTimeoutMs`, fails with a {@link ThreadStoreUnavailableError}, as in any outage.
    */
-  private inOneTransaction<Q extends { readonly reject: (error: unknown) => void }, R>(
-    what: string,
-    mode: 'read' | 'write',
-    queued: readonly Q[],
-    each: (operation: Q) => R,
-  ): R[] | undefined {
-    try {
-      return this.transaction(what, mode, () => queued.map(each));
-    } catch (error) {
-      for (const operation of queued) operation.reject(error);
-      return undefined;
+  private async writeWhenUnlocked<T>(what: string, body: () => T): Promise<T> {
+    const since = performance.now();
+    for (let pause = 1; ; pause = Math.min(pause * 2, MAX_LOCK_PAUSE_MS)) {
+      try {
+        return this.transaction(what, 'write', body);
+      } catch (error) {
+        if (!(error instanceof StoreBusy)) throw error;
+        const waited = performance.now() - since;
+        if (waited >= this.busyTimeoutMs) throw lockedTooLong(what, waited, error);
+        await sleep(Math.min(pause, this.busyTimeoutMs - waited));
+      }
     }
   }
 
@@ -500,15 +547,17 @@ export class SqliteThreadStore implements ThreadStore {
   /**
    * Runs `body` in one transaction: a write transaction takes the write lock first (`BEGIN
    * IMMEDIATE`, so that two processes never deadlock upgrading a read); a read transaction
-   * sees one snapshot and takes no lock. Any error rolls it back; SQLite's own failures (busy
-   * past the timeout, disk full, I/O) become `ThreadStoreUnavailableError`.
+   * sees one snapshot and takes no lock. Any error rolls it back; another connection's lock
+   * throws {@link StoreBusy} at once (the connection's busy timeout is 0: the callers wait on a
+   * timer, not on the event loop); SQLite's other failures (disk full, I/O) become
+   * `ThreadStoreUnavailableError`.
    */
   private transaction<T>(what: string, mode: 'read' | 'write', body: () => T): T {
     if (this.closed) throw afterClose(what);
     try {
       (mode === 'write' ? this.sql.beginWrite : this.sql.beginRead).run();
     } catch (error) {
-      throw unavailable(what, error);
+      throw isBusy(error) ? new StoreBusy(what, error) : unavailable(what, error);
     }
     try {
       const result = body();
@@ -520,6 +569,7 @@ export class SqliteThreadStore implements ThreadStore {
       } catch {
         // Already rolled back by SQLite itself (some errors end the transaction).
       }
+      if (isBusy(error)) throw new StoreBusy(what, error);
       throw isSqliteError(error) ? unavailable(what, error) : error;
     }
   }
@@ -611,6 +661,44 @@ function attempt<T>(body: () => T): Outcome<T> {
     if (isSqliteError(error)) throw error;
     return { error };
   }
+}
+
+/** Another connection holds the lock SQLite needs (SQLITE_BUSY, SQLITE_LOCKED): try again later. */
+class StoreBusy extends Error {
+  constructor(
+    readonly what: string,
+    override readonly cause: unknown,
+  ) {
+    super(`otel-sessions: thread store ${what}: the SQLite file is locked by another connection`);
+  }
+}
+
+/** SQLite's "busy" or "locked" answer, with any extended code. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  return typeof code === 'number' && ((code & 0xff) === 5 || (code & 0xff) === 6);
+}
+
+/** The error of a write that waited `waited` ms for another connection's lock, in vain. */
+function lockedTooLong(what: string, waited: number, busy: StoreBusy): ThreadStoreUnavailableError {
+  return new ThreadStoreUnavailableError(
+    `otel-sessions: thread store ${what} failed: SQLite: database is locked (another connection held the write lock for over ${Math.round(waited)} ms)`,
+    { cause: busy.cause },
+  );
+}
+
+/** `body`'s value; another connection's lock becomes a `ThreadStoreUnavailableError` (no wait). */
+function unlessBusy<T>(body: () => T, what: string): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof StoreBusy) throw unavailable(what, error.cause);
+    throw error;
+  }
+}
+
+function rejectAll(operations: ReadonlyArray<{ readonly reject: (error: unknown) => void }>, error: unknown): void {
+  for (const operation of operations) operation.reject(error);
 }
 
 function afterClose(what: string): Error {

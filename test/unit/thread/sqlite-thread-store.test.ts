@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { ensureContextManager } from '../../../src/runtime/context-manager.js';
 import { getSessionScope, withSession } from '../../../src/session/context.js';
@@ -172,6 +173,27 @@ describe('SqliteThreadStore', { skip }, () => {
     await Promise.all([holder.close(), store.close()]);
   });
 
+  test("a write waits for another connection's lock on a timer, not on the event loop, and commits once it is released", async () => {
+    const path = join(dir, 'waits.sqlite');
+    const holder = new SqliteThreadStore({ path });
+    const store = new SqliteThreadStore({ path, busyTimeoutMs: 60_000 });
+    await store.save('thrd_a', changes({ set: { a: 1 } }));
+    const db = (holder as unknown as { db: { exec(sql: string): void } }).db;
+    db.exec('BEGIN IMMEDIATE');
+    let settled = false;
+    const saved = store.save('thrd_a', changes({ set: { b: 2 } })).finally(() => (settled = true));
+    const destroyed = store.destroy('thrd_gone').finally(() => (settled = true));
+    // A blocking wait would hold the event loop until the lock is given up (here: never, as
+    // the holder is in this process): the timer below would not fire.
+    await sleep(30);
+    assert.equal(settled, false, 'the save and the destroy are still waiting for the lock');
+    assert.deepEqual((await store.load('thrd_a'))?.state, { a: 1 }, 'loads are answered meanwhile');
+    db.exec('ROLLBACK');
+    await Promise.all([saved, destroyed]);
+    assert.deepEqual((await holder.load('thrd_a'))?.state, { a: 1, b: 2 });
+    await Promise.all([holder.close(), store.close()]);
+  });
+
   test('loads take no write lock unless the expiry is due for renewal: they go on while another process writes', async () => {
     const path = join(dir, 'reads.sqlite');
     let now = 1_000_000;
@@ -185,9 +207,10 @@ describe('SqliteThreadStore', { skip }, () => {
       now += 1000;
       assert.deepEqual((await store.load('thrd_a'))?.state, { a: 1 });
       assert.equal(await store.load('thrd_unknown'), undefined);
-      // Renewed longer ago than a tenth of the TTL: the load renews it, which needs the lock.
+      // Renewed longer ago than a tenth of the TTL: the renewal needs the lock, so it is left
+      // to a later load (the load does not wait for the lock).
       now += 120_000;
-      await assert.rejects(store.load('thrd_a'), ThreadStoreUnavailableError);
+      assert.deepEqual((await store.load('thrd_a'))?.state, { a: 1 });
     } finally {
       db.exec('ROLLBACK');
     }
