@@ -11,6 +11,7 @@ export type WarningKind =
   | 'rejected baggage claim'
   | 'refused metadata'
   | 'thread too large'
+  | 'thread not saved'
   | 'request body too large'
   | 'request body nested too deeply';
 

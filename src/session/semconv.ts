@@ -23,6 +23,8 @@ export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
 export const ATTR_SESSION_REJECTED_ID = 'session.rejected_id';
 /** `true` on a session's root span when its thread's state could not be loaded (the thread store was unreachable). */
 export const ATTR_SESSION_THREAD_STATE_UNAVAILABLE = 'session.thread_state_unavailable';
+/** On a session's root span: the thread store could not save the session's thread changes (an outage, a lock held too long). */
+export const ATTR_SESSION_THREAD_STATE_UNSAVED = 'session.thread_state_unsaved';
 /** As {@link ATTR_SESSION_REJECTED_ID}, for a claimed `session.thread_id`. */
 export const ATTR_SESSION_REJECTED_THREAD_ID = 'session.rejected_thread_id';
 

@@ -22,6 +22,7 @@ import { metadataAttributes, type SensitiveMetadataCheck } from './metadata-attr
 import {
   ATTR_SESSION_METADATA_PREFIX,
   ATTR_SESSION_THREAD_STATE_UNAVAILABLE,
+  ATTR_SESSION_THREAD_STATE_UNSAVED,
   ATTR_THREAD_METADATA_PREFIX,
 } from './semconv.js';
 import { Session } from './session.js';
@@ -239,17 +240,26 @@ async function saveThread(session: Session, runtime: SessionsRuntime): Promise<v
     changes.cleared ||
     changes.deleted.length > 0 ||
     Object.keys(changes.set).length > 0 ||
+    Object.keys(changes.updates ?? {}).length > 0 ||
     changes.metadata !== undefined;
   // Nothing to write: the load and the session's spans already marked the thread's activity.
   if (!writes) return;
   const notSaved = (reason: string): void => {
-    // One line per session (its waitUntil work may save a second time); the outage itself is told once.
+    // At most one line per session (its waitUntil work may save a second time), and one a
+    // minute in all during an outage (the outage itself is told once, by diag).
     if (reportedUnsaved.has(session)) return;
     reportedUnsaved.add(session);
-    runtime.logger.warn(`The session's thread changes were not saved: ${reason}`, {
-      'session.id': session.id,
-      'session.thread_id': thread.id,
-    });
+    guard(
+      'tagging the root span',
+      () => session.rootSpan?.setAttribute(ATTR_SESSION_THREAD_STATE_UNSAVED, true),
+      undefined,
+    );
+    runtime.warnings.warn('thread not saved', (suppressed) =>
+      runtime.logger.warn(
+        `The session's thread changes were not saved: ${reason}`,
+        withSuppressed({ 'session.id': session.id, 'session.thread_id': thread.id }, suppressed),
+      ),
+    );
   };
   // Changes made on top of state that was never loaded would clobber the stored thread.
   if (thread.stateUnavailable) return notSaved('the thread store was unavailable when the session started');

@@ -1,10 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { ThreadTooLargeError } from './thread-too-large-error.js';
 
-/**
- * Tells the operator once when the thread store fails and once when it is back, however
- * many requests meet the outage in between: one clear message, not one per request.
- */
 /** Where an outage is told: `down` once when it starts, `back` once when it ends. */
 export interface OutageReporter {
   down(message: string, error: unknown): void;
@@ -16,8 +12,15 @@ const DIAG_REPORTER: OutageReporter = {
   back: (message) => diag.warn(message),
 };
 
+/**
+ * Tells the operator once when the thread store fails and once when it is back, however many
+ * requests meet the outage in between. The outage ends only when every kind of call that
+ * failed (load, save, touch) works again: a store that still reads but cannot write (a full
+ * disk, another connection's lock) is not "reachable again" at each load.
+ */
 export class StoreOutage {
-  private down = false;
+  /** The kinds of call (`what`) failing now. */
+  private readonly failing = new Set<string>();
 
   constructor(private readonly reporter: OutageReporter = DIAG_REPORTER) {}
 
@@ -29,28 +32,27 @@ export class StoreOutage {
   async attempt<T>(what: string, call: () => Promise<T>, fallback: T): Promise<T> {
     try {
       const result = await call();
-      this.markBack();
+      this.worked(what);
       return result;
     } catch (error) {
       if (error instanceof ThreadTooLargeError) {
-        this.markBack();
+        this.worked(what);
         throw error;
       }
-      if (!this.down) {
-        this.down = true;
+      if (this.failing.size === 0) {
         const reason = (error instanceof Error ? error.message : String(error)).replace(/^otel-sessions: /, '');
         this.reporter.down(
           `otel-sessions: the thread store failed to ${what} (${reason}); requests are still served and threads keep their IDs, but thread state is neither loaded nor saved until it is back`,
           error,
         );
       }
+      this.failing.add(what);
       return fallback;
     }
   }
 
-  private markBack(): void {
-    if (!this.down) return;
-    this.down = false;
+  private worked(what: string): void {
+    if (!this.failing.delete(what) || this.failing.size > 0) return;
     this.reporter.back('otel-sessions: the thread store is reachable again; threads are kept as before');
   }
 }

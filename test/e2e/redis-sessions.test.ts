@@ -236,7 +236,7 @@ describe('sessions with threads in a real Redis, real app processes', () => {
       /thread store failed.*requests are still served and threads keep their IDs/,
     );
     const notSaved = outage.records().filter((record) => /thread changes were not saved/.test(String(record.message)));
-    assert.equal(notSaved.length, 12, 'each session says its writes were not saved');
+    assert.equal(notSaved.length, 1, 'one line a minute that sessions were not saved, not one per session');
     assert.ok(notSaved.every((record) => record['session.thread_id'] === one.threadId));
 
     await outageRedis.start();

@@ -15,7 +15,7 @@ test('an outage is reported once and answered with the fallback; a refusal for s
 
   const tooLarge = new ThreadTooLargeError('thrd_a', 2000, 1000);
   await assert.rejects(
-    outage.attempt('save a thread', () => Promise.reject(tooLarge), undefined),
+    outage.attempt('load a thread', () => Promise.reject(tooLarge), undefined),
     (error) => error === tooLarge,
   );
   assert.deepEqual(told.slice(1), ['back'], 'the store answered: it is reachable again');
@@ -24,4 +24,19 @@ test('an outage is reported once and answered with the fallback; a refusal for s
     ThreadTooLargeError,
   );
   assert.equal(told.length, 2, 'refusals are not reported as outages');
+});
+
+test('a store that still reads but cannot write (a full disk, a lock held too long) is not "back" at each load', async () => {
+  const told: string[] = [];
+  const outage = new StoreOutage({ down: () => told.push('down'), back: () => told.push('back') });
+  const unavailable = (): Promise<boolean> =>
+    Promise.reject(new ThreadStoreUnavailableError('otel-sessions: disk full'));
+  const loaded = (): Promise<boolean> => Promise.resolve(true);
+  for (let request = 0; request < 20; request++) {
+    assert.equal(await outage.attempt('load a thread', loaded, false), true);
+    assert.equal(await outage.attempt('save a thread', unavailable, false), false);
+  }
+  assert.deepEqual(told, ['down'], '20 requests: one message, no false recovery');
+  await outage.attempt('save a thread', () => Promise.resolve(true), false);
+  assert.deepEqual(told, ['down', 'back'], 'back once saves work again');
 });
