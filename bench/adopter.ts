@@ -13,12 +13,16 @@
  *                      `agent.run(input)`;
  *   (e-a), (e-b)       the route of (a) and (b) on Express 5 (`express.json()`), bare and
  *                      under the register flag with `expressSessions()`.
- * Every variant's stdout is a pipe that this process reads and discards (counting the bytes),
- * as a container runtime's log collector would. All export to one OTLP/HTTP sink process
+ * Each variant runs twice (issue 27): its stdout to /dev/null (the lean baseline: no reader on
+ * the machine's two cores), and a pipe that this process reads and discards (counting the
+ * bytes), as a container runtime's log collector would; ADOPTER_STDOUT=null (or pipe) runs one.
+ * All export to one OTLP/HTTP sink process
  * (bench/apps/otlp-sink.ts) that answers 200 at once and counts what arrived, so a variant that
  * exports nothing cannot look fast: spans and log records per request are printed and checked.
  *
- * Clients: autocannon, 10 connections. Each connection behaves like a browser holding a
+ * Clients: autocannon, 10 connections, of two kinds, each its own timed run. Tokenless
+ * clients never send a token back (API clients that keep no cookies: every request starts a
+ * thread). Continuing clients: each connection behaves like a browser holding a
  * conversation of TURNS turns: it keeps the thread cookie (`otel_sessions_thread`) from each
  * response's Set-Cookie and sends it back as `Cookie` on the next request; after TURNS turns
  * it starts a new conversation without a cookie (autocannon clears a connection's context when
@@ -29,9 +33,11 @@
  * Per variant and round: req/s, p99 (from every response's time), and the server process's
  * CPU µs per request: `process.cpuUsage()` deltas reported by the child over IPC around the
  * load and the flush of its telemetry that follows (so the export work a round caused is
- * counted in it, not in the next variant's round), divided by the requests it served.
+ * counted in it, not in the next variant's round), divided by the requests it served, and the
+ * µs that adds over the baseline's ((a), or (e-a) for the Express pair, in the same setting).
  * ROUNDS (ADOPTER_ROUNDS, 4 unless set) interleaved rounds (a, b, c, a, b, c, …) after a
- * warm-up; medians, and the per-round ratios' medians against (a) with the issue's targets.
+ * warm-up; medians, and the per-round ratios' medians against the baseline with the issue's
+ * targets, per setting and kind of client.
  * ADOPTER_BREAKDOWN=1 adds variants of (b) with one part taken away each (span events, stdout
  * lines, log export, the `sessions()` middleware) to the rounds, to see what those parts cost,
  * (a) with its route started a turn later, as a route behind `sessions()` starts, and (c) whose
@@ -54,9 +60,12 @@ const BODY = JSON.stringify({ message: 'hi' });
 const SECRET = 'bench-adopter-secret-0123456789abcdef';
 const COOKIE = 'otel_sessions_thread';
 
-const TARGET_B_RPS = 0.85;
-const TARGET_B_P99 = 1.2;
-const TARGET_C_RPS = 0.8;
+/** The issue's targets (#27): in each setting, for tokenless and continuing clients alike. */
+const TARGET_B_RPS = 0.8;
+const TARGET_B_P99 = 1.3;
+const TARGET_C_RPS = 0.7;
+/** CPU µs per request that sessions may add to (b). */
+const TARGET_B_ADDED_MICROS = 30;
 
 interface VariantSpec {
   readonly label: string;
@@ -189,16 +198,59 @@ const VARIANTS: readonly VariantSpec[] =
   process.env.ADOPTER_BREAKDOWN === '1'
     ? [A, B, C, EXPRESS_A, EXPRESS_B, ...BREAKDOWN, A_TURN_LATER, C_STATELESS]
     : [A, B, C, EXPRESS_A, EXPRESS_B];
+/** The variants whose figures have targets, against their baseline. */
+const PAIRS: ReadonlyArray<{
+  spec: VariantSpec;
+  baseline: VariantSpec;
+  rps: number;
+  p99?: number;
+  addedMicros?: number;
+}> = [
+  { spec: B, baseline: A, rps: TARGET_B_RPS, p99: TARGET_B_P99, addedMicros: TARGET_B_ADDED_MICROS },
+  { spec: C, baseline: A, rps: TARGET_C_RPS },
+  { spec: EXPRESS_B, baseline: EXPRESS_A, rps: TARGET_B_RPS, p99: TARGET_B_P99, addedMicros: TARGET_B_ADDED_MICROS },
+];
 
+/**
+ * Where a server's stdout goes: /dev/null (no reader: the lean baseline, as a service whose
+ * logs go to a file or journald) or a pipe this process reads on the same cores (as a
+ * container runtime's log collector would; its cost lands on the baseline too).
+ */
+type StdoutMode = 'null' | 'pipe';
+const STDOUT_MODES: readonly StdoutMode[] = (process.env.ADOPTER_STDOUT ?? 'null,pipe')
+  .split(',')
+  .map((mode) => (mode === 'pipe' ? 'pipe' : 'null'));
+const STDOUT_LABEL: Record<StdoutMode, string> = { null: 'stdout to /dev/null', pipe: 'stdout a pipe read here' };
+
+/**
+ * How the clients behave: `continuing` ones send back the thread cookie they got (a browser
+ * holding a conversation); `tokenless` ones never do (API clients that keep no cookies: every
+ * request starts a thread).
+ */
+type Clients = 'continuing' | 'tokenless';
+
+/** One variant's server process, with one stdout. */
 interface Server {
   spec: VariantSpec;
+  stdout: StdoutMode;
   child: Child;
   url: string;
+}
+
+/** What one timed run measures: a server under one kind of client. */
+interface Slot {
+  server: Server;
+  clients: Clients;
+  /** Key of its results. */
+  key: string;
   requests: LoadRequest[];
   /** Turns that sent a thread cookie / whose answer continued its thread (set no new cookie). */
   continued: number;
   threaded: number;
 }
+
+const keyOf = (spec: VariantSpec, stdout: StdoutMode, clients: Clients): string =>
+  `${spec.label} | ${stdout} | ${spec.continuesThreads ? clients : 'continuing'}`;
 
 /** A variant's label up to its closing parenthesis: `(e-b)`. */
 const short = (label: string): string => label.slice(0, label.indexOf(')') + 1);
@@ -216,8 +268,21 @@ function threadCookie(headers: Record<string, string | string[]>): string | unde
 /** The thread ID a `name=thrd_….<issued>.<signature>` cookie carries. */
 const threadOf = (cookie: string): string => cookie.slice(COOKIE.length + 1).split('.')[0] ?? '';
 
-/** One connection's conversation: TURNS requests, each sending back the cookie the last response set. */
-export function conversation(server: Pick<Server, 'continued' | 'threaded'>): LoadRequest[] {
+/**
+ * One connection's conversation: TURNS requests, each sending back the cookie the last
+ * response set (continuing clients), or none (tokenless clients).
+ */
+export function conversation(
+  server: Pick<Slot, 'continued' | 'threaded'>,
+  clients: Clients = 'continuing',
+): LoadRequest[] {
+  if (clients === 'tokenless')
+    return Array.from({ length: TURNS }, () => ({
+      method: 'POST',
+      path: '/chat',
+      headers: { 'content-type': 'application/json' },
+      body: BODY,
+    }));
   const turn: LoadRequest = {
     method: 'POST',
     path: '/chat',
@@ -247,7 +312,8 @@ export function conversation(server: Pick<Server, 'continued' | 'threaded'>): Lo
  * (whose answer gives it back).
  */
 async function prime(server: Server): Promise<void> {
-  const { spec, url } = server;
+  const { url } = server;
+  const spec = server.spec;
   const fail = (what: string): never => {
     throw new BenchCheckError(`adopter: ${spec.label}: ${what}`);
   };
@@ -284,11 +350,12 @@ interface Measured {
 }
 
 /** One load run: usage before, load, flush (its export work counted here), usage after. */
-async function measure(server: Server, seconds: number): Promise<Measured> {
-  const before: Usage = await server.child.usage();
-  const result = await load(server.url, seconds, CONNECTIONS, server.requests);
-  await server.child.flush();
-  const after: Usage = await server.child.usage();
+async function measure(slot: Slot, seconds: number): Promise<Measured> {
+  const { child, url } = slot.server;
+  const before: Usage = await child.usage();
+  const result = await load(url, seconds, CONNECTIONS, slot.requests);
+  await child.flush();
+  const after: Usage = await child.usage();
   return {
     rps: result.rps,
     p99: result.p99,
@@ -306,17 +373,17 @@ interface Telemetry {
 }
 
 /** What each variant exported per request served so far (every child flushed). */
-async function telemetry(servers: readonly Server[], sink: Child): Promise<Map<VariantSpec, Telemetry>> {
+async function telemetry(servers: readonly Server[], sink: Child): Promise<Map<Server, Telemetry>> {
   for (const server of servers) await server.child.flush();
   const counts = await sink.counts();
-  const strays = Object.keys(counts).filter((key) => !VARIANTS.some((v) => v.sink === key));
+  const strays = Object.keys(counts).filter((key) => !servers.some((server) => sinkOf(server) === key));
   if (strays.length > 0)
     throw new BenchCheckError(`adopter: the sink got exports from elsewhere: ${strays.join(', ')}`);
-  const result = new Map<VariantSpec, Telemetry>();
+  const result = new Map<Server, Telemetry>();
   for (const server of servers) {
     const { requests } = await server.child.usage();
-    const got: SinkCounts = counts[server.spec.sink] ?? { requests: 0, spans: 0, sessionIds: 0, logRecords: 0 };
-    result.set(server.spec, {
+    const got: SinkCounts = counts[sinkOf(server)] ?? { requests: 0, spans: 0, sessionIds: 0, logRecords: 0 };
+    result.set(server, {
       spans: got.spans / requests,
       logRecords: got.logRecords / requests,
       sessionIds: got.sessionIds / requests,
@@ -327,9 +394,9 @@ async function telemetry(servers: readonly Server[], sink: Child): Promise<Map<V
 }
 
 /** Throws when a variant's telemetry did not arrive (or arrived where it should not). */
-function checkTelemetry(found: Map<VariantSpec, Telemetry>): string[] {
+function checkTelemetry(found: Map<Server, Telemetry>): string[] {
   const warnings: string[] = [];
-  for (const [spec, got] of found) {
+  for (const [{ spec, stdout }, got] of found) {
     const short = (what: string, have: number, want: number): void => {
       if (have < want * 0.9)
         throw new BenchCheckError(`adopter: ${spec.label} exported ${fmt(have)} ${what} per request, not ${want}`);
@@ -342,11 +409,14 @@ function checkTelemetry(found: Map<VariantSpec, Telemetry>): string[] {
       throw new BenchCheckError(`adopter: ${spec.label} exported log records`);
     if (spec.sessions && spec.middleware !== false)
       short('session.id attributes', got.sessionIds, spec.spansPerRequest);
-    if (spec.stdoutLines !== false && got.stdoutBytes < 2 * 40)
+    if (stdout === 'pipe' && spec.stdoutLines !== false && got.stdoutBytes < 2 * 40)
       throw new BenchCheckError(`adopter: ${spec.label} wrote ${fmt(got.stdoutBytes)} bytes per request to stdout`);
   }
   return warnings;
 }
+
+/** The sink path segment of a server's exports: its variant's, and its stdout's. */
+const sinkOf = (server: Pick<Server, 'spec' | 'stdout'>): string => `${server.spec.sink}-${server.stdout}`;
 
 /**
  * How a variant's server process starts: the environment and Node options. Variants with
@@ -378,40 +448,46 @@ async function run(): Promise<void> {
   const sink = await Child.start('otlp sink', 'otlp-sink.ts', { env: childEnv({}) });
   const sinkUrl = `http://127.0.0.1:${sink.port}`;
   const servers: Server[] = [];
+  const slots: Slot[] = [];
   try {
-    for (const spec of VARIANTS) {
-      const { env, execArgv } = variantProcess(spec.sessions, `${sinkUrl}/${spec.sink}`, sinkUrl);
-      Object.assign(env, spec.env);
-      const child = await Child.start(spec.label, spec.script, { env, execArgv, stdout: 'drain' });
-      const server: Server = {
-        spec,
-        child,
-        url: `http://127.0.0.1:${child.port}`,
-        requests: [],
-        continued: 0,
-        threaded: 0,
-      };
-      server.requests = conversation(server);
-      servers.push(server);
-    }
+    for (const stdout of STDOUT_MODES)
+      for (const spec of VARIANTS) {
+        // The breakdown's variants run in the first setting only, with continuing clients.
+        if (!isMain(spec) && stdout !== STDOUT_MODES[0]) continue;
+        const server = await startServer(spec, stdout, sinkUrl);
+        servers.push(server);
+        const kinds: Clients[] = spec.continuesThreads && isMain(spec) ? ['continuing', 'tokenless'] : ['continuing'];
+        for (const clients of kinds) {
+          const slot: Slot = {
+            server,
+            clients,
+            key: keyOf(spec, stdout, clients),
+            requests: [],
+            continued: 0,
+            threaded: 0,
+          };
+          slot.requests = conversation(slot, clients);
+          slots.push(slot);
+        }
+      }
     for (const server of servers) await prime(server);
 
     // Untimed: JIT, thread store and exporters settle; then check what reached the sink.
-    for (const server of servers) await measure(server, WARMUP_S);
+    for (const slot of slots) await measure(slot, WARMUP_S);
     checkTelemetry(await telemetry(servers, sink));
-    for (const server of servers) server.continued = server.threaded = 0;
+    for (const slot of slots) slot.continued = slot.threaded = 0;
 
-    const rps: RoundResults = new Map(VARIANTS.map((v) => [v.label, []]));
-    const p99: RoundResults = new Map(VARIANTS.map((v) => [v.label, []]));
-    const cpu: RoundResults = new Map(VARIANTS.map((v) => [v.label, []]));
+    const rps: RoundResults = new Map(slots.map((slot) => [slot.key, []]));
+    const p99: RoundResults = new Map(slots.map((slot) => [slot.key, []]));
+    const cpu: RoundResults = new Map(slots.map((slot) => [slot.key, []]));
     let non2xx = 0;
     let errors = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      for (const server of servers) {
-        const result = await measure(server, DURATION_S);
-        rps.get(server.spec.label)!.push(result.rps);
-        p99.get(server.spec.label)!.push(result.p99);
-        cpu.get(server.spec.label)!.push(result.cpuPerRequest);
+      for (const slot of slots) {
+        const result = await measure(slot, DURATION_S);
+        rps.get(slot.key)!.push(result.rps);
+        p99.get(slot.key)!.push(result.p99);
+        cpu.get(slot.key)!.push(result.cpuPerRequest);
         non2xx += result.non2xx;
         errors += result.errors;
       }
@@ -420,80 +496,125 @@ async function run(): Promise<void> {
     const warnings = checkTelemetry(found);
 
     console.log(
-      `adopter: POST /chat on Hono (@hono/node-server) over loopback, autocannon ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION_S} s after a ${WARMUP_S} s warm-up (medians); conversations of ${TURNS} turns, thread cookie sent back; child stdout drained by a pipe`,
+      `adopter: POST /chat on Hono (@hono/node-server) and Express 5 over loopback, autocannon ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION_S} s after a ${WARMUP_S} s warm-up (medians); continuing clients send the thread cookie back (conversations of ${TURNS} turns), tokenless clients never do`,
     );
-    const width = Math.max(...VARIANTS.map((v) => v.label.length)) + 2;
-    console.log(
-      `  ${''.padEnd(width)}${'req/s'.padStart(7)}${'p99 ms'.padStart(8)}${'CPU µs/req'.padStart(12)}${'spans/req'.padStart(11)}${'logs/req'.padStart(10)}${'stdout B/req'.padStart(14)}`,
-    );
-    for (const { label } of VARIANTS) {
-      const got = found.get(VARIANTS.find((v) => v.label === label)!)!;
+    const width = Math.max(...slots.map((slot) => rowLabel(slot).length)) + 2;
+    for (const stdout of STDOUT_MODES) {
+      console.log(`  ${STDOUT_LABEL[stdout]}:`);
       console.log(
-        `  ${label.padEnd(width)}${Math.round(median(rps.get(label)!))
-          .toString()
-          .padStart(7)}${fmt(median(p99.get(label)!)).padStart(8)}${Math.round(median(cpu.get(label)!))
-          .toString()
-          .padStart(
-            12,
-          )}${fmt(got.spans).padStart(11)}${fmt(got.logRecords).padStart(10)}${Math.round(got.stdoutBytes).toString().padStart(14)}`,
+        `    ${''.padEnd(width)}${'req/s'.padStart(7)}${'p99 ms'.padStart(8)}${'CPU µs/req'.padStart(12)}${'µs added'.padStart(10)}${'req/s ÷ base'.padStart(14)}${'p99 ÷ base'.padStart(12)}${'spans/req'.padStart(11)}${'logs/req'.padStart(10)}`,
       );
+      for (const slot of slots.filter((each) => each.server.stdout === stdout)) {
+        const base = baselineOf(slot.server.spec);
+        const baseKey = keyOf(base, stdout, 'continuing');
+        const got = found.get(slot.server)!;
+        const same = slot.key === baseKey;
+        const added = median(cpu.get(slot.key)!) - median(cpu.get(baseKey)!);
+        console.log(
+          `    ${rowLabel(slot).padEnd(width)}${Math.round(median(rps.get(slot.key)!))
+            .toString()
+            .padStart(7)}${fmt(median(p99.get(slot.key)!)).padStart(8)}${Math.round(median(cpu.get(slot.key)!))
+            .toString()
+            .padStart(
+              12,
+            )}${(same ? '' : `+${Math.round(added)}`).padStart(10)}${(same ? '' : fmt(medianRatio(rps, slot.key, baseKey))).padStart(14)}${(same ? '' : fmt(medianRatio(p99, slot.key, baseKey))).padStart(12)}${fmt(got.spans).padStart(11)}${fmt(got.logRecords).padStart(10)}`,
+        );
+      }
+      for (const pair of PAIRS) {
+        for (const clients of ['continuing', 'tokenless'] as const) {
+          const key = keyOf(pair.spec, stdout, clients);
+          const baseKey = keyOf(pair.baseline, stdout, 'continuing');
+          if (!rps.has(key) || !rps.has(baseKey)) continue;
+          const checks = [verdict('req/s', medianRatio(rps, key, baseKey), '≥', pair.rps)];
+          if (pair.p99 !== undefined) checks.push(verdict('p99', medianRatio(p99, key, baseKey), '≤', pair.p99));
+          if (pair.addedMicros !== undefined)
+            checks.push(
+              verdict('CPU µs added', median(cpu.get(key)!) - median(cpu.get(baseKey)!), '≤', pair.addedMicros, 0),
+            );
+          console.log(`    ${short(pair.spec.label)}/${short(pair.baseline.label)} ${clients}: ${checks.join('   ')}`);
+        }
+      }
     }
-    const ratio = (results: RoundResults, spec: VariantSpec): number => medianRatio(results, spec.label, A.label);
-    const atLeast = (value: number, target: number): string =>
-      `target ≥ ${target}: ${value >= target ? 'met' : 'MISSED'}`;
-    const atMost = (value: number, target: number): string =>
-      `target ≤ ${target}: ${value <= target ? 'met' : 'MISSED'}`;
-    const bRps = ratio(rps, B);
-    const bP99 = ratio(p99, B);
-    const cRps = ratio(rps, C);
-    console.log(
-      `  (b)/(a)  req/s ${fmt(bRps)} (${atLeast(bRps, TARGET_B_RPS)})   p99 ${fmt(bP99)} (${atMost(bP99, TARGET_B_P99)})   CPU/req ${fmt(ratio(cpu, B))}`,
-    );
-    console.log(
-      `  (c)/(a)  req/s ${fmt(cRps)} (${atLeast(cRps, TARGET_C_RPS)})   p99 ${fmt(ratio(p99, C))}   CPU/req ${fmt(ratio(cpu, C))}`,
-    );
-    const ebRps = medianRatio(rps, EXPRESS_B.label, EXPRESS_A.label);
-    console.log(
-      `  (e-b)/(e-a)  req/s ${fmt(ebRps)} (${atLeast(ebRps, TARGET_B_RPS)})   p99 ${fmt(medianRatio(p99, EXPRESS_B.label, EXPRESS_A.label))}   CPU/req ${fmt(medianRatio(cpu, EXPRESS_B.label, EXPRESS_A.label))}   CPU µs/req added ${Math.round(median(cpu.get(EXPRESS_B.label)!) - median(cpu.get(EXPRESS_A.label)!))}`,
-    );
-    for (const spec of VARIANTS.filter((v) => ![A, B, C, EXPRESS_A, EXPRESS_B].includes(v)))
-      console.log(`  ${spec.label}/(a)  req/s ${fmt(ratio(rps, spec))}   CPU/req ${fmt(ratio(cpu, spec))}`);
+    const mainKey = (spec: VariantSpec): string => keyOf(spec, STDOUT_MODES[0]!, 'continuing');
+    for (const spec of VARIANTS.filter((v) => !isMain(v)))
+      console.log(
+        `  ${spec.label}/(a)  req/s ${fmt(medianRatio(rps, mainKey(spec), mainKey(A)))}   CPU/req ${fmt(medianRatio(cpu, mainKey(spec), mainKey(A)))}`,
+      );
     if (VARIANTS.includes(C_STATELESS)) {
       const of = (results: RoundResults, x: VariantSpec, y: VariantSpec): string =>
-        fmt(medianRatio(results, x.label, y.label));
+        fmt(medianRatio(results, mainKey(x), mainKey(y)));
       console.log(
         `  (c)/${C_STATELESS.label}  req/s ${of(rps, C, C_STATELESS)}   CPU/req ${of(cpu, C, C_STATELESS)};   ${C_STATELESS.label}/(b)  req/s ${of(rps, C_STATELESS, B)}   CPU/req ${of(cpu, C_STATELESS, B)}`,
       );
     }
     if (VARIANTS.includes(A_TURN_LATER)) {
-      const against = (results: RoundResults): number => medianRatio(results, B.label, A_TURN_LATER.label);
+      const against = (results: RoundResults): number => medianRatio(results, mainKey(B), mainKey(A_TURN_LATER));
       console.log(
         `  (b)/${A_TURN_LATER.label}  req/s ${fmt(against(rps))}   p99 ${fmt(against(p99))}   CPU/req ${fmt(against(cpu))}`,
       );
     }
-    const spreadOf = (label: string): string => {
-      const values = rps.get(label)!;
+    const spreadOf = (key: string): string => {
+      const values = rps.get(key)!;
       return `${Math.round(((Math.max(...values) - Math.min(...values)) / median(values)) * 100)} %`;
     };
     console.log(
-      `  req/s spread over rounds: ${VARIANTS.map((v) => `${[A, B, C, EXPRESS_A, EXPRESS_B].includes(v) ? short(v.label) : v.label} ${spreadOf(v.label)}`).join(', ')}`,
+      `  req/s spread over rounds: ${slots.map((slot) => `${rowLabel(slot)} ${slot.server.stdout} ${spreadOf(slot.key)}`).join(', ')}`,
     );
+    const threaded = slots.filter((slot) => slot.clients === 'continuing' && slot.server.spec.continuesThreads);
     console.log(
-      `  threads continued (cookie sent back, same thread answered): ${servers
-        .filter((s) => s.spec.continuesThreads)
-        .map((s) => `${short(s.spec.label)} ${Math.round((s.continued / Math.max(1, s.threaded)) * 100)} %`)
+      `  threads continued (cookie sent back, same thread answered): ${threaded
+        .map(
+          (slot) =>
+            `${short(slot.server.spec.label)} ${slot.server.stdout} ${Math.round((slot.continued / Math.max(1, slot.threaded)) * 100)} %`,
+        )
         .join(', ')} of the turns that sent a thread cookie back (100 % expected)`,
     );
+    const pipes = servers.filter((server) => server.stdout === 'pipe');
+    if (pipes.length > 0)
+      console.log(
+        `  stdout bytes per request (pipe): ${pipes.map((server) => `${short(server.spec.label)} ${Math.round(found.get(server)!.stdoutBytes)}`).join(', ')}`,
+      );
     console.log(`  non-2xx responses: ${non2xx}, errors and timeouts: ${errors}`);
     for (const warning of warnings) console.log(`  warning: ${warning}`);
     if (non2xx > 0 || errors > 0)
       throw new BenchCheckError(`adopter: ${non2xx} non-2xx responses and ${errors} errors/timeouts under load`);
-    for (const server of servers.filter((s) => s.spec.continuesThreads))
-      if (server.continued < server.threaded * 0.99)
-        throw new BenchCheckError(`adopter: ${server.spec.label}: threads did not continue under load`);
+    for (const slot of threaded)
+      if (slot.continued < slot.threaded * 0.99)
+        throw new BenchCheckError(`adopter: ${slot.key}: threads did not continue under load`);
   } finally {
     await Promise.allSettled([...servers.map((server) => server.child.stop()), sink.stop()]);
   }
+}
+
+/** Starts one variant's server with the given stdout. */
+async function startServer(spec: VariantSpec, stdout: StdoutMode, sinkUrl: string): Promise<Server> {
+  const sinkSegment = sinkOf({ spec, stdout });
+  const { env, execArgv } = variantProcess(spec.sessions, `${sinkUrl}/${sinkSegment}`, sinkUrl);
+  Object.assign(env, spec.env, { BENCH_SINK_SEGMENT: sinkSegment });
+  const child = await Child.start(`${spec.label} (${stdout})`, spec.script, {
+    env,
+    execArgv,
+    stdout: stdout === 'pipe' ? 'drain' : 'null',
+  });
+  return { spec, stdout, child, url: `http://127.0.0.1:${child.port}` };
+}
+
+/** Whether a variant is one of the main five (not the breakdown's). */
+const isMain = (spec: VariantSpec): boolean => [A, B, C, EXPRESS_A, EXPRESS_B].includes(spec);
+
+/** What a variant is measured against: (e-a) for the Express pair, else (a). */
+const baselineOf = (spec: VariantSpec): VariantSpec => (spec === EXPRESS_A || spec === EXPRESS_B ? EXPRESS_A : A);
+
+/** A row's label: the variant, and its clients when it keeps threads. */
+const rowLabel = (slot: Slot): string =>
+  slot.server.spec.continuesThreads && isMain(slot.server.spec)
+    ? `${slot.server.spec.label}, ${slot.clients}`
+    : slot.server.spec.label;
+
+/** `what value (target op limit: met|MISSED)`. */
+function verdict(what: string, value: number, op: '≥' | '≤', limit: number, digits = 2): string {
+  const met = op === '≥' ? value >= limit : value <= limit;
+  return `${what} ${digits === 0 ? Math.round(value) : fmt(value)} (target ${op} ${limit}: ${met ? 'met' : 'MISSED'})`;
 }
 
 runIfMain(import.meta.url, main);

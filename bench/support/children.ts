@@ -18,11 +18,14 @@ export interface ChildOptions {
   /** Node options before the script. @default ['--import', 'tsx'] */
   execArgv?: string[];
   /**
-   * Where the child's stdout goes: the parent's own (`inherit`), or a pipe the parent reads
-   * and discards, counting the bytes (`drain`). @default 'inherit'
+   * Where the child's stdout goes: the parent's own (`inherit`), a pipe the parent reads
+   * and discards, counting the bytes (`drain`), or /dev/null (`null`: no reader on the
+   * machine's cores, as a service whose logs go to a file or a journald socket). @default 'inherit'
    */
-  stdout?: 'inherit' | 'drain';
+  stdout?: 'inherit' | 'drain' | 'null';
 }
+
+const STDOUT = { inherit: 'inherit', drain: 'pipe', null: 'ignore' } as const;
 
 /** CPU time and requests served by a child since it started. */
 export interface Usage {
@@ -63,7 +66,7 @@ export class Child {
         OTEL_SESSIONS_JOURNAL_DIR: mkdtempSync(join(journalRoot(), `${script.replace(/\W/g, '-')}-`)),
         ...options.env,
       },
-      stdio: ['ignore', options.stdout === 'drain' ? 'pipe' : 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', STDOUT[options.stdout ?? 'inherit'], 'inherit', 'ipc'],
     });
     live.add(child);
     child.once('exit', () => live.delete(child));
