@@ -8,7 +8,7 @@
  *   `{ threadId, key }` (concurrent sessions of one thread writing different keys).
  * - `GET /thread` answers `{ threadId, keys }`: the thread's state keys.
  * - `POST /push/:key?max=N` pushes the request's JSON body onto thread state `<key>` (the
- *   newest N entries kept when given) and answers `{ threadId, key }` (concurrent turns).
+ *   newest N entries kept when given), logs one line, and answers `{ threadId, key }`.
  * - `GET /state/:key` answers `{ threadId, value }`.
  */
 import { serve } from '@hono/node-server';
@@ -26,6 +26,7 @@ app.post('/push/:key', async (c) => {
   const key = c.req.param('key');
   const max = c.req.query('max');
   await c.var.thread.state.push(key, await c.req.json(), max === undefined ? undefined : Number(max));
+  c.var.logger.info('pushed', { key });
   return c.json({ threadId: c.var.threadId, key });
 });
 
