@@ -10,6 +10,7 @@ import { main as journalLogs } from './journal-logs.js';
 import { main as logs } from './logs.js';
 import { main as memory } from './memory.js';
 import { main as spans } from './spans.js';
+import { main as scaling } from './scaling.js';
 import { main as threadStores } from './thread-stores.js';
 
 const BENCHMARKS: ReadonlyArray<readonly [name: string, main: () => Promise<void>]> = [
@@ -20,6 +21,7 @@ const BENCHMARKS: ReadonlyArray<readonly [name: string, main: () => Promise<void
   ['export', exportSpans],
   ['http-load', httpLoad],
   ['thread-stores', threadStores],
+  ['scaling', scaling],
   ['memory', memory],
 ];
 

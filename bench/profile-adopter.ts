@@ -4,7 +4,9 @@
  * packages with the most self time in its profile. A tool for finding costs, not a benchmark
  * with ratios (the profiler itself slows the process down).
  *
- *   node --import tsx bench/profile-adopter.ts [a|b|c] [seconds]      (needs `npm run build`)
+ *   node --import tsx bench/profile-adopter.ts [a|b|c] [seconds] [continuing|tokenless]      (needs `npm run build`)
+ *
+ * The variant's stdout goes to /dev/null; its clients continue their threads unless `tokenless`.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,6 +102,7 @@ export function summarise(profile: Profile, windowMicros: number, requests: numb
 export async function main(): Promise<void> {
   const variant = process.argv[2] ?? 'b';
   const seconds = Number(process.argv[3] ?? 10);
+  const clients = process.argv[4] === 'tokenless' ? 'tokenless' : 'continuing';
   const script = SCRIPTS[variant];
   if (!script) throw new Error(`profile-adopter: variant must be a, b or c, not ${variant}`);
   let window = { micros: 0, requests: 1 };
@@ -109,17 +112,17 @@ export async function main(): Promise<void> {
     const sinkUrl = `http://127.0.0.1:${sink.port}`;
     const { env, execArgv: variantArgv } = variantProcess(variant !== 'a', `${sinkUrl}/profile`, sinkUrl);
     const execArgv = ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...variantArgv];
-    const child = await Child.start(`(${variant})`, script, { env, execArgv, stdout: 'drain' });
+    const child = await Child.start(`(${variant})`, script, { env, execArgv, stdout: 'null' });
     const url = `http://127.0.0.1:${child.port}`;
     const counter = { continued: 0, threaded: 0 };
-    await load(url, 2, 10, conversation(counter));
+    await load(url, 2, 10, conversation(counter, clients));
     const before = await child.usage();
     const started = performance.now();
-    const result = await load(url, seconds, 10, conversation(counter));
+    const result = await load(url, seconds, 10, conversation(counter, clients));
     await child.flush();
     const after = await child.usage();
     console.log(
-      `(${variant}) under the profiler: ${Math.round(result.rps)} req/s, ${Math.round((after.cpuMicros - before.cpuMicros) / (after.requests - before.requests))} CPU µs/req, stdout ${Math.round(child.stdoutBytes / after.requests)} B/req`,
+      `(${variant}, ${clients} clients) under the profiler: ${Math.round(result.rps)} req/s, ${Math.round((after.cpuMicros - before.cpuMicros) / (after.requests - before.requests))} CPU µs/req`,
     );
     window = { micros: (performance.now() - started) * 1000, requests: after.requests - before.requests };
     await child.stop();
