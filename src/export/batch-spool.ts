@@ -47,9 +47,11 @@ interface Entry<T> {
 
 /** What a spool holds now. */
 export interface SpoolContents {
+  /** Batches waiting to be sent. */
   batches: number;
   /** Spans or log records. */
   items: number;
+  /** The encoded size of those batches, in bytes. */
   bytes: number;
 }
 
@@ -95,7 +97,6 @@ export class BatchSpool<T> {
   private outageStarted: number | undefined;
   private droppedItems = 0;
   private readonly refused: RefusedBatches;
-  private warnedDisk = false;
   private closed = false;
   private waiters: { seq: number; resolve: () => void }[] = [];
 
@@ -142,16 +143,9 @@ export class BatchSpool<T> {
     let record: SpoolRecord | undefined;
     try {
       record = this.files.write(data, items.length, this.codec.encoding);
-    } catch (error) {
-      if (!this.warnedDisk) {
-        this.warnedDisk = true;
-        diag.error(
-          `otel-sessions: cannot write the spool in ${this.files.dir}; ${this.codec.what} are kept in memory only until it can`,
-          error,
-        );
-      }
+    } catch {
+      // Kept in memory only; the spool's files say once that the disk refuses writes.
     }
-    if (record !== undefined) this.warnedDisk = false;
     const keep = record === undefined || this.memoryBytes + data.byteLength <= this.maxMemoryBytes;
     this.push({
       seq: ++this.seq,
@@ -299,6 +293,8 @@ export class BatchSpool<T> {
     if (this.sending !== undefined || this.retryTimer !== undefined || this.closed || this.queue.length === 0) return;
     this.sending = this.drain().finally(() => {
       this.sending = undefined;
+      // A batch added while the sender was ending (it saw an empty queue) is sent now.
+      this.pump();
     });
   }
 

@@ -6,7 +6,7 @@ import { JournalWriter, type JournalOptions } from './journal-writer.js';
 /**
  * Writes log records to the local journal as OTLP-JSON lines (`{"resourceLogs":[...]}`,
  * one line per export call), the encoding of the OpenTelemetry collector's file exporter.
- * Files are named `logs-<pid>-<start>-<seq>.jsonl`; see {@link JournalWriter}.
+ * Files are named `logs-<pid>-<start>-<seq>.jsonl`.
  *
  * @example
  * new BatchLogRecordProcessor({ exporter: new JournalLogExporter({ dir: '.otel-sessions' }) })

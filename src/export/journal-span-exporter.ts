@@ -6,7 +6,7 @@ import { JournalWriter, type JournalOptions } from './journal-writer.js';
 /**
  * Writes spans to the local journal as OTLP-JSON lines (`{"resourceSpans":[...]}`, one
  * line per export call), the encoding of the OpenTelemetry collector's file exporter.
- * Files are named `spans-<pid>-<start>-<seq>.jsonl`; see {@link JournalWriter}.
+ * Files are named `spans-<pid>-<start>-<seq>.jsonl`.
  *
  * @example
  * new BatchSpanProcessor({ exporter: new JournalSpanExporter({ dir: '.otel-sessions' }) })

@@ -1,10 +1,11 @@
 import { diag } from '@opentelemetry/api';
 import {
   closeSync,
+  constants,
   fstatSync,
+  lstatSync,
   openSync,
   readdirSync,
-  readSync,
   renameSync,
   unlinkSync,
   writeSync,
@@ -13,31 +14,23 @@ import {
 import { join } from 'node:path';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../internal/private-dir.js';
 import type { OtlpEncoding } from './otlp-exporters.js';
+import { ownerRuns, releaseStem, STEM, takeStem, type SpoolOwner } from './spool-owner.js';
+import { DONE, readRequest, readSegment, recordHeader, STATE_AT, type SegmentContents } from './spool-record.js';
 
 /**
- * Segment names: `<start>-<pid>-<seq>.otlp-spool`, where `start` (13 digits, ms) and `pid`
- * name the spool that wrote it and `seq` (10 digits) counts its segments. A segment claimed
- * by another process for sending gets `~<start>-<pid>` of its claimer appended; its owner is
- * then the claimer. Other names in the folder are left alone.
+ * Segment names: `<stem>-<seq>.otlp-spool`, where the stem names the spool that wrote it (see
+ * `SpoolOwner`) and `seq` (10 digits) counts its segments. A segment claimed by another
+ * process for sending gets `~<stem>` of its claimer appended; its owner is then the claimer.
+ * A segment that cannot be read at all is moved aside as `<stem>-<seq>.otlp-spool.damaged`.
+ * Other names in the folder are left alone, as is anything but a regular file.
  */
-const SEGMENT_NAME = /^(\d{13})-(\d+)-(\d{10})\.otlp-spool(?:~(\d{13})-(\d+))?$/;
+const SEGMENT_NAME = new RegExp(String.raw`^${STEM}-(\d{10})\.otlp-spool(?:~${STEM})?$`);
+/** The suffix of a segment moved aside, unreadable. */
+const DAMAGED_SUFFIX = '.damaged';
 
-/**
- * Each record: a 16-byte header, then the request bytes of one batch.
- *   0..3   magic `OSP1`
- *   4      state: `P` pending, `D` done (sent, or dropped); rewritten in place, one byte
- *   5      encoding: `j` OTLP JSON, `p` OTLP protobuf
- *   6..7   zero
- *   8..11  spans or log records in the batch (u32, little-endian)
- *   12..15 bytes of the request that follows (u32, little-endian)
- */
-const HEADER_BYTES = 16;
-const MAGIC = 0x3150_534f; // 'OSP1' read as a little-endian u32
-const STATE_AT = 4;
-const PENDING = 0x50; // 'P'
-const DONE = 0x44; // 'D'
-const JSON_BYTE = 0x6a; // 'j'
-const PROTOBUF_BYTE = 0x70; // 'p'
+/** Opened without following a symbolic link, and without blocking on a FIFO (`O_NONBLOCK` changes nothing for a regular file). */
+const SAFE_OPEN = (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
 const DONE_BUFFER = Buffer.from([DONE]);
 
 /** How long the live segment may sit with every record done before it is deleted (the folder then empties). */
@@ -69,19 +62,28 @@ export interface SpoolRecord {
   readonly segment: SpoolSegment;
   /** Where its header starts in the segment. */
   readonly offset: number;
+  /** Where its request starts in the segment. */
+  readonly requestAt: number;
   /** Bytes of the request (the header not counted). */
   readonly bytes: number;
   /** Spans or log records it holds. */
   readonly count: number;
   /** How the batch is encoded. */
   readonly encoding: OtlpEncoding;
+  /** The request's CRC-32, checked when it is read back; `undefined` for a record of the previous format. */
+  readonly checksum: number | undefined;
 }
 
-// Start stamps of the spools open in this process, shared by the ESM and CommonJS builds.
-const OPEN_KEY = Symbol.for('otel-sessions.open-spools');
-function openSpools(): { stems: Set<string>; lastStart: number } {
-  const holder = globalThis as { [OPEN_KEY]?: { stems: Set<string>; lastStart: number } };
-  return (holder[OPEN_KEY] ??= { stems: new Set(), lastStart: 0 });
+/** A damaged segment found while claiming: what was skipped in it, or that it was moved aside. @internal */
+export interface SpoolDamage {
+  /** The segment's path, without a claim suffix. */
+  path: string;
+  /** Damaged bytes skipped. */
+  bytes: number;
+  /** In how many places (a record, or a run of records whose headers are damaged). */
+  places: number;
+  /** Where it was moved, when nothing in it could be read; else it is sent and deleted as usual. */
+  movedTo: string | undefined;
 }
 
 /**
@@ -96,11 +98,15 @@ function openSpools(): { stems: Set<string>; lastStart: number } {
  * Synchronous writes: a batch acknowledged is in the page cache, so a process killed with
  * SIGKILL keeps it (a machine that loses power may not: no fsync). A process killed during a
  * write leaves a torn record at the end of its segment (segments are never written again
- * after their owner ends): a header or request that runs past the end of the file is ignored.
+ * after their owner ends): a record that runs past the end of the file is ignored. Records
+ * carry checksums (see `spool-record.ts`): a damaged one costs only itself.
  *
- * Segments of a process that is no longer running are orphans; the next process to open the
- * folder claims them by renaming them into its own name (one rename wins), so two processes
- * never send the same segment.
+ * Segments whose owner no longer runs (see `SpoolOwner`) are orphans; the next process to
+ * open the folder claims them by renaming them into its own name (one rename wins), so two
+ * processes never send the same segment.
+ *
+ * A disk that refuses writes (full, read-only) is told once when writing starts to fail and
+ * once when it works again, with what it cost meanwhile.
  * @internal
  */
 export class SpoolFiles {
@@ -115,20 +121,25 @@ export class SpoolFiles {
   private heldBytes = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** While writes fail: the batches not written, and the sent ones not marked done since. */
+  private failing: { unwritten: number; unmarked: number } | undefined;
+  private readonly damage: SpoolDamage[] = [];
 
   /** `segmentBytes`: the size past which the live segment gives way to a new one. */
   constructor(dir: string, segmentBytes: number) {
     this.dir = dir;
     this.segmentBytes = segmentBytes;
-    const open = openSpools();
-    open.lastStart = Math.max(Date.now(), open.lastStart + 1);
-    this.stem = `${String(open.lastStart).padStart(13, '0')}-${process.pid}`;
-    open.stems.add(this.stem);
+    this.stem = takeStem();
   }
 
   /** Bytes on disk of the segments this spool holds (written or claimed, not yet deleted). */
   get bytes(): number {
     return this.heldBytes;
+  }
+
+  /** The damaged segments found while claiming. */
+  get damaged(): readonly SpoolDamage[] {
+    return this.damage;
   }
 
   /**
@@ -138,7 +149,7 @@ export class SpoolFiles {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    openSpools().stems.delete(this.stem);
+    releaseStem(this.stem);
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     if (this.live !== undefined) this.retire(this.live);
@@ -148,55 +159,24 @@ export class SpoolFiles {
   /** Appends one batch to the live segment; throws when the disk refuses it (the batch is then not on disk). */
   write(data: Uint8Array, count: number, encoding: OtlpEncoding): SpoolRecord {
     if (this.closed) throw new Error('otel-sessions: the spool is closed');
-    const length = HEADER_BYTES + data.byteLength;
-    let segment = this.live;
-    if (segment !== undefined && segment.size > 0 && segment.size + length > this.segmentBytes) {
-      this.retire(segment);
-      segment = undefined;
-    }
-    segment ??= this.openLive();
-    const header = Buffer.allocUnsafe(HEADER_BYTES);
-    header.writeUInt32LE(MAGIC, 0);
-    header[STATE_AT] = PENDING;
-    header[5] = encoding === 'json' ? JSON_BYTE : PROTOBUF_BYTE;
-    header.writeUInt16LE(0, 6);
-    header.writeUInt32LE(count, 8);
-    header.writeUInt32LE(data.byteLength, 12);
-    const offset = segment.size;
-    let written: number;
     try {
-      written = writevSync(segment.fd as number, [header, data], offset);
+      const record = this.append(data, count, encoding);
+      this.writingWorks();
+      return record;
     } catch (error) {
-      // Nothing more goes to a segment that failed once: only its end may be torn.
-      this.retire(segment);
+      this.writingFailed(error, 'unwritten');
       throw error;
     }
-    segment.size += written;
-    this.heldBytes += written;
-    if (written < length) {
-      this.retire(segment);
-      throw new Error(`otel-sessions: short write to the spool segment ${segment.name} (is the disk full?)`);
-    }
-    segment.pending += 1;
-    return { segment, offset, bytes: data.byteLength, count, encoding };
   }
 
-  /** The request bytes of one record. */
+  /** The request bytes of one record; throws when they no longer match its checksum. */
   read(record: SpoolRecord): Buffer {
     const segment = record.segment as Segment;
-    const bytes = Buffer.allocUnsafe(record.bytes);
-    const fd = this.fdOf(segment);
     try {
-      let done = 0;
-      while (done < bytes.length) {
-        const n = readSync(fd, bytes, done, bytes.length - done, record.offset + HEADER_BYTES + done);
-        if (n === 0) throw new Error(`otel-sessions: the spool segment ${segment.name} ends inside a record`);
-        done += n;
-      }
+      return readRequest(this.fdOf(segment), record);
     } finally {
       if (this.closed) this.closeFd(segment);
     }
-    return bytes;
   }
 
   /** Marks a record done (sent, or dropped): it is not sent again. Deletes its segment once all are. */
@@ -209,11 +189,9 @@ export class SpoolFiles {
     }
     try {
       writeSync(this.fdOf(segment), DONE_BUFFER, 0, 1, record.offset + STATE_AT);
+      this.writingWorks();
     } catch (error) {
-      diag.warn(
-        `otel-sessions: could not mark a sent batch in ${join(this.dir, segment.name)}; it may be sent again`,
-        error,
-      );
+      this.writingFailed(error, 'unmarked');
     }
     if (this.closed) this.closeFd(segment);
     if (segment.pending > 0) return;
@@ -232,10 +210,11 @@ export class SpoolFiles {
   }
 
   /**
-   * Claims the segments of processes no longer running, oldest first: each is renamed into
-   * this spool's name (a segment another process claimed first is skipped), and its record
-   * headers are read (not the requests: those are read when their turn comes). Returns the
-   * records still pending; a segment without any is deleted.
+   * Claims the segments whose owner no longer runs, oldest first: each regular file named as
+   * a segment is renamed into this spool's name (one another process claimed first is
+   * skipped), then read whole and checked (the requests are read again when their turn
+   * comes). Returns the records still pending; a segment without any is deleted, one that
+   * cannot be read at all is moved aside.
    */
   claimOrphans(): SpoolRecord[] {
     let names: string[];
@@ -247,14 +226,8 @@ export class SpoolFiles {
     }
     const claimed: SpoolRecord[] = [];
     for (const name of names.sort()) {
-      const match = SEGMENT_NAME.exec(name);
-      if (match === null) continue;
-      const [, start, pid, , claimerStart, claimerPid] = match;
-      const ownerAlive =
-        claimerStart === undefined
-          ? this.isRunning(start as string, Number(pid))
-          : this.isRunning(claimerStart, Number(claimerPid));
-      if (ownerAlive) continue;
+      const owner = ownerOf(name);
+      if (owner === undefined || ownerRuns(owner) || !this.isRegularFile(name)) continue;
       const mine = `${baseName(name)}~${this.stem}`;
       try {
         renameSync(join(this.dir, name), join(this.dir, mine));
@@ -263,76 +236,161 @@ export class SpoolFiles {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw error;
       }
-      const segment: Segment = { name: mine, fd: undefined, size: 0, pending: 0, kept: 0, live: false, gone: false };
-      let records: SpoolRecord[];
-      try {
-        records = this.scan(segment);
-      } catch (error) {
-        diag.warn(
-          `otel-sessions: could not read the spool segment ${join(this.dir, mine)}; left for another process`,
-          error,
-        );
-        try {
-          renameSync(join(this.dir, mine), join(this.dir, baseName(mine)));
-        } catch {
-          // Left claimed: another process claims it once this one ends.
-        }
-        continue;
-      }
-      this.held.add(segment);
-      this.heldBytes += segment.size;
-      segment.pending = records.length;
-      if (records.length === 0) this.finish(segment);
-      else claimed.push(...records);
+      claimed.push(...this.readClaimed(mine));
     }
     return claimed;
   }
 
-  /**
-   * The pending records of a claimed segment, from their headers; stops at a torn record, or
-   * at one of an unknown format (the segment is then kept for another process, not deleted).
-   */
-  private scan(segment: Segment): SpoolRecord[] {
-    const records: SpoolRecord[] = [];
-    const fd = openSync(join(this.dir, segment.name), 'r');
+  /** The pending records of a segment just claimed; one that cannot be read is given back, or moved aside. */
+  private readClaimed(name: string): SpoolRecord[] {
+    const segment: Segment = { name, fd: undefined, size: 0, pending: 0, kept: 0, live: false, gone: false };
+    const path = join(this.dir, name);
+    let contents: SegmentContents;
     try {
-      segment.size = fstatSync(fd).size;
-      const header = Buffer.alloc(HEADER_BYTES);
-      let offset = 0;
-      while (offset + HEADER_BYTES <= segment.size) {
-        if (readSync(fd, header, 0, HEADER_BYTES, offset) < HEADER_BYTES) break;
-        const state = header[STATE_AT];
-        const encodingByte = header[5];
-        const bytes = header.readUInt32LE(12);
-        const known =
-          header.readUInt32LE(0) === MAGIC &&
-          (state === PENDING || state === DONE) &&
-          (encodingByte === JSON_BYTE || encodingByte === PROTOBUF_BYTE);
-        if (!known) {
-          // Not this format (a later version's?): the segment is given back, not deleted.
-          segment.kept += 1;
-          diag.warn(
-            `otel-sessions: the spool segment ${segment.name} holds a record of an unknown format; it is left on disk`,
-          );
-          break;
-        }
-        // A record that runs past the end of the file: a write cut short, at the end (segments only grow).
-        if (offset + HEADER_BYTES + bytes > segment.size) break;
-        if (state === PENDING) {
-          records.push({
-            segment,
-            offset,
-            bytes,
-            count: header.readUInt32LE(8),
-            encoding: encodingByte === JSON_BYTE ? 'json' : 'protobuf',
-          });
-        }
-        offset += HEADER_BYTES + bytes;
+      const fd = openRegularFile(path, constants.O_RDONLY);
+      try {
+        segment.size = fstatSync(fd).size;
+        contents = readSegment(fd, segment.size);
+      } finally {
+        closeSync(fd);
       }
-    } finally {
-      closeSync(fd);
+    } catch (error) {
+      diag.warn(`otel-sessions: could not read the spool segment ${path}; left for another process`, error);
+      this.giveBack(name);
+      return [];
     }
+    if (contents.laterVersion) {
+      diag.warn(
+        `otel-sessions: the spool segment ${join(this.dir, baseName(name))} was written by a later version of otel-sessions; it is left on disk for it`,
+      );
+      this.giveBack(name);
+      return [];
+    }
+    if (contents.damaged.bytes > 0 && contents.records.length === 0) {
+      this.moveAside(name, contents.damaged);
+      return [];
+    }
+    if (contents.damaged.bytes > 0) this.reportDamage(name, contents.damaged);
+    const records: SpoolRecord[] = contents.records
+      .filter((record) => record.pending)
+      .map(({ offset, requestAt, bytes, count, encoding, checksum }) => ({
+        segment,
+        offset,
+        requestAt,
+        bytes,
+        count,
+        encoding,
+        checksum,
+      }));
+    this.held.add(segment);
+    this.heldBytes += segment.size;
+    segment.pending = records.length;
+    if (records.length === 0) this.finish(segment);
     return records;
+  }
+
+  /** A segment with no record that can be read: renamed out of the spool's way, and told once. */
+  private moveAside(name: string, damaged: SegmentContents['damaged']): void {
+    const found = join(this.dir, baseName(name));
+    const movedTo = `${found}${DAMAGED_SUFFIX}`;
+    try {
+      renameSync(join(this.dir, name), movedTo);
+    } catch (error) {
+      diag.warn(`otel-sessions: the spool segment ${found} is unreadable and could not be moved aside`, error);
+      return;
+    }
+    this.damage.push({ path: found, ...damaged, movedTo });
+    diag.warn(
+      `otel-sessions: the spool segment ${found} is unreadable (no record in its ${damaged.bytes} bytes checks); moved aside as ${movedTo}`,
+    );
+  }
+
+  /** Tells, once per segment, what was skipped in it as damaged. */
+  private reportDamage(name: string, damaged: SegmentContents['damaged']): void {
+    const found = join(this.dir, baseName(name));
+    this.damage.push({ path: found, ...damaged, movedTo: undefined });
+    diag.warn(
+      `otel-sessions: the spool segment ${found} is damaged: skipped ${damaged.bytes} bytes in ${damaged.places} place(s), ` +
+        'whose batches are lost; its other batches are sent',
+    );
+  }
+
+  /** Whether a directory entry is a regular file (not a FIFO, directory or symbolic link: those are never opened). */
+  private isRegularFile(name: string): boolean {
+    try {
+      if (lstatSync(join(this.dir, name)).isFile()) return true;
+    } catch {
+      return false; // Gone meanwhile.
+    }
+    diag.warn(
+      `otel-sessions: ${join(this.dir, name)} is named as a spool segment but is no regular file; it is left alone`,
+    );
+    return false;
+  }
+
+  private append(data: Uint8Array, count: number, encoding: OtlpEncoding): SpoolRecord {
+    const header = recordHeader(data, count, encoding);
+    const length = header.length + data.byteLength;
+    let segment = this.live;
+    if (segment !== undefined && segment.size > 0 && segment.size + length > this.segmentBytes) {
+      this.retire(segment);
+      segment = undefined;
+    }
+    segment ??= this.openLive();
+    const offset = segment.size;
+    let written: number;
+    try {
+      written = writevSync(segment.fd as number, [header, data], offset);
+    } catch (error) {
+      // Nothing more goes to a segment that failed once: only its end may be torn.
+      this.retire(segment);
+      throw error;
+    }
+    segment.size += written;
+    this.heldBytes += written;
+    if (written < length) {
+      this.retire(segment);
+      throw new Error(`otel-sessions: short write to the spool segment ${segment.name} (is the disk full?)`);
+    }
+    segment.pending += 1;
+    return {
+      segment,
+      offset,
+      requestAt: offset + header.length,
+      bytes: data.byteLength,
+      count,
+      encoding,
+      checksum: header.readUInt32LE(16),
+    };
+  }
+
+  /**
+   * One message when writing starts to fail (a full or read-only disk is an expected I/O
+   * error: its code and message, no stack), none for each batch after it.
+   */
+  private writingFailed(error: unknown, what: 'unwritten' | 'unmarked'): void {
+    if (this.failing === undefined) {
+      this.failing = { unwritten: 0, unmarked: 0 };
+      diag.error(
+        `otel-sessions: cannot write to the spool in ${this.dir} (${reasonOf(error)}); ` +
+          'batches are kept in memory only until it can',
+      );
+    }
+    this.failing[what] += 1;
+  }
+
+  /** One message when writing works again after failing, with what it cost meanwhile. */
+  private writingWorks(): void {
+    const failing = this.failing;
+    if (failing === undefined) return;
+    this.failing = undefined;
+    const unmarked =
+      failing.unmarked > 0
+        ? `, and ${failing.unmarked} sent batch(es) could not be marked sent (they may be sent again)`
+        : '';
+    diag.warn(
+      `otel-sessions: writes to the spool in ${this.dir} work again; ${failing.unwritten} batch(es) were kept in memory only meanwhile${unmarked}`,
+    );
   }
 
   private openLive(): Segment {
@@ -378,6 +436,15 @@ export class SpoolFiles {
     }
   }
 
+  /** Renames a claimed segment back to its own name, for another process to claim. */
+  private giveBack(name: string): void {
+    try {
+      renameSync(join(this.dir, name), join(this.dir, baseName(name)));
+    } catch {
+      // Left claimed: another process claims it once this one ends.
+    }
+  }
+
   /** After a second with every record done, the live segment is deleted (the next batch starts a new one). */
   private armIdle(): void {
     if (this.idleTimer !== undefined) {
@@ -392,7 +459,7 @@ export class SpoolFiles {
   }
 
   private fdOf(segment: Segment): number {
-    segment.fd ??= openSync(join(this.dir, segment.name), 'r+');
+    segment.fd ??= openRegularFile(join(this.dir, segment.name), constants.O_RDWR);
     return segment.fd;
   }
 
@@ -405,19 +472,35 @@ export class SpoolFiles {
     }
     segment.fd = undefined;
   }
+}
 
-  /** Whether the spool that wrote with this start stamp and process ID may still run. */
-  private isRunning(start: string, pid: number): boolean {
-    // This process's own ID: one of its open spools, or an earlier life of this process ID
-    // (a container's PID 1 restarted), long gone.
-    if (pid === process.pid) return openSpools().stems.has(`${start}-${pid}`);
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  }
+/** The owner of a segment, from its name; `undefined` for a name that is not a segment's. */
+function ownerOf(name: string): SpoolOwner | undefined {
+  const match = SEGMENT_NAME.exec(name);
+  if (match === null) return undefined;
+  const [, start, pid, since, , claimerStart, claimerPid, claimerSince] = match;
+  return claimerStart === undefined
+    ? { stem: stemOf(start, pid, since), pid: Number(pid), since }
+    : { stem: stemOf(claimerStart, claimerPid, claimerSince), pid: Number(claimerPid), since: claimerSince };
+}
+
+function stemOf(start: string | undefined, pid: string | undefined, since: string | undefined): string {
+  return `${start}-${pid}${since === undefined ? '' : `-${since}`}`;
+}
+
+/** Opens a file that must be a regular one: a symbolic link is not followed, a FIFO does not block the open. */
+function openRegularFile(path: string, flags: number): number {
+  const fd = openSync(path, flags | SAFE_OPEN);
+  if (fstatSync(fd).isFile()) return fd;
+  closeSync(fd);
+  throw new Error(`${path} is no regular file`);
+}
+
+/** An I/O error as one line: its code and message (Node's messages start with the code). */
+function reasonOf(error: unknown): string {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : String(error);
+  return typeof code === 'string' && !text.startsWith(code) ? `${code}: ${text}` : text;
 }
 
 /** A segment's name without the claim suffix. */

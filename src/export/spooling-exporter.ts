@@ -2,6 +2,7 @@ import type { ExportResult } from '@opentelemetry/core';
 import { BatchSpool, type SpoolContents, type SpoolOptions } from './batch-spool.js';
 import { exportThrough, shutdownWithin, type ItemExporter } from './export-through.js';
 import type { SpoolCodec } from './spool-codec.js';
+import type { SpoolDamage } from './spool-files.js';
 
 /**
  * What `SpoolingSpanExporter` and `SpoolingLogRecordExporter` share: any exporter of `T`
@@ -15,6 +16,7 @@ export abstract class SpoolingExporter<T> {
   private readonly spool: BatchSpool<T>;
 
   protected constructor(
+    /** The exporter that sends what the spool holds. */
     readonly exporter: ItemExporter<T>,
     options: SpoolOptions,
     codec: SpoolCodec<T>,
@@ -42,6 +44,11 @@ export abstract class SpoolingExporter<T> {
   /** What waits to be sent. */
   get pending(): SpoolContents {
     return this.spool.contents;
+  }
+
+  /** The damaged segments found in the folder when this spool started: what was skipped, or moved aside. */
+  get damaged(): readonly SpoolDamage[] {
+    return this.spool.files.damaged;
   }
 
   /** Stops sending at once; what was not accepted stays on disk, and a message says how much. */

@@ -1,4 +1,5 @@
 import { chooseExporters } from '../../export/choose-exporters.js';
+import type { SpoolDamage } from '../../export/spool-files.js';
 import type { SpoolingLogRecordExporter } from '../../export/spooling-log-record-exporter.js';
 import type { SpoolingSpanExporter } from '../../export/spooling-span-exporter.js';
 import { readEnvSettings } from '../../runtime/env-settings.js';
@@ -20,8 +21,11 @@ export interface FlushSpoolOptions {
  * spools (`<journal>/spool/spans`, `…/logs`) to the collector now, through the same official
  * exporters and variables as the app (protocol, endpoint, headers, compression, certificates;
  * the endpoint and protocol from the given environment, the rest from the process's).
- * Spool segments of processes still running are theirs to send. Exit code 0 when nothing is left, 1
- * when the collector did not take everything within the timeout (what is left stays on disk).
+ * Spool segments of processes still running are theirs to send (a process ID reused by another
+ * process does not count: see `SpoolOwner`). Damaged records are skipped, and a segment with no
+ * readable record is moved aside (`….damaged`): each such segment is named in the output.
+ * Exit code 0 when nothing is left, 1 when the collector did not take everything within the
+ * timeout (what is left stays on disk) or when damaged records were skipped.
  */
 export async function flushSpoolCommand(options: FlushSpoolOptions): Promise<number> {
   const env = readEnvSettings(options.env);
@@ -44,12 +48,23 @@ export async function flushSpoolCommand(options: FlushSpoolOptions): Promise<num
   const describe = (counts: number[]): string =>
     spools.map((spool, i) => `${counts[i] ?? 0} ${spool.kind}`).join(' and ');
   const sent = found.map((n, i) => n - (left[i] ?? 0));
+  const damaged = spools.flatMap((spool) => spool.damaged);
   if (found.every((n) => n === 0)) {
     options.print(`nothing to send in ${options.journalDir} (segments of running processes are theirs to send)`);
-    return 0;
+  } else {
+    options.print(`sent ${describe(sent)} to ${chosen.description}`);
   }
-  options.print(`sent ${describe(sent)} to ${chosen.description}`);
-  if (left.every((n) => n === 0)) return 0;
-  options.print(`${describe(left)} left in ${options.journalDir}: the collector did not take them in time`);
-  return EXIT_FAILURE;
+  for (const damage of damaged) options.print(describeDamage(damage));
+  if (left.some((n) => n > 0)) {
+    options.print(`${describe(left)} left in ${options.journalDir}: the collector did not take them in time`);
+    return EXIT_FAILURE;
+  }
+  return damaged.length > 0 ? EXIT_FAILURE : 0;
+}
+
+/** One line on a damaged segment: what was lost in it. */
+function describeDamage({ path, bytes, places, movedTo }: SpoolDamage): string {
+  return movedTo === undefined
+    ? `skipped ${bytes} damaged bytes in ${places} place(s) of ${path}; the batches there are lost`
+    : `no batch in ${path} is readable (${bytes} bytes): moved aside as ${movedTo}`;
 }

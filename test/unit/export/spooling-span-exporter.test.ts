@@ -24,7 +24,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { SpoolingLogRecordExporter } from '../../../src/export/spooling-log-record-exporter.js';
 import { SpoolingSpanExporter } from '../../../src/export/spooling-span-exporter.js';
-import { pendingIn, recordsIn, recordsOf, segmentNames } from './spool-segments.js';
+import { pendingIn, recordBytes, recordsIn, recordsOf, segmentNames } from './spool-segments.js';
 
 // The spool's timers are unref'd (they must never hold a process open). On Node 22, node:test
 // ends a test whose only pending work is such a timer ("the event loop has already resolved"):
@@ -126,7 +126,7 @@ describe('SpoolingSpanExporter', () => {
     assert.equal(inner.received.length, 0, 'acknowledged before the collector answered');
     const names = segmentNames(dir);
     assert.equal(names.length, 1);
-    assert.match(names[0] ?? '', new RegExp(`^\\d{13}-${process.pid}-0000000001\\.otlp-spool$`));
+    assert.match(names[0] ?? '', new RegExp(`^\\d{13}-${process.pid}-\\d+-0000000001\\.otlp-spool$`));
     const [record] = recordsOf(join(dir, names[0] ?? ''));
     assert.deepEqual(
       { state: record?.state, encoding: record?.encoding, count: record?.count },
@@ -167,6 +167,19 @@ describe('SpoolingSpanExporter', () => {
       1,
       messages.join('\n'),
     );
+    await exporter.shutdown();
+  });
+
+  it('a batch exported the moment everything before it was sent is sent too', async () => {
+    const dir = tempDir();
+    const inner = new ScriptedExporter();
+    const exporter = new SpoolingSpanExporter(inner, { dir, retryDelayMs: 5 });
+    exportNow(exporter, spans('first', 1));
+    assert.equal(await exporter.whenSent(5000), true);
+    // The sender found its queue empty and is ending: this batch must not wait for the next one.
+    exportNow(exporter, spans('second', 1));
+    assert.equal(await exporter.whenSent(2000), true);
+    assert.deepEqual(inner.received, [['first-0'], ['second-0']]);
     await exporter.shutdown();
   });
 
@@ -404,23 +417,17 @@ describe('SpoolingSpanExporter', () => {
     assert.ok(name);
     const path = join(dir, name);
     // What a write cut short leaves: the start of a record whose request runs past the end of the file.
-    const whole = recordsOf(path)[0]?.payload ?? Buffer.alloc(0);
-    const header = Buffer.alloc(16);
-    header.write('OSP1', 0, 'latin1');
-    header[4] = 0x50;
-    header[5] = 0x6a;
-    header.writeUInt32LE(2, 8);
-    header.writeUInt32LE(whole.length, 12);
-    appendFileSync(path, Buffer.concat([header, whole.subarray(0, whole.length >> 1)]));
+    const whole = recordBytes(recordsOf(path)[0]?.payload ?? Buffer.alloc(0), 2);
+    appendFileSync(path, whole.subarray(0, 24 + ((whole.length - 24) >> 1)));
     // And a second dead spool's segment cut inside its first header.
-    writeFileSync(join(dir, `${name.slice(0, 13)}-2147483646-0000000001.otlp-spool`), header.subarray(0, 7));
+    writeFileSync(join(dir, `${name.slice(0, 13)}-2147483646-0000000001.otlp-spool`), whole.subarray(0, 7));
 
     const next = new ScriptedExporter();
     const after = new SpoolingSpanExporter(next, { dir, retryDelayMs: 5 });
     assert.equal(await after.whenSent(5000), true);
     assert.deepEqual(next.received, [['whole-0', 'whole-1'], ['also-0']]);
     assert.deepEqual(
-      messages.filter((m) => /unreadable|unknown record/.test(m)),
+      messages.filter((m) => /unreadable|damaged|unknown record/.test(m)),
       [],
       'the torn record is no batch: nothing to report',
     );
@@ -428,7 +435,7 @@ describe('SpoolingSpanExporter', () => {
     await after.shutdown();
   });
 
-  it('sends the records before one of an unknown format, and leaves that segment on disk for another process', async () => {
+  it('leaves on disk, untouched, a segment written by a later version of the format', async () => {
     const dir = tempDir();
     const down = new ScriptedExporter();
     down.mode = 'down';
@@ -437,15 +444,16 @@ describe('SpoolingSpanExporter', () => {
     await before.shutdown();
     const [name] = segmentNames(dir);
     assert.ok(name);
-    appendFileSync(join(dir, name), Buffer.from('OSP9 a later format, perhaps'));
+    const later = name.replace(/-\d{10}\.otlp-spool$/, '-0000000009.otlp-spool');
+    writeFileSync(join(dir, later), Buffer.from('OSP9 a later format, perhaps'));
 
     const next = new ScriptedExporter();
     const after = new SpoolingSpanExporter(next, { dir, retryDelayMs: 5 });
     assert.equal(await after.whenSent(5000), true);
     assert.deepEqual(next.received, [['known-0']]);
-    assert.deepEqual(segmentNames(dir), [name], 'given back under its own name, not deleted');
+    assert.deepEqual(segmentNames(dir), [later], 'given back under its own name, neither deleted nor moved aside');
     assert.ok(
-      messages.some((m) => m.includes('unknown format')),
+      messages.some((m) => m.includes('written by a later version')),
       messages.join('\n'),
     );
     await after.shutdown();
