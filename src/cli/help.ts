@@ -7,6 +7,8 @@ Usage:
   otel-sessions thread thrd_…    the sessions of a thread, oldest first
   otel-sessions list             recent sessions, newest first
   otel-sessions flush-spool      send now what stopped processes left in the journal's spool
+                                 (damaged records are skipped and counted; a segment that
+                                 cannot be read is renamed <name>.damaged and left there)
 
 Where to read from (the local journal, then the Jaeger of OTEL_SESSIONS_JAEGER_URL if set):
   --journal DIR     only this journal folder (env OTEL_SESSIONS_JOURNAL_DIR; default .otel-sessions)
@@ -26,5 +28,6 @@ Options:
   --timeout DURATION  flush-spool: how long to try (default 30s)
   -h, --help        this text
 
-Exit codes: 0 done, 1 not found, source unreachable or spool not emptied, 2 bad command line.
+Exit codes: 0 done, 1 not found, source unreachable, spool not emptied or damage skipped,
+2 bad command line.
 `;
