@@ -7,7 +7,8 @@
  * `app.request()`: every session continues a thread (the common case: load at the start,
  * save at the end) and pushes a message onto its state, like examples/app.ts's agent.
  * LANES sessions are in flight at once, each lane continuing a thread of its own. The
- * stores run interleaved, round by round; medians and their ratios are printed. No
+ * stores run interleaved, round by round; medians and their ratios are printed, and what a
+ * session costs the Redis server (its CPU and the commands it runs, from INFO). No
  * OpenTelemetry SDK is registered, so this is the thread store's cost alone (the debounced
  * activity touches, at most one pipeline per second per process, are counted by
  * test/e2e/redis-sessions.test.ts).
@@ -143,6 +144,18 @@ async function callsPerSession(name: string, store: ThreadStore): Promise<number
   return counting.calls / COUNTED_SESSIONS;
 }
 
+/** The Redis server's CPU time so far (user + system, µs) and the commands it ran (those of scripts included). */
+async function redisUsage(client: {
+  info(section: string): Promise<string>;
+}): Promise<{ cpuMicros: number; commands: number }> {
+  const cpu = await client.info('cpu');
+  const seconds = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0);
+  const stats = await client.info('commandstats');
+  let commands = 0;
+  for (const match of stats.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) commands += Number(match[1]);
+  return { cpuMicros: (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6, commands };
+}
+
 /** Runs the benchmark and prints its figures. */
 export async function main(): Promise<void> {
   if (spawnSync('redis-server', ['--version']).status !== 0) {
@@ -188,7 +201,13 @@ export async function main(): Promise<void> {
       { name: 'sqlite', run: (n) => runSessions(sqlite, n) },
       { name: 'redis', run: (n) => runSessions(redisTarget, n) },
     ];
+    const redisBefore = await redisUsage(client);
     const results = await interleave(variants, { rounds: ROUNDS, perRound: PER_ROUND, chunk: CHUNK });
+    const redisAfter = await redisUsage(client);
+    // Every Redis session of the run (the warm-up rounds' too): what one costs the Redis server.
+    const redisSessions = (ROUNDS + 2) * PER_ROUND;
+    const redisCpuMicros = (redisAfter.cpuMicros - redisBefore.cpuMicros) / redisSessions;
+    const redisCommands = (redisAfter.commands - redisBefore.commands) / redisSessions;
     const perSecond = (name: string): string => Math.round(1e9 / medianOf(results, name)).toLocaleString('en-US');
     const slowdown = medianRatio(results, 'redis', 'memory');
     const sqliteSlowdown = medianRatio(results, 'sqlite', 'memory');
@@ -216,6 +235,9 @@ export async function main(): Promise<void> {
     );
     console.log(
       `  redis round trips per session  ${fmt(roundTrips)}   (${COUNTED_SESSIONS} sessions continuing one thread, counted by a TCP proxy; ${verdict(roundTrips, TARGET_ROUND_TRIPS)})`,
+    );
+    console.log(
+      `  redis server per session       ${fmt(redisCpuMicros)} µs of CPU, ${fmt(redisCommands)} commands (the scripts' own included; one Redis core then serves about ${Math.round(1e6 / redisCpuMicros).toLocaleString('en-US')} sessions/s)`,
     );
     if (roundTrips > TARGET_ROUND_TRIPS) throw new BenchCheckError(`redis: ${fmt(roundTrips)} round trips per session`);
   } finally {
