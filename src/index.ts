@@ -1,3 +1,7 @@
+/**
+ * `otel-sessions`: sessions, threads, agents, loggers, processors, thread stores and exporters.
+ * @module otel-sessions
+ */
 export { newSessionId, newThreadId, isSessionId, isThreadId } from './session/ids.js';
 export { withSession, getSessionId, getThreadId, getSession } from './session/context.js';
 export type { SessionIds } from './session/context.js';

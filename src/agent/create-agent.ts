@@ -20,7 +20,9 @@ export interface AgentConfig<Input, Output> {
   handler: (ctx: AgentContext, input: Input) => Output | Promise<Output>;
   /** Standard Schema validators (zod, valibot, arktype, …) for the input and the output. */
   schema?: {
+    /** Checks the input before `handler` runs; a rejection throws {@link AgentInputError}. */
     input?: StandardSchemaV1<unknown, Input>;
+    /** Checks what `handler` returns; a rejection fails the run. */
     output?: StandardSchemaV1<unknown, Output>;
   };
   /** What the agent does, for people reading traces. */
@@ -34,6 +36,7 @@ export interface AgentConfig<Input, Output> {
 
 /** An agent: a named handler that runs in a session, as its own `agent.run` span. */
 export interface Agent<Input, Output> {
+  /** The name given to `createAgent`, recorded as `agent.name` on the agent's spans. */
   readonly name: string;
   /**
    * Runs the agent. Inside a route or another agent it joins the current session; called
@@ -48,14 +51,32 @@ export interface Agent<Input, Output> {
    * @example
    * app.post('/upload', agent.validator({ maxBodyBytes: 8 * 1024 * 1024 }), handler);
    */
-  validator(options?: ValidatorOptions): MiddlewareHandler<Env, string, { in: { json: Input }; out: { json: Input } }>;
+  validator(options?: ValidatorOptions): MiddlewareHandler<
+    Env,
+    string,
+    {
+      /** The request's input, as Hono types it. */
+      in: {
+        /** The JSON body. */
+        json: Input;
+      };
+      /** What `c.req.valid()` returns. */
+      out: {
+        /** The validated JSON body: `c.req.valid('json')`. */
+        json: Input;
+      };
+    }
+  >;
 }
 
 /** Thrown by `agent.run` when the input fails the agent's schema. */
 export class AgentInputError extends Error {
+  /** Always `'AgentInputError'`. */
   override readonly name = 'AgentInputError';
   constructor(
+    /** The agent whose schema rejected the input. */
     readonly agentName: string,
+    /** The schema's issues, as its Standard Schema validator reported them. */
     readonly issues: readonly StandardSchemaV1.Issue[],
   ) {
     super(`invalid input for agent ${agentName}: ${issues.map((issue) => issue.message).join('; ')}`);

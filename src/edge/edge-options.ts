@@ -11,7 +11,10 @@ export interface InboundRequest {
   /** The request URL: absolute under the Fetch API, the path and query on node:http. */
   readonly url: string;
   /** The request headers; several values of one header are joined with `, `. */
-  readonly headers: { get(name: string): string | null };
+  readonly headers: {
+    /** The value of header `name` (case-insensitive), or `null` when the request has none. */
+    get(name: string): string | null;
+  };
 }
 
 /**

@@ -21,5 +21,6 @@ export interface SessionVariables {
  * `new Hono<Env>()` types `c.var.sessionId`, `c.var.logger`, `c.var.session`, `c.var.thread`.
  */
 export interface Env {
+  /** What `c.var` holds. */
   Variables: SessionVariables;
 }

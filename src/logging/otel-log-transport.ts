@@ -58,6 +58,7 @@ export class OtelLogTransport extends TransportStream {
     this.spanEvents = spanEvents ?? true;
   }
 
+  /** Called by winston for each record: emits it as a log record (and a span event), then calls `done`; never throws. */
   override log(entry: SessionLogEntry, done: () => void): void {
     try {
       this.emit('logged', entry);

@@ -31,7 +31,7 @@ function queue(line: string): void {
 /**
  * A winston transport that writes each record's line (its format's output, e.g. JSON) to
  * stdout, the lines of one event-loop turn in one write: a write to a pipe is a system call,
- * which costs a loaded server about 20 µs, so two log lines a request cost one call, not two,
+ * a cost worth sharing, so two log lines a request cost one call, not two,
  * and a busy turn's lines share one. The lines keep their order; they reach stdout at the end
  * of the turn (`setImmediate`), after anything the app wrote with `console.log` in that turn,
  * and on `exit`. A SIGKILL loses the lines of the turn it ends. @internal

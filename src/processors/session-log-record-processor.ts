@@ -22,6 +22,7 @@ export class SessionLogRecordProcessor implements LogRecordProcessor {
     this.convention = options.convention ?? 'otel';
   }
 
+  /** Writes the session's IDs on `logRecord` when `ctx` (else the active context) is inside a session; never throws. */
   onEmit(logRecord: ReadWriteLogRecord, ctx?: Context): void {
     const scope = getSessionScope(ctx ?? context.active());
     if (scope === undefined) return;

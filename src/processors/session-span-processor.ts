@@ -32,6 +32,7 @@ export class SessionSpanProcessor implements SpanProcessor {
     this.convention = options.convention ?? 'otel';
   }
 
+  /** Writes the session's IDs on `span` when `parentContext` is inside a session; never throws. */
   onStart(span: Span, parentContext: Context): void {
     const scope = getSessionScope(parentContext);
     if (scope === undefined) return;
@@ -45,6 +46,7 @@ export class SessionSpanProcessor implements SpanProcessor {
     }
   }
 
+  /** Does nothing: the IDs are written when the span starts. */
   onEnd(_span: ReadableSpan): void {}
 
   forceFlush(): Promise<void> {

@@ -42,11 +42,13 @@ export class ThreadActivitySpanProcessor implements SpanProcessor {
     this.outage = options.outage;
   }
 
+  /** Marks the thread of the session in `parentContext`, if any, as active. */
   onStart(_span: Span, parentContext: Context): void {
     const scope = getSessionScope(parentContext);
     if (scope !== undefined) this.mark(scope.threadId);
   }
 
+  /** Marks the thread named by the span's `session.thread_id` attribute, if any, as active. */
   onEnd(span: ReadableSpan): void {
     const threadId = span.attributes[ATTR_SESSION_THREAD_ID];
     if (typeof threadId === 'string') this.mark(threadId);

@@ -5,16 +5,18 @@ import type { Thread } from '../thread/thread.js';
 
 /** The event of a session's `completed` listeners. */
 export interface SessionCompletedEvent {
+  /** The session that completed (`sess_…`). */
   readonly sessionId: string;
+  /** Its thread (`thrd_…`). */
   readonly threadId: string;
 }
+
+const SESSION_BRAND = Symbol.for('otel-sessions.session');
 
 /**
  * One request to an agent or route: it has its own ID, request-scoped state and
  * metadata, and belongs to a thread.
  */
-const SESSION_BRAND = Symbol.for('otel-sessions.session');
-
 export class Session {
   /** Recognises sessions made by either build (ESM or CommonJS) of this package. */
   static [Symbol.hasInstance](value: unknown): boolean {

@@ -103,8 +103,8 @@ PRAGMA user_version = 1;
  * a thread too large, is refused alone: the batch runs again, each save in a savepoint), then
  * the loads in one read transaction (no write lock), then, if some found their thread's expiry
  * last renewed more than a tenth of the TTL ago (at most a minute), its renewal in one more
- * write transaction. A busy server's requests thus share their transactions (about five loads
- * a turn under the adopter benchmark's load), and each caller is still answered on its own. A
+ * write transaction. A busy server's requests thus share their transactions (several loads a
+ * turn under load), and each caller is still answered on its own. A
  * `destroy`, `touch`, `purge` or `close` first runs what is queued.
  * `save` renews the expiry on the same terms, and writes only the changed keys (so most saves
  * rewrite one state page, not the expiry index; concurrent sessions of one thread that change

@@ -4,6 +4,7 @@
  * load its thread should start a fresh one. The underlying error is in `cause`.
  */
 export class ThreadStoreUnavailableError extends Error {
+  /** Always `'ThreadStoreUnavailableError'`. */
   override readonly name = 'ThreadStoreUnavailableError';
 
   constructor(message: string, options?: { cause?: unknown }) {

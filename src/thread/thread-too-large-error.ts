@@ -6,6 +6,7 @@
  * still succeed. A `RangeError`, so `instanceof RangeError` checks keep working.
  */
 export class ThreadTooLargeError extends RangeError {
+  /** Always `'ThreadTooLargeError'`. */
   override readonly name = 'ThreadTooLargeError';
 
   constructor(

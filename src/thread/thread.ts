@@ -5,6 +5,7 @@ import type { JsonValue, ThreadChanges, ThreadSnapshot, ThreadStore } from './th
 
 /** The event of a thread's `destroyed` listeners. */
 export interface ThreadDestroyedEvent {
+  /** The thread that ended (`thrd_…`). */
   readonly threadId: string;
   /** `destroyed` when `destroy()` was called; `expired` after its time without activity. */
   readonly reason: 'destroyed' | 'expired';
