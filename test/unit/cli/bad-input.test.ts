@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, cpSync, mkdtempSync, readdirSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -209,9 +210,29 @@ describe('not in the journal, and no Jaeger configured', () => {
   });
 
   it('gives no such hint when Jaeger was read', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
-    const { err } = await runCli(['show', UNKNOWN_SESSION, '--jaeger', url]);
-    assert.doesNotMatch(err, /--jaeger/);
+    // A Jaeger query API that answers, and has no such session.
+    const asked: string[] = [];
+    const jaeger = createHttpServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://jaeger.test');
+      asked.push(url.pathname === '/api/traces' ? `${url.pathname} ${url.searchParams.get('tags')}` : url.pathname);
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ data: url.pathname === '/api/services' ? ['svc'] : [] }));
+    });
+    await new Promise<void>((resolve) => jaeger.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = jaeger.address();
+      assert.ok(address !== null && typeof address === 'object');
+      const url = `http://127.0.0.1:${address.port}`;
+      const { code, out, err } = await runCli(['show', UNKNOWN_SESSION, '--jaeger', url]);
+      assert.equal(code, 1);
+      assert.equal(out, '');
+      // One line naming Jaeger as the place looked in: no journal hint after it.
+      assert.equal(err, `otel-sessions: no session ${UNKNOWN_SESSION} in ${url}\n`);
+      // Jaeger was really read: the session was searched for by its tag.
+      assert.ok(asked.includes(`/api/traces {"session.id":"${UNKNOWN_SESSION}"}`), asked.join('\n'));
+    } finally {
+      await new Promise<void>((resolve) => jaeger.close(() => resolve()));
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { context, trace } from '@opentelemetry/api';
 import { getSessionScope, withSession } from '../../../src/session/context.js';
 import { newSessionId, newThreadId } from '../../../src/session/ids.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
+import { StoreOutage } from '../../../src/thread/store-outage.js';
 import type { ThreadStore } from '../../../src/thread/thread-store.js';
 import { installTestTelemetry } from '../../support/otel.js';
 
@@ -43,18 +44,36 @@ test('activity is debounced: one store call for many spans in many threads', asy
   assert.deepEqual(new Set(touches[0]), new Set(threads));
 });
 
-test('a failing store never throws into the span path', async () => {
+test('a failing store never throws into the span path: its failure is contained and reported once', async () => {
+  const asked: string[][] = [];
   const failing = Object.assign(Object.create(store) as ThreadStore, {
-    touch: () => Promise.reject(new Error('store down')),
+    touch: (ids: readonly string[]) => (asked.push([...ids]), Promise.reject(new Error('store down'))),
   });
+  const reports: string[] = [];
   const { ThreadActivitySpanProcessor } = await import('../../../src/processors/thread-activity-span-processor.js');
-  const processor = new ThreadActivitySpanProcessor({ store: failing, flushIntervalMs: 1 });
-  withSession({ sessionId: newSessionId(), threadId: newThreadId() }, () => {
-    const span = tracer.startSpan('x');
-    assert.doesNotThrow(() => processor.onStart(span as never, context.active()));
-    span.end();
+  const processor = new ThreadActivitySpanProcessor({
+    store: failing,
+    flushIntervalMs: 60_000,
+    outage: new StoreOutage({ down: (message) => reports.push(message), back: (message) => reports.push(message) }),
   });
+  const markActivity = (threadId: string): void =>
+    withSession({ sessionId: newSessionId(), threadId }, () => {
+      const span = tracer.startSpan('x');
+      processor.onStart(span as never, context.active());
+      span.end();
+    });
+  const first = newThreadId();
+  markActivity(first);
   await assert.doesNotReject(processor.forceFlush());
+  assert.deepEqual(asked, [[first]], 'the store was asked to mark the thread');
+  assert.equal(reports.length, 1);
+  assert.match(reports[0] ?? '', /the thread store failed to mark thread activity \(store down\)/);
+  // The processor goes on marking after the failure; the same outage is not reported again.
+  const second = newThreadId();
+  markActivity(second);
+  await assert.doesNotReject(processor.forceFlush());
+  assert.deepEqual(asked, [[first], [second]]);
+  assert.equal(reports.length, 1);
 });
 
 test("the timed flush runs outside the session that marked first: what the store logs then is not that session's", async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 import { changes, threadStoreContract } from './support/thread-store-contract.js';
 
@@ -136,9 +137,23 @@ describe('MemoryThreadStore', () => {
     await store.close();
   });
 
-  test('close is safe twice', async () => {
-    const { store } = storeWithClock();
-    await store.close();
-    await store.close();
+  test('close is safe twice, and stops the sweeps', async () => {
+    let now = 1_000_000;
+    const store = new MemoryThreadStore({ ttlMs: TTL, clock: () => now, sweepIntervalMs: 5 });
+    const gone: string[] = [];
+    store.onGone((threadId, reason) => gone.push(`${threadId} ${reason}`));
+    // While open, the sweeper removes an expired thread on its own.
+    await store.save('thrd_a', changes({ set: { x: 1 } }));
+    now += TTL;
+    await sleep(50);
+    assert.deepEqual(gone, ['thrd_a expired']);
+    // Closed (twice, both resolving), it sweeps no more: an expired thread stays until met.
+    await store.save('thrd_b', changes({ set: { x: 1 } }));
+    now += TTL;
+    await assert.doesNotReject(store.close());
+    await assert.doesNotReject(store.close());
+    await sleep(50);
+    assert.deepEqual(gone, ['thrd_a expired']);
+    assert.equal(store.size, 1);
   });
 });
