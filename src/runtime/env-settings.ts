@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { OTLP_PROTOCOLS, type OtlpProtocol } from '../export/otlp-protocol.js';
 import { CONVENTIONS, type Convention } from '../session/conventions.js';
+import { withoutCredentials } from '../internal/url-credentials.js';
 import { checkedSecret } from './signing-secret.js';
 
 /** Batch processor settings (OTEL_BSP_* for spans, OTEL_BLRP_* for logs); absent ones keep the SDK default. @internal */
@@ -28,7 +29,15 @@ export interface EnvSettings {
   spoolMaxBytes: number | undefined;
   journalDir: string | undefined;
   keepJournal: boolean | undefined;
+  /** OTEL_SESSIONS_REDIS_URL: one Redis to keep threads in (unless `redisCluster` is set). */
   redisUrl: string | undefined;
+  /**
+   * OTEL_SESSIONS_REDIS_CLUSTER: a Redis Cluster to keep threads in, as the comma-separated
+   * URLs of some of its nodes (`redis://host:port`, or `rediss://` for TLS; one is enough to
+   * find the others, more let a process start while one is down). It wins over
+   * OTEL_SESSIONS_REDIS_URL (which is then ignored, with a warning).
+   */
+  redisCluster: string[] | undefined;
   threadTtlMs: number | undefined;
   maxThreadBytes: number | undefined;
   secret: string | undefined;
@@ -58,6 +67,10 @@ export interface EnvSettings {
  */
 export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
   const anyProtocol = protocol('OTEL_EXPORTER_OTLP_PROTOCOL', env);
+  const redisCluster = redisUrlList('OTEL_SESSIONS_REDIS_CLUSTER', env.OTEL_SESSIONS_REDIS_CLUSTER);
+  const redisUrl = text(env.OTEL_SESSIONS_REDIS_URL);
+  if (redisCluster && redisUrl)
+    diag.warn('otel-sessions: OTEL_SESSIONS_REDIS_CLUSTER is set: ignoring OTEL_SESSIONS_REDIS_URL');
   return {
     serviceName: text(env.OTEL_SERVICE_NAME),
     endpoint: text(env.OTEL_EXPORTER_OTLP_ENDPOINT),
@@ -70,7 +83,8 @@ export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
     spoolMaxBytes: positiveIntegerVariable('OTEL_SESSIONS_SPOOL_MAX_BYTES', env.OTEL_SESSIONS_SPOOL_MAX_BYTES),
     journalDir: text(env.OTEL_SESSIONS_JOURNAL_DIR),
     keepJournal: flag('OTEL_SESSIONS_JOURNAL', env.OTEL_SESSIONS_JOURNAL),
-    redisUrl: text(env.OTEL_SESSIONS_REDIS_URL),
+    redisUrl: redisCluster ? undefined : redisUrl,
+    redisCluster,
     threadTtlMs: positiveIntegerVariable('OTEL_SESSIONS_THREAD_TTL_MS', env.OTEL_SESSIONS_THREAD_TTL_MS),
     maxThreadBytes: positiveIntegerVariable('OTEL_SESSIONS_MAX_THREAD_BYTES', env.OTEL_SESSIONS_MAX_THREAD_BYTES),
     secret: checkedSecret(env.OTEL_SESSIONS_SECRET),
@@ -149,6 +163,29 @@ function pathList(name: string, value: string | undefined): string[] | undefined
   const bad = entries.filter((entry) => !entry.startsWith('/'));
   if (bad.length > 0) diag.warn(`otel-sessions: ${name} entries must start with /; ignoring ${bad.join(', ')}`);
   return entries.filter((entry) => entry.startsWith('/'));
+}
+
+/**
+ * A comma-separated list of Redis URLs (`redis://` or `rediss://`); an entry that is not one is
+ * warned about and left out, and a list left empty by that is absent (warned about too).
+ */
+function redisUrlList(name: string, value: string | undefined): string[] | undefined {
+  const entries = text(value)
+    ?.split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries === undefined || entries.length === 0) return undefined;
+  const isRedisUrl = (entry: string): boolean =>
+    URL.canParse(entry) && ['redis:', 'rediss:'].includes(new URL(entry).protocol);
+  const bad = entries.filter((entry) => !isRedisUrl(entry));
+  if (bad.length > 0)
+    diag.warn(
+      `otel-sessions: ${name} entries must be redis:// or rediss:// URLs; ignoring ${bad.map(withoutCredentials).join(', ')}`,
+    );
+  const urls = entries.filter(isRedisUrl);
+  if (urls.length > 0) return urls;
+  diag.warn(`otel-sessions: ${name} names no Redis node; ignoring it`);
+  return undefined;
 }
 
 function text(value: string | undefined): string | undefined {

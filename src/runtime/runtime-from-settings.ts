@@ -11,10 +11,10 @@ import { createRuntime, type SessionsRuntime } from './sessions-runtime.js';
 
 /**
  * The runtime the settings describe: the given thread store, else a Redis one when a Redis
- * URL is configured, else (`configured`: made by `sessionsConfiguration`, whose span
- * processors renew its threads) a SQLite one in the journal folder, made at its first use,
- * or (a runtime made from the environment alone) one in memory; and the logger at the
- * configured level. @internal
+ * Cluster or a Redis URL is configured (the cluster first), else (`configured`: made by
+ * `sessionsConfiguration`, whose span processors renew its threads) a SQLite one in the
+ * journal folder, made at its first use, or (a runtime made from the environment alone) one
+ * in memory; and the logger at the configured level. @internal
  */
 export function runtimeFromSettings(
   settings: ResolvedSettings,
@@ -45,6 +45,7 @@ export function runtimeFromSettings(
 
 function defaultThreadStore(settings: ResolvedSettings, persistent: boolean): ThreadStore {
   const { threadTtlMs: ttlMs, maxThreadBytes } = settings;
+  if (settings.redisCluster) return new RedisThreadStore({ cluster: settings.redisCluster, ttlMs, maxThreadBytes });
   if (settings.redisUrl) return new RedisThreadStore({ url: settings.redisUrl, ttlMs, maxThreadBytes });
   if (!persistent) return new MemoryThreadStore({ ttlMs, maxThreadBytes });
   const dir = settings.destination.journalDir;

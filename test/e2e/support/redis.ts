@@ -1,20 +1,25 @@
 // Starts a real redis-server (Debian's, see scripts/setup-redis.sh) for the e2e tests: a
-// free loopback port, no persistence, a private working folder. Killed at teardown, and
-// by an exit hook as well, so that a failing or interrupted test never leaves one behind.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// free loopback port, no persistence, a private working folder; or a Redis Cluster of six
+// of them (three masters, three replicas). Killed at teardown, and by exit and signal hooks
+// as well, so that a failing or interrupted test never leaves one behind.
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Redis, type RedisOptions } from 'ioredis';
+import { promisify } from 'node:util';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { freePorts } from './ports.js';
 
 /** A running redis-server of the tests. */
 export interface RedisServer {
   /** `redis://127.0.0.1:<port>` */
   readonly url: string;
   readonly port: number;
+  /** Whether the server process runs (it was not stopped, or was started again). */
+  readonly running: boolean;
   /** Kills the server (as an outage would); `start()` brings it back on the same port, empty. */
   stop(): Promise<void>;
   /** Starts the server again on the same port and waits until it answers PING. */
@@ -29,22 +34,149 @@ export interface RedisServer {
   close(): Promise<void>;
 }
 
+/** A master of a cluster, with the slot ranges it serves (first and last slot of each). */
+export interface ClusterMaster {
+  readonly node: RedisServer;
+  readonly slots: Array<[number, number]>;
+}
+
+/** A running Redis Cluster of the tests: three masters, each with one replica, on loopback. */
+export interface RedisCluster {
+  /** `redis://127.0.0.1:<port>` of every node, in `nodes` order. */
+  readonly urls: string[];
+  /**
+   * The six nodes; which are masters changes with failovers (see `masters()`). A node stopped
+   * and started again rejoins the cluster (its nodes-<port>.conf stays), empty.
+   */
+  readonly nodes: RedisServer[];
+  /** The nodes serving slots as masters now, with their slot ranges, as a running node sees it (CLUSTER SLOTS). */
+  masters(): Promise<ClusterMaster[]>;
+  /** The node serving `key`'s hash slot as master now. */
+  masterOf(key: string): Promise<RedisServer>;
+  /**
+   * Waits until every running node says `cluster_state:ok` with all 16,384 slots served, and
+   * every running replica's link to its master is up (so that a failover can promote it).
+   */
+  waitUntilOk(timeoutMs?: number): Promise<void>;
+  /** A new ioredis Cluster client of these nodes, disconnected at `close()`. */
+  client(options?: ClusterOptions): Cluster;
+  /** Disconnects the clients, kills every node and removes their folders. Safe to call twice. */
+  close(): Promise<void>;
+}
+
 const running = new Set<ChildProcess>();
-const servers = new Set<RedisServer>();
+/** The working folders of the servers not closed yet. */
+const folders = new Set<string>();
+const closers = new Set<{ close(): Promise<void> }>();
 // Teardown even when a test fails before its own clean-up: a file-level hook closes every
-// server this file started (and its clients, which would keep the process alive), and an
-// exit hook kills any server process still running.
+// server and cluster this file started (and their clients, which would keep the process
+// alive); exit and signal hooks kill any server process still running, and remove its folder.
 // Only under the test runner: a benchmark importing this file must not start a test run.
-if (process.env.NODE_TEST_CONTEXT !== undefined) after(() => Promise.all([...servers].map((server) => server.close())));
-process.once('exit', () => {
+if (process.env.NODE_TEST_CONTEXT !== undefined) after(() => Promise.all([...closers].map((server) => server.close())));
+process.once('exit', killAllNow);
+// 'exit' does not fire when a signal ends the process: kill the servers then too, and
+// re-raise the signal once this listener is gone, so that its default action (or other
+// listeners, such as support/processes.ts') still runs.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  const onSignal = (): void => {
+    killAllNow();
+    process.off(signal, onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.on(signal, onSignal);
+}
+
+function killAllNow(): void {
   for (const child of running) child.kill('SIGKILL');
-});
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+}
 
 /** Starts a redis-server on a free loopback port; installs it first when missing. */
 export async function startRedis(): Promise<RedisServer> {
   ensureInstalled();
-  const port = await freePort();
+  const [port] = await freePorts(1);
+  return startServer(port!, () => []);
+}
+
+/**
+ * Starts a Redis Cluster on loopback: six redis-servers in cluster mode (each on a free port,
+ * in its own folder, with `cluster-node-timeout` 1000 ms, so that a failover takes a few
+ * seconds), joined by `redis-cli --cluster create` as three masters with one replica each;
+ * resolves once every node says the cluster is ok.
+ */
+export async function startRedisCluster(): Promise<RedisCluster> {
+  ensureInstalled();
+  // A node's cluster bus listens on a port of its own: its port + 10000 unless set, which may
+  // be taken or above 65535; so both are picked free.
+  const free = await freePorts(12);
+  const ports = free.slice(0, 6);
+  const busPorts = new Map(ports.map((port, n) => [port, free[6 + n]!]));
+  const clusterArgs = (dir: string, port: number): string[] => [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    join(dir, `nodes-${port}.conf`),
+    '--cluster-port',
+    String(busPorts.get(port)),
+    '--cluster-node-timeout',
+    '1000',
+  ];
+  const nodes: RedisServer[] = [];
+  const clients: Cluster[] = [];
+  let closed: Promise<void> | undefined;
+  const cluster: RedisCluster = {
+    urls: ports.map((port) => `redis://127.0.0.1:${port}`),
+    nodes,
+    masters: () => clusterMasters(nodes),
+    async masterOf(key) {
+      const live = liveNode(nodes);
+      const slot = Number(await command(live.port, 'CLUSTER', 'KEYSLOT', key));
+      const masters = await clusterMasters(nodes);
+      const owner = masters.find((master) => master.slots.some(([from, to]) => slot >= from && slot <= to));
+      if (!owner) throw new Error(`no master serves slot ${slot} (of ${key})`);
+      return owner.node;
+    },
+    waitUntilOk: (timeoutMs = 30_000) => waitUntilClusterOk(nodes, timeoutMs),
+    client(options = {}) {
+      const client = new Cluster(
+        ports.map((port) => ({ host: '127.0.0.1', port })),
+        options,
+      );
+      client.on('error', () => undefined); // reconnects quietly while nodes are stopped
+      clients.push(client);
+      return client;
+    },
+    close() {
+      closed ??= (async () => {
+        for (const client of clients) client.disconnect();
+        await Promise.all(nodes.map((node) => node.close()));
+        closers.delete(cluster);
+      })();
+      return closed;
+    },
+  };
+  closers.add(cluster);
+  try {
+    nodes.push(...(await Promise.all(ports.map((port) => startServer(port, clusterArgs)))));
+    // The nodes are closed by the cluster, not each on its own.
+    for (const node of nodes) closers.delete(node);
+    await promisify(execFile)(
+      'redis-cli',
+      ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'],
+      { timeout: 30_000 },
+    );
+    await cluster.waitUntilOk();
+  } catch (error) {
+    await cluster.close();
+    throw error;
+  }
+  return cluster;
+}
+
+/** Starts one redis-server on `port`, with the common settings and `extraArgs(dir, port)`. */
+async function startServer(port: number, extraArgs: (dir: string, port: number) => string[]): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'otel-sessions-redis-'));
+  folders.add(dir);
   const clients: Redis[] = [];
   let child: ChildProcess | undefined;
 
@@ -65,6 +197,7 @@ export async function startRedis(): Promise<RedisServer> {
       'no',
       '--loglevel',
       'warning',
+      ...extraArgs(dir, port),
     ];
     const started = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = started;
@@ -92,6 +225,9 @@ export async function startRedis(): Promise<RedisServer> {
   const server: RedisServer = {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get running() {
+      return child !== undefined;
+    },
     stop,
     start,
     pause() {
@@ -111,13 +247,79 @@ export async function startRedis(): Promise<RedisServer> {
         for (const client of clients) client.disconnect();
         await stop();
         rmSync(dir, { recursive: true, force: true });
-        servers.delete(server);
+        folders.delete(dir);
+        closers.delete(server);
       })();
       return closed;
     },
   };
-  servers.add(server);
+  closers.add(server);
   return server;
+}
+
+/** The masters serving slots now, from CLUSTER SLOTS of a running node. */
+async function clusterMasters(nodes: RedisServer[]): Promise<ClusterMaster[]> {
+  const ranges = (await command(liveNode(nodes).port, 'CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+  const masters = new Map<RedisServer, Array<[number, number]>>();
+  for (const [from, to, [, port]] of ranges) {
+    const node = nodes.find((candidate) => candidate.port === port);
+    if (!node) throw new Error(`CLUSTER SLOTS names an unknown node, port ${port}`);
+    masters.set(node, [...(masters.get(node) ?? []), [from, to]]);
+  }
+  return [...masters].map(([node, slots]) => ({ node, slots }));
+}
+
+/** The first node whose process runs (not stopped). */
+function liveNode(nodes: RedisServer[]): RedisServer {
+  const node = nodes.find((candidate) => candidate.running);
+  if (!node) throw new Error('no node of the cluster is running');
+  return node;
+}
+
+/** Waits until the running nodes all see the cluster ok and every running replica is linked to its master. */
+async function waitUntilClusterOk(nodes: RedisServer[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (await Promise.all(nodes.filter((node) => node.running).map(nodeTrouble))).filter(Boolean).join('; ');
+    if (last === '') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the Redis Cluster was not ok within ${timeoutMs} ms: ${last}`);
+}
+
+/** What keeps one node from being ok: '' when nothing does. */
+async function nodeTrouble(node: RedisServer): Promise<string> {
+  try {
+    const info = String(await command(node.port, 'CLUSTER', 'INFO'));
+    if (!/^cluster_state:ok\r?$/m.test(info)) return `${node.port}: cluster_state not ok`;
+    if (!/^cluster_slots_ok:16384\r?$/m.test(info)) return `${node.port}: not every slot ok`;
+    const replication = String(await command(node.port, 'INFO', 'replication'));
+    if (/^role:slave\r?$/m.test(replication) && !/^master_link_status:up\r?$/m.test(replication))
+      return `${node.port}: replica not linked to its master`;
+    return '';
+  } catch (error) {
+    return `${node.port}: ${(error as Error).message}`;
+  }
+}
+
+/** One command to one node, on a connection of its own (closed after the reply). */
+async function command(port: number, name: string, ...args: string[]): Promise<unknown> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    commandTimeout: 2000,
+  });
+  client.on('error', () => undefined);
+  try {
+    return await client.call(name, ...args);
+  } finally {
+    client.disconnect();
+  }
 }
 
 function ensureInstalled(): void {
@@ -126,20 +328,6 @@ function ensureInstalled(): void {
     stdio: 'inherit',
   });
   if (setup.status !== 0) throw new Error('redis-server is missing and scripts/setup-redis.sh failed');
-}
-
-/** A loopback port that was free a moment ago (bound to port 0, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Waits until the server answers PING over a raw socket (10 s at most). */

@@ -110,3 +110,59 @@ test('OTEL_SESSIONS_EDGE and OTEL_SESSIONS_IGNORE_PATHS say where the HTTP edge 
   assert.deepEqual(resolveSettings({}, on).edge, { ignorePaths: undefined }, 'on by default');
   assert.equal(resolveSettings({ edge: false }, on).edge, false);
 });
+
+test('OTEL_SESSIONS_REDIS_CLUSTER: the comma-separated URLs of Redis Cluster nodes; a bad entry is warned about (without its credentials) and left out', () => {
+  warnings.length = 0;
+  const env = readEnvSettings({
+    OTEL_SESSIONS_REDIS_CLUSTER:
+      ' redis://10.0.0.1:7000 ,rediss://user:secret@10.0.0.2:7001,, 10.0.0.3:7002,http://x:1,user:pw@10.0.0.4:7003',
+  });
+  assert.deepEqual(env.redisCluster, ['redis://10.0.0.1:7000', 'rediss://user:secret@10.0.0.2:7001']);
+  assert.equal(env.redisUrl, undefined);
+  assert.deepEqual(warnings, [
+    'otel-sessions: OTEL_SESSIONS_REDIS_CLUSTER entries must be redis:// or rediss:// URLs; ignoring 10.0.0.3:7002, http://x:1, ***@10.0.0.4:7003',
+  ]);
+  assert.deepEqual(resolveSettings({}, env).redisCluster, [
+    'redis://10.0.0.1:7000',
+    'rediss://user:secret@10.0.0.2:7001',
+  ]);
+
+  warnings.length = 0;
+  assert.deepEqual(readEnvSettings({ OTEL_SESSIONS_REDIS_CLUSTER: 'redis://127.0.0.1:7000' }).redisCluster, [
+    'redis://127.0.0.1:7000',
+  ]);
+  assert.equal(readEnvSettings({ OTEL_SESSIONS_REDIS_CLUSTER: ' , ' }).redisCluster, undefined, 'blank: absent');
+  assert.equal(readEnvSettings({}).redisCluster, undefined);
+  assert.deepEqual(warnings, []);
+});
+
+test('OTEL_SESSIONS_REDIS_CLUSTER naming no node is ignored, with a warning; OTEL_SESSIONS_REDIS_URL then applies', () => {
+  warnings.length = 0;
+  const env = readEnvSettings({
+    OTEL_SESSIONS_REDIS_CLUSTER: 'localhost:7000',
+    OTEL_SESSIONS_REDIS_URL: 'redis://cache:6379',
+  });
+  assert.equal(env.redisCluster, undefined);
+  assert.equal(env.redisUrl, 'redis://cache:6379');
+  assert.deepEqual(warnings, [
+    'otel-sessions: OTEL_SESSIONS_REDIS_CLUSTER entries must be redis:// or rediss:// URLs; ignoring localhost:7000',
+    'otel-sessions: OTEL_SESSIONS_REDIS_CLUSTER names no Redis node; ignoring it',
+  ]);
+});
+
+test('OTEL_SESSIONS_REDIS_CLUSTER wins over OTEL_SESSIONS_REDIS_URL, which is ignored with a warning', () => {
+  warnings.length = 0;
+  const env = readEnvSettings({
+    OTEL_SESSIONS_REDIS_CLUSTER: 'redis://node-a:7000,redis://node-b:7000',
+    OTEL_SESSIONS_REDIS_URL: 'redis://cache:6379',
+  });
+  assert.deepEqual(env.redisCluster, ['redis://node-a:7000', 'redis://node-b:7000']);
+  assert.equal(env.redisUrl, undefined);
+  assert.deepEqual(warnings, ['otel-sessions: OTEL_SESSIONS_REDIS_CLUSTER is set: ignoring OTEL_SESSIONS_REDIS_URL']);
+  const settings = resolveSettings({}, env);
+  assert.deepEqual(
+    [settings.redisCluster, settings.redisUrl],
+    [['redis://node-a:7000', 'redis://node-b:7000'], undefined],
+  );
+  assert.equal(readEnvSettings({ OTEL_SESSIONS_REDIS_URL: ' redis://cache:6379 ' }).redisUrl, 'redis://cache:6379');
+});
