@@ -89,7 +89,7 @@ export class ThreadActivitySpanProcessor implements SpanProcessor {
     // A store outage is reported once for the whole runtime, not once per flush.
     const outage = this.outage ?? runtime?.storeOutage ?? (this.ownOutage ??= new StoreOutage());
     this.inFlight = this.inFlight.then(() =>
-      outage.attempt('mark thread activity', () => store.touch(threadIds), undefined),
+      outage.attempt('mark thread activity', 'write', () => store.touch(threadIds), undefined),
     );
   }
 }

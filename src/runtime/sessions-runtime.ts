@@ -97,10 +97,13 @@ export function createRuntime(parts: SessionsRuntimeParts): SessionsRuntime {
     captureContent: parts.captureContent ?? false,
     clock: parts.clock ?? systemClock,
     warnings: parts.warnings ?? new RateLimitedWarnings(),
-    storeOutage: new StoreOutage({
-      down: (message, error) =>
-        logger().error(message, { error: error instanceof Error ? error.message : String(error) }),
-      back: (message) => logger().warn(message),
-    }),
+    storeOutage: new StoreOutage(
+      {
+        down: (message, error) =>
+          logger().error(message, { error: error instanceof Error ? error.message : String(error) }),
+        back: (message) => logger().warn(message),
+      },
+      () => (parts.threadStore as { available?: boolean }).available,
+    ),
   };
 }

@@ -143,6 +143,7 @@ async function openSession<T>(run: SessionRun<T>): Promise<Session> {
       ? undefined
       : await runtime.storeOutage.attempt<ThreadSnapshot | undefined | typeof UNAVAILABLE>(
           'load a thread',
+          'read',
           () => store.load(continued),
           UNAVAILABLE,
         );
@@ -266,6 +267,7 @@ async function saveThread(session: Session, runtime: SessionsRuntime): Promise<v
   try {
     const saved = await runtime.storeOutage.attempt(
       'save a thread',
+      'write',
       async () => {
         await thread.store.save(thread.id, changes);
         return true;

@@ -12,31 +12,42 @@ const DIAG_REPORTER: OutageReporter = {
   back: (message) => diag.warn(message),
 };
 
+/** Whether a store call reads threads (a load) or writes them (a save, a touch). */
+export type StoreAccess = 'read' | 'write';
+
 /**
  * Tells the operator once when the thread store fails and once when it is back, however many
- * requests meet the outage in between. The outage ends only when every kind of call that
- * failed (load, save, touch) works again: a store that still reads but cannot write (a full
- * disk, another connection's lock) is not "reachable again" at each load.
+ * requests meet the outage in between. The outage ends only when both kinds of access that
+ * failed work again, and the store, if it tracks its own health (Redis), says it is available:
+ * a store that still reads but cannot write (a full disk, another connection's lock), or a
+ * Redis Cluster with one master down, is not "reachable again" at each call that works.
  */
 export class StoreOutage {
-  /** The kinds of call (`what`) failing now. */
-  private readonly failing = new Set<string>();
+  /** The kinds of access failing now. */
+  private readonly failing = new Set<StoreAccess>();
 
-  constructor(private readonly reporter: OutageReporter = DIAG_REPORTER) {}
+  /**
+   * @param reporter where the outage is told
+   * @param storeAvailable the store's own view of its health, when it has one (`false`: still down)
+   */
+  constructor(
+    private readonly reporter: OutageReporter = DIAG_REPORTER,
+    private readonly storeAvailable: () => boolean | undefined = () => undefined,
+  ) {}
 
   /**
    * Runs a store call; on failure reports (once per outage) and resolves `fallback`. A
    * {@link ThreadTooLargeError} is no outage (the store answered, and refused): it is
    * rethrown for the caller to report.
    */
-  async attempt<T>(what: string, call: () => Promise<T>, fallback: T): Promise<T> {
+  async attempt<T>(what: string, access: StoreAccess, call: () => Promise<T>, fallback: T): Promise<T> {
     try {
       const result = await call();
-      this.worked(what);
+      this.worked(access);
       return result;
     } catch (error) {
       if (error instanceof ThreadTooLargeError) {
-        this.worked(what);
+        this.worked(access);
         throw error;
       }
       if (this.failing.size === 0) {
@@ -46,13 +57,15 @@ export class StoreOutage {
           error,
         );
       }
-      this.failing.add(what);
+      this.failing.add(access);
       return fallback;
     }
   }
 
-  private worked(what: string): void {
-    if (!this.failing.delete(what) || this.failing.size > 0) return;
+  private worked(access: StoreAccess): void {
+    if (this.failing.size === 0 || this.storeAvailable() === false) return;
+    this.failing.delete(access);
+    if (this.failing.size > 0) return;
     this.reporter.back('otel-sessions: the thread store is reachable again; threads are kept as before');
   }
 }

@@ -59,9 +59,9 @@ test('a store that cannot be made is not reported back by a touch or an empty sa
     back: (m) => messages.push(`back: ${m}`),
   });
   for (let turn = 0; turn < 3; turn++) {
-    await outage.attempt('load a thread', () => lazy.load(ID), undefined);
-    await outage.attempt('mark thread activity', () => lazy.touch([ID]), undefined);
-    await outage.attempt('save a thread', () => lazy.save(ID, nothing), undefined);
+    await outage.attempt('load a thread', 'read', () => lazy.load(ID), undefined);
+    await outage.attempt('mark thread activity', 'write', () => lazy.touch([ID]), undefined);
+    await outage.attempt('save a thread', 'write', () => lazy.save(ID, nothing), undefined);
   }
   assert.equal(messages.length, 1, messages.join('\n'));
   assert.match(messages[0] ?? '', /^down: .*could not be opened.*EACCES/);
@@ -73,11 +73,11 @@ test('a touch after a failed make, once the store can be made, makes it and repo
   const { lazy } = failingFirst(1, 'ENOSPC: no space left on device');
   const messages: string[] = [];
   const outage = new StoreOutage({ down: () => messages.push('down'), back: () => messages.push('back') });
-  await outage.attempt('load a thread', () => lazy.load(ID), undefined);
-  await outage.attempt('mark thread activity', () => lazy.touch([ID]), undefined);
+  await outage.attempt('load a thread', 'read', () => lazy.load(ID), undefined);
+  await outage.attempt('mark thread activity', 'write', () => lazy.touch([ID]), undefined);
   assert.equal(lazy.made, true);
   assert.deepEqual(messages, ['down'], 'back only once loads, which failed, work again');
-  await outage.attempt('load a thread', () => lazy.load(ID), undefined);
+  await outage.attempt('load a thread', 'read', () => lazy.load(ID), undefined);
   assert.deepEqual(messages, ['down', 'back']);
   await lazy.close();
 });
