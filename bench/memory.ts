@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
-import type { Env } from '../src/hono/env.js';
+import type { SessionsEnv } from '../src/hono/env.js';
 import { BenchCheckError, runIfMain } from './support/measure.js';
 
 const N = 10_000;
@@ -61,7 +61,7 @@ async function heapAfterGc(): Promise<number> {
 }
 
 /** `n` new threads, one session each, LANES at a time; returns their thread IDs. */
-async function fillThreads(app: Hono<Env>, n: number): Promise<string[]> {
+async function fillThreads(app: Hono<SessionsEnv>, n: number): Promise<string[]> {
   const { turn } = await import('./thread-stores.js');
   const ids: string[] = [];
   let started = 0;
@@ -169,12 +169,14 @@ async function sqliteThreads(): Promise<Figure> {
 }
 
 /** A Hono app whose handler reads the JSON body and then waits at a gate the measurement opens. */
-async function gatedApp(withSessions: boolean): Promise<{ app: Hono<Env>; entered: () => number; open: () => void }> {
+async function gatedApp(
+  withSessions: boolean,
+): Promise<{ app: Hono<SessionsEnv>; entered: () => number; open: () => void }> {
   const { sessions } = await import('../src/hono.js');
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
   let entered = 0;
-  const app = new Hono<Env>();
+  const app = new Hono<SessionsEnv>();
   if (withSessions) app.use(sessions({ secret: 'bench-memory-secret-0123456789abcdef' }));
   app.post('/chat', async (c) => {
     const { message } = await c.req.json<{ message: string }>();

@@ -23,7 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
-import type { Env } from '../src/hono/env.js';
+import type { SessionsEnv } from '../src/hono/env.js';
 import { sessions } from '../src/hono/sessions-middleware.js';
 import { MemoryThreadStore } from '../src/thread/memory-thread-store.js';
 import { RedisThreadStore } from '../src/thread/redis-thread-store.js';
@@ -53,13 +53,13 @@ const SECRET = 'bench-thread-stores-secret-0123456789abcdef';
 
 /** A Hono app on `store`, and one thread token per lane. */
 interface Target {
-  readonly app: Hono<Env>;
+  readonly app: Hono<SessionsEnv>;
   readonly tokens: string[];
 }
 
 /** A Hono app on `store` whose `POST /chat` pushes the message onto its thread's state, as examples/app.ts's agent does. */
-export function buildApp(store: ThreadStore): Hono<Env> {
-  const app = new Hono<Env>();
+export function buildApp(store: ThreadStore): Hono<SessionsEnv> {
+  const app = new Hono<SessionsEnv>();
   app.use(sessions({ threadStore: store, secret: SECRET }));
   app.post('/chat', async (c) => {
     const { message } = await c.req.json<{ message: string }>();
@@ -71,7 +71,10 @@ export function buildApp(store: ThreadStore): Hono<Env> {
 }
 
 /** One session: a chat turn continuing the thread of `token`. Returns the turns and the new token. */
-export async function turn(app: Hono<Env>, token: string | undefined): Promise<{ turns: number; token: string }> {
+export async function turn(
+  app: Hono<SessionsEnv>,
+  token: string | undefined,
+): Promise<{ turns: number; token: string }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== undefined) headers['x-thread-id'] = token;
   const response = await app.request('/chat', { method: 'POST', headers, body: JSON.stringify({ message: 'hello' }) });

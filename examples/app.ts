@@ -1,6 +1,6 @@
 // A Hono app mounting the guide's route and agents behind the sessions middleware.
 import { Hono } from 'hono';
-import type { Env } from 'otel-sessions';
+import type { SessionsEnv } from 'otel-sessions';
 import { sessions, type SessionsOptions } from 'otel-sessions/hono';
 import errorHandler from './error-handler.js';
 import router from './routes.js';
@@ -10,8 +10,8 @@ import userContext from './user-context.js';
 import webhookHandler from './webhook-handler.js';
 
 /** The example service: every request a session, threads carried by a signed cookie. */
-export function createApp(options: SessionsOptions = {}): Hono<Env> {
-  const app = new Hono<Env>();
+export function createApp(options: SessionsOptions = {}): Hono<SessionsEnv> {
+  const app = new Hono<SessionsEnv>();
   app.use(sessions(options));
   app.route('/chat', router);
   const agents = {

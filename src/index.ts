@@ -1,36 +1,32 @@
 /**
- * `otel-sessions`: sessions, threads, agents, loggers, processors, thread stores and exporters.
+ * `otel-sessions`: what an app uses. Starting sessions (`registerSessions`, or
+ * `sessionsConfiguration` for an SDK of your own), agents, the session logger, the session and
+ * thread of a request and their IDs, the built-in thread stores, and the errors.
+ * The processors, exporters and the thread store contract, for wiring otel-sessions into an
+ * SDK by hand or writing a store, are in `otel-sessions/sdk`.
  * @module otel-sessions
  */
-export { newSessionId, newThreadId, isSessionId, isThreadId } from './session/ids.js';
-export { withSession, getSessionId, getThreadId, getSession } from './session/context.js';
-export type { SessionIds } from './session/context.js';
 export { registerSessions } from './runtime/register-sessions.js';
 export type { RegisterOptions, SessionsHandle } from './runtime/register-sessions.js';
 export { sessionsConfiguration } from './runtime/sessions-configuration.js';
 export type { SessionsConfiguration } from './runtime/sessions-configuration.js';
-export type { SessionsRuntime } from './runtime/sessions-runtime.js';
-export type { RunningSessions } from './runtime/running-sessions.js';
-export { SessionSpanProcessor } from './processors/session-span-processor.js';
-export type { SessionSpanProcessorOptions } from './processors/session-span-processor.js';
-export { ThreadActivitySpanProcessor } from './processors/thread-activity-span-processor.js';
-export type { ThreadActivitySpanProcessorOptions } from './processors/thread-activity-span-processor.js';
-export { SessionLogRecordProcessor } from './processors/session-log-record-processor.js';
-export { createLogger } from './logging/create-logger.js';
-export type { CreateLoggerOptions } from './logging/create-logger.js';
-export { sessionFormat } from './logging/session-format.js';
-export { OtelLogTransport } from './logging/otel-log-transport.js';
-export type { OtelLogTransportOptions } from './logging/otel-log-transport.js';
+export type { EdgeOptions, InboundRequest } from './edge/edge-options.js';
 export { createAgent, AgentInputError } from './agent/create-agent.js';
 export type { Agent, AgentConfig } from './agent/create-agent.js';
 export type { AgentContext } from './agent/agent-context.js';
 export type { ValidatorOptions } from './agent/validator.js';
+export { createLogger } from './logging/create-logger.js';
+export type { CreateLoggerOptions } from './logging/create-logger.js';
+export { withSession, getSessionId, getThreadId, getSession } from './session/context.js';
+export type { SessionIds } from './session/context.js';
+export { newSessionId, newThreadId, isSessionId, isThreadId } from './session/ids.js';
 export { Session } from './session/session.js';
 export type { SessionCompletedEvent } from './session/session.js';
 export { sensitiveReason } from './session/sensitive-metadata.js';
 export { Thread } from './thread/thread.js';
 export type { ThreadDestroyedEvent } from './thread/thread.js';
 export { ThreadState } from './thread/thread-state.js';
+export type { ThreadStore, JsonValue } from './thread/thread-store.js';
 export { MemoryThreadStore } from './thread/memory-thread-store.js';
 export type { MemoryThreadStoreOptions } from './thread/memory-thread-store.js';
 export { RedisThreadStore } from './thread/redis-thread-store.js';
@@ -39,13 +35,5 @@ export { SqliteThreadStore } from './thread/sqlite-thread-store.js';
 export type { SqliteThreadStoreOptions } from './thread/sqlite-thread-store.js';
 export { ThreadStoreUnavailableError } from './thread/store-unavailable-error.js';
 export { ThreadTooLargeError } from './thread/thread-too-large-error.js';
-export { DEFAULT_THREAD_TTL_MS } from './thread/thread-store.js';
-export type { ThreadStore, ThreadSnapshot, ThreadChanges, StateUpdate, JsonValue } from './thread/thread-store.js';
-export { JournalSpanExporter } from './export/journal-span-exporter.js';
-export { SpoolingSpanExporter } from './export/spooling-span-exporter.js';
-export { SpoolingLogRecordExporter } from './export/spooling-log-record-exporter.js';
-export type { SpoolOptions, SpoolContents } from './export/batch-spool.js';
-export { JournalLogExporter } from './export/journal-log-exporter.js';
 export { ATTR_SESSION_ID, ATTR_SESSION_THREAD_ID } from './session/semconv.js';
-export type { Env, SessionVariables } from './hono/env.js';
-export type { EdgeOptions, InboundRequest } from './edge/edge-options.js';
+export type { SessionsEnv, SessionVariables, Env } from './hono/env.js';

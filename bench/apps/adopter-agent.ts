@@ -7,7 +7,7 @@
  * breakdown's "(c) without thread state".
  */
 import { Hono } from 'hono';
-import { createAgent, registerSessions, type Env } from 'otel-sessions';
+import { createAgent, registerSessions, type SessionsEnv } from 'otel-sessions';
 import { sessions } from 'otel-sessions/hono';
 import { serveApp } from './serve.js';
 
@@ -27,7 +27,7 @@ const chat = createAgent('Chat', {
   },
 });
 
-const app = new Hono<Env>();
+const app = new Hono<SessionsEnv>();
 app.use(sessions());
 app.post('/chat', async (c) => c.json(await chat.run(await c.req.json<{ message: string }>())));
 await serveApp(app.fetch, { flush: () => otel.forceFlush() });

@@ -6,7 +6,7 @@
  * lines to stdout (the default); `sessions()` on the app, `c.var.logger` in the route.
  */
 import { Hono } from 'hono';
-import { createLogger, registerSessions, type Env } from 'otel-sessions';
+import { createLogger, registerSessions, type SessionsEnv } from 'otel-sessions';
 import { sessions } from 'otel-sessions/hono';
 import { serveApp } from './serve.js';
 
@@ -17,7 +17,7 @@ const otel = registerSessions();
 const withoutMiddleware = process.env.BENCH_WITHOUT_MIDDLEWARE === '1';
 const plainLogger = withoutMiddleware ? createLogger() : undefined;
 
-const app = new Hono<Env>();
+const app = new Hono<SessionsEnv>();
 if (!withoutMiddleware) app.use(sessions());
 app.post('/chat', async (c) => {
   const logger = plainLogger ?? c.var.logger;

@@ -1,7 +1,7 @@
 import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { MiddlewareHandler } from 'hono';
-import type { Env } from '../hono/env.js';
+import type { SessionsEnv } from '../hono/env.js';
 import { currentRuntime } from '../runtime/current-runtime.js';
 import { guard } from '../internal/guard.js';
 import { getSessionScope } from '../session/context.js';
@@ -52,7 +52,7 @@ export interface Agent<Input, Output> {
    * app.post('/upload', agent.validator({ maxBodyBytes: 8 * 1024 * 1024 }), handler);
    */
   validator(options?: ValidatorOptions): MiddlewareHandler<
-    Env,
+    SessionsEnv,
     string,
     {
       /** The request's input, as Hono types it. */

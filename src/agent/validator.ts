@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { Env } from '../hono/env.js';
+import type { SessionsEnv } from '../hono/env.js';
 import { withSuppressed } from '../internal/rate-limited-warning.js';
 import { currentRuntime } from '../runtime/current-runtime.js';
 import { jsonDepthExceeds } from './json-depth.js';
@@ -29,17 +29,17 @@ export interface ValidatorOptions {
 export function agentValidator<Input>(
   validate: (input: unknown) => Promise<StandardSchemaV1.Result<Input>>,
   { maxBodyBytes = DEFAULT_MAX_BODY_BYTES }: ValidatorOptions = {},
-): MiddlewareHandler<Env, string, { in: { json: Input }; out: { json: Input } }> {
+): MiddlewareHandler<SessionsEnv, string, { in: { json: Input }; out: { json: Input } }> {
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0)
     throw new RangeError(`validator: maxBodyBytes must be a positive whole number, got ${String(maxBodyBytes)}`);
   // Loaded here, not at the top: the main entry must load without hono, an optional peer.
   const limit = import('hono/body-limit').then(({ bodyLimit }) =>
-    bodyLimit({ maxSize: maxBodyBytes, onError: (c) => tooLarge(c as Context<Env>, maxBodyBytes) }),
+    bodyLimit({ maxSize: maxBodyBytes, onError: (c) => tooLarge(c as Context<SessionsEnv>, maxBodyBytes) }),
   );
   // Reported when the first request needs it, not as an unhandled rejection.
   limit.catch(() => undefined);
 
-  async function validated(c: Context<Env>, next: () => Promise<void>): Promise<Response | undefined> {
+  async function validated(c: Context<SessionsEnv>, next: () => Promise<void>): Promise<Response | undefined> {
     let body: unknown;
     try {
       const text = await c.req.text();
@@ -75,7 +75,7 @@ export function agentValidator<Input>(
   };
 }
 
-function tooLarge(c: Context<Env>, maxBodyBytes: number): Response {
+function tooLarge(c: Context<SessionsEnv>, maxBodyBytes: number): Response {
   const runtime = currentRuntime();
   runtime.warnings.warn('request body too large', (suppressed) =>
     runtime.logger.warn(
@@ -86,7 +86,7 @@ function tooLarge(c: Context<Env>, maxBodyBytes: number): Response {
   return c.json({ success: false, error: 'Request body too large', sessionId: c.var.sessionId }, 413);
 }
 
-function tooDeep(c: Context<Env>): Response {
+function tooDeep(c: Context<SessionsEnv>): Response {
   const runtime = currentRuntime();
   runtime.warnings.warn('request body nested too deeply', (suppressed) =>
     runtime.logger.warn(

@@ -62,7 +62,7 @@ export interface SegmentContents {
   laterVersion: boolean;
 }
 
-/** The header of a pending record for `request`. */
+/** The header of a pending record for `request`. @internal */
 export function recordHeader(request: Uint8Array, count: number, encoding: OtlpEncoding): Buffer {
   const header = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(header, 0);
@@ -80,6 +80,7 @@ export function recordHeader(request: Uint8Array, count: number, encoding: OtlpE
  * up to the next header that checks, and counted. A record cut short at the end (its writer
  * killed during the write) is no damage: it ends the segment, unless a header that checks
  * follows it (its length was then damaged).
+ * @internal
  */
 export function readSegment(fd: number, size: number): SegmentContents {
   const contents: SegmentContents = { records: [], damaged: { bytes: 0, places: 0 }, laterVersion: false };
@@ -105,7 +106,7 @@ export function readSegment(fd: number, size: number): SegmentContents {
   return contents;
 }
 
-/** The request bytes of a record, checked against its checksum; throws when they do not match. */
+/** The request bytes of a record, checked against its checksum; throws when they do not match. @internal */
 export function readRequest(fd: number, record: Pick<FoundRecord, 'requestAt' | 'bytes' | 'checksum'>): Buffer {
   const request = readAt(fd, record.requestAt, record.bytes);
   if (request.length < record.bytes) throw new Error('the segment ends inside the record');

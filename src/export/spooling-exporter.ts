@@ -6,7 +6,9 @@ import type { SpoolDamage } from './spool-files.js';
 
 /**
  * What `SpoolingSpanExporter` and `SpoolingLogRecordExporter` share: any exporter of `T`
- * made durable by a spool on disk. See {@link SpoolingSpanExporter}. @internal
+ * made durable by a spool on disk. See {@link SpoolingSpanExporter}. Kept in the type
+ * declarations (the public exporters extend it) but not exported: `@hidden` from the docs.
+ * @hidden
  */
 export abstract class SpoolingExporter<T> {
   /** What it exports, for messages: 'spans' or 'log records'. */
@@ -15,8 +17,9 @@ export abstract class SpoolingExporter<T> {
   readonly target: string | undefined;
   private readonly spool: BatchSpool<T>;
 
+  /** Made by the subclasses only. @internal */
   protected constructor(
-    /** The exporter that sends what the spool holds. */
+    /** The exporter that sends what the spool holds. @internal */
     readonly exporter: ItemExporter<T>,
     options: SpoolOptions,
     codec: SpoolCodec<T>,
@@ -46,7 +49,7 @@ export abstract class SpoolingExporter<T> {
     return this.spool.contents;
   }
 
-  /** The damaged segments found in the folder when this spool started: what was skipped, or moved aside. */
+  /** The damaged segments found in the folder when this spool started: what was skipped, or moved aside. @internal */
   get damaged(): readonly SpoolDamage[] {
     return this.spool.files.damaged;
   }

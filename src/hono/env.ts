@@ -18,9 +18,17 @@ export interface SessionVariables {
 
 /**
  * The Hono environment of an app using the `sessions()` middleware:
- * `new Hono<Env>()` types `c.var.sessionId`, `c.var.logger`, `c.var.session`, `c.var.thread`.
+ * `new Hono<SessionsEnv>()` types `c.var.sessionId`, `c.var.logger`, `c.var.session`,
+ * `c.var.thread`. Named so as not to shadow Hono's own `Env`.
  */
-export interface Env {
+export interface SessionsEnv {
   /** What `c.var` holds. */
   Variables: SessionVariables;
 }
+
+/**
+ * {@link SessionsEnv} under the name the sessions guide uses (`import type { Env }`, then
+ * `new Hono<Env>()`): the same type. Elsewhere prefer `SessionsEnv`, which does not shadow
+ * Hono's own `Env`.
+ */
+export type Env = SessionsEnv;

@@ -16,7 +16,7 @@ import { currentRuntime } from '../runtime/current-runtime.js';
 import { getSessionScope } from '../session/context.js';
 import { recordFailure } from '../session/session-runner.js';
 import { Session } from '../session/session.js';
-import type { Env } from './env.js';
+import type { SessionsEnv } from './env.js';
 
 /** Options of {@link sessions}. */
 export interface SessionsOptions extends EdgeOptions {
@@ -52,10 +52,13 @@ const EDGE_OPTION_KEYS: ReadonlyArray<keyof EdgeOptions> = [
  * header until the thread TTL (one hour unless set) after its last activity.
  *
  * @example
- * const app = new Hono<Env>();
+ * const app = new Hono<SessionsEnv>();
  * app.use(sessions());
  */
-export function sessions({ errorResponse = true, ...edgeOptions }: SessionsOptions = {}): MiddlewareHandler<Env> {
+export function sessions({
+  errorResponse = true,
+  ...edgeOptions
+}: SessionsOptions = {}): MiddlewareHandler<SessionsEnv> {
   // The HTTP edge's configuration (ignored paths, trust, names) is the default here too.
   const httpEdge = currentHttpEdge()?.given;
   const edge = new SessionEdge({ ...httpEdge, ...edgeOptions }, currentRuntime);
@@ -135,7 +138,7 @@ export function sessions({ errorResponse = true, ...edgeOptions }: SessionsOptio
   };
 }
 
-function expose(c: Context<Env>, session: Session): void {
+function expose(c: Context<SessionsEnv>, session: Session): void {
   c.set('sessionId', session.id);
   c.set('threadId', session.thread.id);
   c.set('session', session);
@@ -145,7 +148,7 @@ function expose(c: Context<Env>, session: Session): void {
 
 /** Runs the rest of the chain; a failure is logged and, unless turned off, answered with the session ID. */
 async function runHandler(
-  c: Context<Env>,
+  c: Context<SessionsEnv>,
   next: () => Promise<void>,
   session: Session,
   errorResponse: boolean,
@@ -162,14 +165,14 @@ async function runHandler(
 }
 
 /** The route, known only after the handler: `POST /chat` names the span better than `POST`. */
-function nameByRoute(c: Context<Env>, rootSpan: Span): void {
+function nameByRoute(c: Context<SessionsEnv>, rootSpan: Span): void {
   const route = matchedRoutes(c).at(-1)?.path;
   if (route === undefined || route === '/*' || route === '*') return;
   rootSpan.setAttribute(ATTR_HTTP_ROUTE, route);
   rootSpan.updateName(`${c.req.method} ${route}`);
 }
 
-function needsRewrite(c: Context<Env>, session: Session, turn: EdgeTurn, edge: SessionEdge): boolean {
+function needsRewrite(c: Context<SessionsEnv>, session: Session, turn: EdgeTurn, edge: SessionEdge): boolean {
   if (session.thread.destroyed) return true;
   const headers = c.res.headers;
   if (headers.get(edge.sessionHeader) !== session.id) return true;
@@ -181,7 +184,7 @@ function needsRewrite(c: Context<Env>, session: Session, turn: EdgeTurn, edge: S
  * Cache-Control wins), and they go into whatever response it returns through `c`.
  */
 class PendingHeaders implements HeaderSink {
-  constructor(private readonly c: Context<Env>) {}
+  constructor(private readonly c: Context<SessionsEnv>) {}
   set(name: string, value: string): void {
     this.c.header(name, value);
   }

@@ -6,7 +6,7 @@ import { stopTakingRequests } from '../edge/node-http-edge.js';
 import { installEsmLoaderHook } from './esm-loader-hook.js';
 import { flushOnExit } from './flush-on-exit.js';
 import type { RegisterOptions } from './register-options.js';
-import { sessionsConfiguration } from './sessions-configuration.js';
+import { configureSessions } from './sessions-configuration.js';
 
 export type { RegisterOptions } from './register-options.js';
 
@@ -51,8 +51,7 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
   }
   installEsmLoaderHook();
 
-  const configuration = sessionsConfiguration(options);
-  const { runtime } = configuration;
+  const { configuration, runtime, settings, delivery } = configureSessions(options);
   const sdk = new NodeSDK({
     serviceName: configuration.serviceName,
     spanProcessors: configuration.spanProcessors,
@@ -62,7 +61,7 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
   });
   sdk.start();
 
-  const { spools, spooledProcessors } = configuration.delivery;
+  const { spools, spooledProcessors } = delivery;
   const flushToSpools = (): Promise<unknown> =>
     Promise.all([flushProvider(trace.getTracerProvider()), flushProvider(logs.getLoggerProvider())]);
   /** Resolves `true` once the spools sent everything given so far, `false` after `timeoutMs`. */
@@ -94,7 +93,7 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
     shutdown: () => stopping.call(),
   };
   holder[HANDLE_KEY] = handle;
-  if (configuration.settings.flushOnExit) {
+  if (settings.flushOnExit) {
     flushOnExit(runtime.running, {
       shutdown: () => stopping.call(),
       stopTakingRequests,

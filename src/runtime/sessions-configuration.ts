@@ -16,6 +16,7 @@ import { resolveSettings, type ResolvedSettings } from './resolve-settings.js';
 import { runtimeFromSettings } from './runtime-from-settings.js';
 import { setRuntime } from './runtime-holder.js';
 import type { SessionsRuntime } from './sessions-runtime.js';
+import type { ThreadStore } from '../thread/thread-store.js';
 
 /** What an OpenTelemetry SDK needs to run with sessions: see {@link sessionsConfiguration}. */
 export interface SessionsConfiguration {
@@ -27,20 +28,34 @@ export interface SessionsConfiguration {
   readonly logRecordProcessors: LogRecordProcessor[];
   /** http and undici (fetch) instrumentation, then `options.instrumentations`. */
   readonly instrumentations: Instrumentation[];
-  /** The runtime the middleware and agents now use (thread store, logger, running sessions). */
-  readonly runtime: SessionsRuntime;
+  /**
+   * The thread store that `sessions()`, the framework adapters and agents now use: close it
+   * (`await otel.threadStore.close()`) after your SDK has shut down.
+   */
+  readonly threadStore: ThreadStore;
   /** Where spans and logs go, for people: an OTLP endpoint or the journal folder. */
   readonly destination: string;
-  /** Every setting, settled. @internal */
-  readonly settings: ResolvedSettings;
-  /** The disk spools in front of the OTLP exporters, and the batch processors that feed them. @internal */
-  readonly delivery: Delivery;
 }
 
 /** What a shutdown drives: the spools, and the batch processors whose flush writes to them. @internal */
 export interface Delivery {
   readonly spools: readonly SpoolHandle[];
   readonly spooledProcessors: ReadonlyArray<{ forceFlush(): Promise<void> }>;
+}
+
+/**
+ * The configuration, with what `registerSessions` needs beside it and keeps from the
+ * public type: the runtime, every setting, and the delivery its shutdown drives. @internal
+ */
+export interface ConfiguredSessions {
+  /** What `sessionsConfiguration` returns. */
+  readonly configuration: SessionsConfiguration;
+  /** The runtime the middleware and agents now use (thread store, logger, running sessions). */
+  readonly runtime: SessionsRuntime;
+  /** Every setting, settled. */
+  readonly settings: ResolvedSettings;
+  /** The disk spools in front of the OTLP exporters, and the batch processors that feed them. */
+  readonly delivery: Delivery;
 }
 
 /**
@@ -60,6 +75,11 @@ export interface Delivery {
  * }).start();
  */
 export function sessionsConfiguration(options: RegisterOptions = {}): SessionsConfiguration {
+  return configureSessions(options).configuration;
+}
+
+/** `sessionsConfiguration`, and what `registerSessions` needs beside it. @internal */
+export function configureSessions(options: RegisterOptions = {}): ConfiguredSessions {
   const settings = resolveSettings(options, processEnvSettings());
   const runtime = runtimeFromSettings(settings, options.threadStore, { configured: true });
   setRuntime(runtime);
@@ -70,7 +90,7 @@ export function sessionsConfiguration(options: RegisterOptions = {}): SessionsCo
   const spanBatches = spanExporters.map((exporter) => new BatchSpanProcessor({ ...settings.spanBatch, exporter }));
   const logBatches = logExporters.map((exporter) => new BatchLogRecordProcessor({ ...settings.logBatch, exporter }));
   const isSpool = (exporter: unknown): boolean => spools.includes(exporter as SpoolHandle);
-  return {
+  const configuration: SessionsConfiguration = {
     serviceName: settings.serviceName,
     spanProcessors: [
       new SessionSpanProcessor({ convention: settings.convention }),
@@ -84,15 +104,15 @@ export function sessionsConfiguration(options: RegisterOptions = {}): SessionsCo
       ...(options.logRecordProcessors ?? []),
     ],
     instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), ...(options.instrumentations ?? [])],
-    runtime,
+    threadStore: runtime.threadStore,
     destination: description,
-    settings,
-    delivery: {
-      spools,
-      spooledProcessors: [
-        ...spanBatches.filter((_, i) => isSpool(spanExporters[i])),
-        ...logBatches.filter((_, i) => isSpool(logExporters[i])),
-      ],
-    },
   };
+  const delivery: Delivery = {
+    spools,
+    spooledProcessors: [
+      ...spanBatches.filter((_, i) => isSpool(spanExporters[i])),
+      ...logBatches.filter((_, i) => isSpool(logExporters[i])),
+    ],
+  };
+  return { configuration, runtime, settings, delivery };
 }

@@ -57,6 +57,7 @@ const identityCache: Record<Convention, WeakMap<SessionScope, Entries>> = {
  * The identity attributes every span and log record of the session carries under
  * `convention`, made once per session and reused: the session and thread IDs by the
  * convention's names. The user (which may be known only later) is added apart.
+ * @internal
  */
 export function identityEntries(convention: Convention, scope: SessionScope): Entries {
   const cache = identityCache[convention];
@@ -91,7 +92,7 @@ function identityPairs(convention: Convention, sessionId: string, threadId: stri
   }
 }
 
-/** The identity attributes as one object (root spans, log records). */
+/** The identity attributes as one object (root spans, log records). @internal */
 export function identityAttributes(convention: Convention, scope: SessionScope): Attributes {
   return Object.fromEntries(identityEntries(convention, scope));
 }

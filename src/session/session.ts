@@ -48,7 +48,11 @@ export class Session {
   /** Background work handed to `waitUntil`, settled by the session runner. @internal */
   readonly pending: Array<Promise<unknown>> = [];
 
-  /** @internal */
+  /**
+   * Made by otel-sessions for each request (`ctx.session`, `c.var.session`): not for apps.
+   * Kept in the type declarations, so that they do not offer a constructor without arguments.
+   * @hidden
+   */
   constructor(id: string, thread: Thread) {
     this.id = id;
     this.thread = thread;

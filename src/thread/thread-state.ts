@@ -15,7 +15,11 @@ export class ThreadState {
   private updates = new Map<string, StateUpdate>();
   private cleared = false;
 
-  /** @internal */
+  /**
+   * Made by its thread (`thread.state`): not for apps. Kept in the type declarations, so that
+   * they do not offer a constructor without arguments.
+   * @hidden
+   */
   constructor(
     private readonly threadId: string,
     private readonly load: () => Promise<ThreadSnapshot>,

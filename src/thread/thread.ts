@@ -37,16 +37,23 @@ export class Thread {
    * if (ctx.thread.stateUnavailable) return { error: 'Conversation history is unavailable, try again shortly' };
    */
   readonly stateUnavailable: boolean;
+  /** The store the thread is saved to. @internal */
+  readonly store: ThreadStore;
 
-  /** @internal */
+  /**
+   * Made by otel-sessions as a session opens its thread (`ctx.thread`, `c.var.thread`): not for
+   * apps. Kept in the type declarations, so that they do not offer a constructor without arguments.
+   * @hidden
+   */
   constructor(
     id: string,
-    /** @internal */ readonly store: ThreadStore,
+    store: ThreadStore,
     snapshot: ThreadSnapshot | undefined,
     maxBytes?: number,
     options: { stateUnavailable?: boolean } = {},
   ) {
     this.id = id;
+    this.store = store;
     this.stateUnavailable = options.stateUnavailable ?? false;
     const loaded = snapshot ?? { state: {}, metadata: {} };
     this.storedMetadata = loaded.metadata;

@@ -4,7 +4,11 @@
  * that app (test/e2e/consumer/) run under `node --import otel-sessions/register` (ESM) and
  * `node --require otel-sessions/register` (CommonJS), exporting to a real collector and Jaeger;
  * and the same app under the user's own NodeSDK with auto-instrumentations-node, to which
- * `sessionsConfiguration()` adds sessions.
+ * `sessionsConfiguration()` adds sessions. In both apps (with hono, and without it: an optional
+ * peer) every entry loads under `import` and `require` with exactly the exports of
+ * test/support/public-api.ts, and a TypeScript consumer of the entries type-checks against the
+ * installed declarations with skipLibCheck off (so a type that `stripInternal` removed but a
+ * public declaration still names fails it).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { PUBLIC_EXPORTS, type EntrySubpath } from '../support/public-api.js';
 import { startJaegerStack, spanTag, waitForTraces, type JaegerSpan, type JaegerStack } from './support/jaeger.js';
 import { startProcess, type ManagedProcess } from './support/processes.js';
 import { waitUntil } from './support/wait.js';
@@ -73,6 +78,8 @@ describe('the packed tarball in a fresh app beside current OpenTelemetry package
       'app.cjs',
       'otel.cjs',
       'app-own-sdk.cjs',
+      'types.mts',
+      'types.cts',
     ]));
     stack = await startJaegerStack();
   });
@@ -89,6 +96,14 @@ describe('the packed tarball in a fresh app beside current OpenTelemetry package
     assert.doesNotMatch(tree, /invalid|UNMET/i, tree);
     // One API instance: the user's, shared by their SDK and by otel-sessions.
     assert.deepEqual([...new Set(tree.match(/@opentelemetry\/api@[\d.]+/g))], ['@opentelemetry/api@1.10.0']);
+  });
+
+  it('loads every entry under import and require with exactly its listed exports', () => {
+    assertEntriesLoad(app, ['.', './sdk', './hono', './express', './fastify', './koa']);
+  });
+
+  it('type-checks a TypeScript app (ES module and CommonJS) using every entry, skipLibCheck off', () => {
+    assertTypeChecks(app, ['types.mts', 'types.cts'], ['ioredis']);
   });
 
   for (const [flag, entry, service] of [
@@ -179,6 +194,7 @@ describe('the packed tarball in a fresh Express app without hono (an optional pe
     ({ app } = installConsumer('express-consumer', { '@opentelemetry/api': '1.10.0', express: '^5.1.0' }, [
       'express-app.mjs',
       'express-app.cjs',
+      'types-no-hono.mts',
     ]));
     stack = await startJaegerStack();
   });
@@ -191,6 +207,14 @@ describe('the packed tarball in a fresh Express app without hono (an optional pe
 
   it('has no hono installed', () => {
     assert.equal(existsSync(join(app, 'node_modules/hono')), false);
+  });
+
+  it('loads every entry but otel-sessions/hono under import and require with exactly its listed exports', () => {
+    assertEntriesLoad(app, ['.', './sdk', './express', './fastify', './koa']);
+  });
+
+  it('type-checks a TypeScript app using every entry but otel-sessions/hono, skipLibCheck off', () => {
+    assertTypeChecks(app, ['types-no-hono.mts'], ['hono', 'ioredis']);
   });
 
   for (const [flag, entry, service] of [
@@ -243,6 +267,69 @@ describe('the packed tarball in a fresh Express app without hono (an optional pe
     });
   }
 });
+
+/**
+ * Loads each entry of `subpaths` in the app `cwd`, once with `import()` and once with
+ * `require()` (not `./register`, which would start an SDK), and checks its runtime exports
+ * against test/support/public-api.ts.
+ */
+function assertEntriesLoad(cwd: string, subpaths: readonly Exclude<EntrySubpath, './register'>[]): void {
+  const specifiers = subpaths.map((subpath) => `otel-sessions${subpath.slice(1)}`);
+  const expected = Object.fromEntries(specifiers.map((specifier, i) => [specifier, [...PUBLIC_EXPORTS[subpaths[i]!]]]));
+  const list = JSON.stringify(specifiers);
+  const esm = `const out = {}; for (const s of ${list}) out[s] = Object.keys(await import(s)).sort(); console.log(JSON.stringify(out));`;
+  const cjs = `const out = {}; for (const s of ${list}) out[s] = Object.keys(require(s)).sort(); console.log(JSON.stringify(out));`;
+  for (const [format, args] of [
+    ['ESM', ['--input-type=module', '-e', esm]],
+    ['CommonJS', ['-e', cjs]],
+  ] as const) {
+    const result = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(result.status, 0, `${format}: ${result.stdout}${result.stderr}`);
+    assert.deepEqual(JSON.parse(result.stdout), expected, `${format} exports`);
+  }
+}
+
+/**
+ * Type-checks `files` (copied from consumer/) in the app `cwd` with this repository's tsc,
+ * NodeNext resolution and skipLibCheck off, so the installed declarations are checked too. The
+ * only errors allowed are in otel-sessions' declarations, for an optional peer the app did not
+ * install (`uninstalledPeers`): "Cannot find module 'hono'".
+ */
+function assertTypeChecks(cwd: string, files: readonly string[], uninstalledPeers: readonly string[]): void {
+  writeFileSync(
+    join(cwd, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+        typeRoots: [join(repoRoot, 'node_modules/@types')],
+      },
+      files,
+    }),
+  );
+  const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', 'false'], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(result.error, undefined, String(result.error));
+  const errors = result.stdout.split('\n').filter((line) => /: error TS\d+:/.test(line));
+  const unexpected = errors.filter(
+    (line) =>
+      !(
+        line.startsWith('node_modules/otel-sessions/') &&
+        uninstalledPeers.some((peer) => line.includes(`error TS2307: Cannot find module '${peer}'`))
+      ),
+  );
+  assert.deepEqual(unexpected, [], result.stdout);
+  assert.ok(result.status === 0 || errors.length > 0, `tsc exited ${result.status}:\n${result.stdout}${result.stderr}`);
+}
 
 /** Starts a consumer app in `cwd`, exporting to `endpoint`, and waits for the port it prints. */
 async function startConsumer(

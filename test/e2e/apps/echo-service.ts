@@ -6,9 +6,9 @@
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { sessions, type Env } from 'otel-sessions/hono';
+import { sessions, type SessionsEnv } from 'otel-sessions/hono';
 
-const app = new Hono<Env>();
+const app = new Hono<SessionsEnv>();
 app.use(sessions());
 
 app.post('/echo', async (c) => {

@@ -7,7 +7,7 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createAgent } from 'otel-sessions';
-import { sessions, type Env } from 'otel-sessions/hono';
+import { sessions, type SessionsEnv } from 'otel-sessions/hono';
 
 interface ChatInput {
   requestType: string;
@@ -29,7 +29,7 @@ const agent = createAgent<ChatInput, { done: string }>('flaky-agent', {
   },
 });
 
-const app = new Hono<Env>();
+const app = new Hono<SessionsEnv>();
 app.use(sessions());
 
 app.get('/hello', (c) => {

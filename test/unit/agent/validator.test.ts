@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
 import { Hono } from 'hono';
 import { createAgent } from '../../../src/agent/create-agent.js';
-import type { Env } from '../../../src/hono/env.js';
+import type { SessionsEnv } from '../../../src/hono/env.js';
 import { sessions } from '../../../src/hono/sessions-middleware.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 import { serveOnLoopback, type ServedApp } from '../../support/http.js';
@@ -15,8 +15,8 @@ const MiB = 1024 * 1024;
 
 const echo = createAgent('Echo', { handler: (_ctx, input: unknown) => input });
 
-function app(validator = echo.validator()): Hono<Env> {
-  const hono = new Hono<Env>();
+function app(validator = echo.validator()): Hono<SessionsEnv> {
+  const hono = new Hono<SessionsEnv>();
   hono.use(sessions({ threadStore: store, secret: 'validator-secret-validator-secret-0123' }));
   hono.post('/', validator, (c) => c.json({ got: c.req.valid('json') }));
   return hono;

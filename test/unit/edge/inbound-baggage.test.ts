@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { Hono } from 'hono';
-import type { Env } from '../../../src/hono/env.js';
+import type { SessionsEnv } from '../../../src/hono/env.js';
 import { claimsInBaggageHeader } from '../../../src/edge/inbound-baggage.js';
 import { sessions, type SessionsOptions } from '../../../src/hono/sessions-middleware.js';
 import { newSessionId, newThreadId } from '../../../src/session/ids.js';
@@ -41,8 +41,8 @@ after(async () => {
 });
 
 /** An app whose route calls the downstream service; answers its session and the baggage downstream saw. */
-function app(options: SessionsOptions = {}): Hono<Env> {
-  const hono = new Hono<Env>();
+function app(options: SessionsOptions = {}): Hono<SessionsEnv> {
+  const hono = new Hono<SessionsEnv>();
   hono.use(sessions({ threadStore: store, secret: SECRET, ...options }));
   hono.get('/', async (c) => {
     await (await fetch(downstreamUrl)).text();
@@ -62,7 +62,7 @@ function entries(header: string | null): Record<string, string> {
 }
 
 async function call(
-  hono: Hono<Env>,
+  hono: Hono<SessionsEnv>,
   headers: Record<string, string>,
 ): Promise<{ sessionId: string; threadId: string; downstream: Record<string, string> }> {
   const response = await hono.request('/', { headers });
@@ -106,7 +106,7 @@ test('no inbound baggage: outbound calls carry this session and thread', async (
 });
 
 /** The rejected-claim attributes on the root span of the session that answered. */
-async function rejectedFor(hono: Hono<Env>, baggage: string): Promise<[unknown, unknown]> {
+async function rejectedFor(hono: Hono<SessionsEnv>, baggage: string): Promise<[unknown, unknown]> {
   const { sessionId } = await call(hono, { baggage });
   const root = telemetry.spans
     .getFinishedSpans()

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Hono } from 'hono';
-import { MemoryThreadStore, newSessionId, newThreadId, type Env } from '../../../src/index.js';
+import { MemoryThreadStore, newSessionId, newThreadId, type SessionsEnv } from '../../../src/index.js';
 import { sessions } from '../../../src/hono.js';
 import { installTestTelemetry } from '../../support/otel.js';
 
@@ -11,7 +11,7 @@ const telemetry = installTestTelemetry();
 const SECRET = 'trust-rules-secret-trust-rules-secret-0123';
 const store = new MemoryThreadStore();
 
-const app = new Hono<Env>();
+const app = new Hono<SessionsEnv>();
 app.use(sessions({ threadStore: store, secret: SECRET, trustInbound: () => true }));
 app.all('/', async (c) => {
   // A thread is kept only once it holds something.

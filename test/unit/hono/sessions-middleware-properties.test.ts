@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { context, propagation, SpanKind } from '@opentelemetry/api';
 import fc from 'fast-check';
 import { Hono } from 'hono';
-import type { Env } from '../../../src/hono/env.js';
+import type { SessionsEnv } from '../../../src/hono/env.js';
 import { sessions } from '../../../src/hono/sessions-middleware.js';
 import { ThreadTokenCodec } from '../../../src/edge/thread-token.js';
 import { isSessionId, isThreadId, newSessionId, newThreadId } from '../../../src/session/ids.js';
@@ -30,7 +30,7 @@ interface Answer {
   outbound: string;
 }
 
-const hono = new Hono<Env>();
+const hono = new Hono<SessionsEnv>();
 hono.use(sessions({ threadStore: store, secret: SECRET, keepInboundBaggage: ['kept'] }));
 hono.get('/', async (c) => {
   await c.var.thread.state.set('seen', true);

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { Hono } from 'hono';
 import { newSessionId, newThreadId, isSessionId, isThreadId } from '../../../src/session/ids.js';
 import { sessions } from '../../../src/hono/sessions-middleware.js';
-import type { Env } from '../../../src/hono/env.js';
+import type { SessionsEnv } from '../../../src/hono/env.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 import { MAX_THREAD_TOKEN_LENGTH, ThreadTokenCodec } from '../../../src/edge/thread-token.js';
 import { installTestTelemetry } from '../../support/otel.js';
@@ -20,8 +20,8 @@ const telemetry = installTestTelemetry();
 const SECRET = 'boundary-secret-boundary-secret-0123456789';
 const store = new MemoryThreadStore();
 
-function app(options: Parameters<typeof sessions>[0] = {}): Hono<Env> {
-  const hono = new Hono<Env>();
+function app(options: Parameters<typeof sessions>[0] = {}): Hono<SessionsEnv> {
+  const hono = new Hono<SessionsEnv>();
   hono.use(sessions({ threadStore: store, secret: SECRET, ...options }));
   hono.all('/', async (c) => {
     await c.var.thread.state.set('seen', true);
@@ -130,7 +130,7 @@ test('non-UTF-8 bytes in headers reach a real server and get a 200 with a new th
 });
 
 test("on @hono/node-server every kind of response carries the session ID once, and a new thread its cookie beside the app's", async (t) => {
-  const hono = new Hono<Env>();
+  const hono = new Hono<SessionsEnv>();
   hono.use(sessions({ threadStore: store, secret: SECRET }));
   hono.get('/json', (c) => c.json({ sessionId: c.var.sessionId }));
   hono.get('/own-response', (c) => new Response(JSON.stringify({ sessionId: c.var.sessionId })));
@@ -276,7 +276,7 @@ test('looksSensitive: tokens, keys and e-mail addresses yes; ordinary values no'
 after(() => store.close());
 
 test('the root span is named by the matched route, with its status; the cookie lives as long as a thread', async () => {
-  const hono = new Hono<Env>();
+  const hono = new Hono<SessionsEnv>();
   hono.use(sessions({ threadStore: store, secret: SECRET }));
   hono.get('/items/:id', (c) => c.json({ id: c.req.param('id') }, 201));
   const response = await hono.request('/items/42');
@@ -328,7 +328,7 @@ test('without registerSessions, a threadStore given to sessions() is not warned 
 describe('a thread that is never written keeps its ID through its tokens', () => {
   const HOUR = 60 * 60 * 1000;
   const quiet = new MemoryThreadStore();
-  const silent = new Hono<Env>();
+  const silent = new Hono<SessionsEnv>();
   silent.use(sessions({ threadStore: quiet, secret: SECRET }));
   silent.get('/', (c) => c.json({ threadId: c.var.thread.id }));
   silent.delete('/', async (c) => {
@@ -405,7 +405,7 @@ describe('a thread that is never written keeps its ID through its tokens', () =>
 });
 
 test('the thread cookie is Secure over https, and behind a trusted proxy that says https; not otherwise', async () => {
-  const cookieOf = async (hono: Hono<Env>, url: string, headers: Record<string, string> = {}) =>
+  const cookieOf = async (hono: Hono<SessionsEnv>, url: string, headers: Record<string, string> = {}) =>
     (await hono.request(url, { headers })).headers.get('set-cookie') ?? '';
   const trusting = app({ trustProxy: true });
   assert.match(await cookieOf(plain, 'https://example.test/'), /; Secure/);
@@ -427,7 +427,7 @@ test('the thread cookie is Secure over https, and behind a trusted proxy that sa
 });
 
 test('responses carrying a thread token are private, no-store unless the app says otherwise', async () => {
-  const hono = new Hono<Env>();
+  const hono = new Hono<SessionsEnv>();
   hono.use(sessions({ threadStore: store, secret: SECRET }));
   hono.get('/plain', (c) => c.json({ ok: true }));
   hono.get('/own-header', (c) => {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Hono } from 'hono';
 import { createAgent } from '../../../src/agent/create-agent.js';
 import { sessions } from '../../../src/hono/sessions-middleware.js';
-import type { Env } from '../../../src/hono/env.js';
+import type { SessionsEnv } from '../../../src/hono/env.js';
 import { createLogger } from '../../../src/logging/create-logger.js';
 import { setRuntime } from '../../../src/runtime/runtime-holder.js';
 import { createRuntime } from '../../../src/runtime/sessions-runtime.js';
@@ -22,7 +22,7 @@ test('without any SDK registered, agent.run inside a route still joins the route
   const agent = createAgent('Probe', {
     handler: async (ctx) => ({ sessionId: ctx.sessionId, threadId: ctx.thread.id }),
   });
-  const app = new Hono<Env>();
+  const app = new Hono<SessionsEnv>();
   app.use(sessions({ secret: 'no-sdk-secret-no-sdk-secret-0123456789' }));
   app.post('/', async (c) => {
     await new Promise((resolve) => setTimeout(resolve, 1));

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Hono } from 'hono';
 import { createAgent } from '../../../src/agent/create-agent.js';
 import { sessions } from '../../../src/hono/sessions-middleware.js';
-import type { Env } from '../../../src/hono/env.js';
+import type { SessionsEnv } from '../../../src/hono/env.js';
 import { installTestTelemetry } from '../../support/otel.js';
 
 const { runtime } = installTestTelemetry();
@@ -11,7 +11,7 @@ const { runtime } = installTestTelemetry();
 test('a shutdown waits for the sessions running at the signal (up to its limit), not for later ones', async () => {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
-  const app = new Hono<Env>();
+  const app = new Hono<SessionsEnv>();
   app.use(sessions({ secret: 'drain-secret-drain-secret-0123456789ab' }));
   app.get('/slow', async (c) => {
     await gate;
@@ -63,7 +63,7 @@ test('a standalone agent.run counts as running until its waitUntil work has sett
 });
 
 test('the wait is bounded: a session that never ends holds a shutdown only up to the limit', async () => {
-  const app = new Hono<Env>();
+  const app = new Hono<SessionsEnv>();
   app.use(sessions({ secret: 'drain-secret-drain-secret-0123456789ab' }));
   app.get('/stuck', () => new Promise<Response>(() => {}));
   void app.request('/stuck');

@@ -34,9 +34,15 @@ test('one call gives an SDK of your own the session processors and makes the run
   assert.ok(configuration.logRecordProcessors[0] instanceof SessionLogRecordProcessor);
   assert.ok(configuration.instrumentations.length >= 2, 'http and undici');
   assert.ok(configuration.destination.includes(journalDir), configuration.destination);
-  assert.equal(configuration.runtime.threadStore, threadStore);
-  assert.equal(configuration.runtime.threadTtlMs, 120_000);
-  assert.equal(currentRuntime(), configuration.runtime, 'sessions() and createAgent use this runtime');
+  assert.equal(configuration.threadStore, threadStore);
+  const runtime = currentRuntime();
+  assert.equal(runtime.threadStore, threadStore, 'sessions() and createAgent use this runtime');
+  assert.equal(runtime.threadTtlMs, 120_000);
+  assert.deepEqual(
+    Object.keys(configuration).sort(),
+    ['destination', 'instrumentations', 'logRecordProcessors', 'serviceName', 'spanProcessors', 'threadStore'],
+    'nothing internal rides on the public object',
+  );
   await shutDown(configuration);
 });
 
@@ -57,7 +63,8 @@ test('without threadStore or a Redis URL: threads live in SQLite in the journal 
   const dir = join(journalDir, 'default-store');
   const start = (): SessionsConfiguration => sessionsConfiguration({ journalDir: dir, maxThreadBytes: 4096 });
   const first = start();
-  const { runtime } = first;
+  const runtime = currentRuntime();
+  assert.equal(runtime.threadStore, first.threadStore);
   assert.equal(runtime.maxThreadBytes, 4096, 'the early check');
   assert.equal(existsSync(join(dir, 'threads.sqlite')), false, 'no file before a thread is used');
   await runtime.threadStore.save('thrd_AAAAAAAAAAAAAAAAAAAAAAAA', { cleared: false, set: {}, deleted: [] });
@@ -82,10 +89,10 @@ test('without threadStore or a Redis URL: threads live in SQLite in the journal 
   await runtime.threadStore.close();
 
   const restarted = start();
-  const snapshot = await restarted.runtime.threadStore.load('thrd_AAAAAAAAAAAAAAAAAAAAAAAA');
+  const snapshot = await restarted.threadStore.load('thrd_AAAAAAAAAAAAAAAAAAAAAAAA');
   assert.deepEqual(snapshot?.state, { plan: 'pro' }, 'a new process finds the thread');
   await shutDown(restarted);
-  await restarted.runtime.threadStore.close();
+  await restarted.threadStore.close();
 });
 
 test('the runtime made without sessionsConfiguration (sessions() alone) keeps threads in memory', () => {

@@ -14,7 +14,7 @@ import {
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type Span } from '@opentelemetry/sdk-trace';
 import { Hono } from 'hono';
 import { createAgent } from '../../../src/agent/create-agent.js';
-import type { Env } from '../../../src/hono/env.js';
+import type { SessionsEnv } from '../../../src/hono/env.js';
 import { sessions } from '../../../src/hono/sessions-middleware.js';
 import { RateLimitedWarnings } from '../../../src/internal/rate-limited-warning.js';
 import { createLogger } from '../../../src/logging/create-logger.js';
@@ -86,7 +86,7 @@ async function oneRequest(convention: Convention, captureContent: boolean) {
   );
   spans.reset();
   records.reset();
-  const app = new Hono<Env>();
+  const app = new Hono<SessionsEnv>();
   app.use(sessions({ secret: SECRET }));
   app.post('/chat', async (c) => c.json({ ...(await chat.run(await c.req.json())), sessionId: c.var.sessionId }));
   const response = await app.request('/chat', {
