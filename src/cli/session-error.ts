@@ -11,6 +11,9 @@ export interface SessionError {
   spanName?: string;
 }
 
+/** Errors closer in time than this are taken as happening together (see findSessionError). */
+const SAME_MOMENT_MS = 20;
+
 const ERROR_LEVELS = new Set(['error', 'fatal', 'crit', 'critical', 'alert', 'emerg']);
 
 /** Whether a log level names an error. */
@@ -20,7 +23,8 @@ export function isErrorLevel(level: string): boolean {
 
 /**
  * The session's first error: the earliest of its exception events, spans with status
- * ERROR (by end time) and error-level log records. `undefined` when it had none.
+ * ERROR (by end time) and error-level log records, an exception first among those within
+ * 20 ms of the earliest. `undefined` when it had none.
  */
 export function findSessionError(spans: readonly SpanEntry[], logs: readonly LogEntry[]): SessionError | undefined {
   const candidates: SessionError[] = [];
@@ -52,8 +56,13 @@ export function findSessionError(spans: readonly SpanEntry[], logs: readonly Log
     if (spanName !== undefined) error.spanName = spanName;
     candidates.push(error);
   }
-  // Earliest first; at the same instant an exception says more than a status or a log line.
+  // Earliest first; at the same moment an exception says more than a status or a log line.
+  // Span times and log times come from two clocks (OpenTelemetry's anchored high-resolution
+  // clock, the logger's Date.now) that a loaded process lets drift apart by a few ms, so
+  // errors closer than SAME_MOMENT_MS are taken as simultaneous.
   const rank = { exception: 0, span: 1, log: 2 } as const;
-  candidates.sort((a, b) => a.timeMs - b.timeMs || rank[a.kind] - rank[b.kind]);
-  return candidates[0];
+  const earliest = Math.min(...candidates.map((candidate) => candidate.timeMs));
+  const first = candidates.filter((candidate) => candidate.timeMs - earliest < SAME_MOMENT_MS);
+  first.sort((a, b) => rank[a.kind] - rank[b.kind] || a.timeMs - b.timeMs);
+  return first[0];
 }
