@@ -2,7 +2,7 @@ import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { MiddlewareHandler } from 'hono';
 import type { SessionsEnv } from '../hono/env.js';
-import { currentRuntime } from '../runtime/current-runtime.js';
+import { currentRuntime } from '../session/sessions-runtime.js';
 import { guard } from '../internal/guard.js';
 import { getSessionScope } from '../session/context.js';
 import { contentAttributes, roleAttributes, userAttributes, type Convention } from '../session/conventions.js';

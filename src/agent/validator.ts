@@ -2,7 +2,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { SessionsEnv } from '../hono/env.js';
 import { withSuppressed } from '../internal/rate-limited-warning.js';
-import { currentRuntime } from '../runtime/current-runtime.js';
+import { currentRuntime } from '../session/sessions-runtime.js';
 import { jsonDepthExceeds } from './json-depth.js';
 
 /** The largest request body `agent.validator()` reads, in bytes. @default 1048576 (1 MiB) */

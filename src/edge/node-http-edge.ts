@@ -9,21 +9,29 @@ import * as https from 'node:https';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { guard } from '../internal/guard.js';
+import { processPart } from '../internal/process-state.js';
 import { bindListeners } from './bind-listeners.js';
 import type { InboundRequest } from './edge-options.js';
 import type { EdgeTurn, HeaderSink, SessionEdge } from './session-edge.js';
 
 type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
 
-// Process-wide, shared by the ESM and CommonJS builds: the emit is patched once, and reads
-// the edge in force at each request.
-const EDGE_KEY = Symbol.for('otel-sessions.http-edge');
+// Marks the server prototypes whose emit is patched (once per process, whichever build does it).
 const PATCHED = Symbol.for('otel-sessions.http-edge.patched');
-const STOPPED_KEY = Symbol.for('otel-sessions.http-edge.stopped');
-type Holder = { [EDGE_KEY]?: SessionEdge; [STOPPED_KEY]?: boolean };
 
-/** The servers whose requests the edge has seen, to close at a shutdown. */
-const servers = new Set<http.Server>();
+/** The HTTP edge's part of the process's state, shared by the ESM and CommonJS builds. */
+interface HttpEdgePart {
+  /** The edge in force, read by the patched emit at each request; `undefined`: off. */
+  edge: SessionEdge | undefined;
+  /** Requests are refused: the process is shutting down. */
+  stopped: boolean;
+  /** The servers whose requests the edge has seen, to close at a shutdown. */
+  servers: Set<http.Server>;
+}
+
+function httpEdgePart(): HttpEdgePart {
+  return processPart<HttpEdgePart>('http-edge', () => ({ edge: undefined, stopped: false, servers: new Set() }));
+}
 
 /**
  * Makes every request of a node:http or node:https server a session before any framework
@@ -33,7 +41,8 @@ const servers = new Set<http.Server>();
  * becomes the session's root span. Passing `undefined` turns the edge off. @internal
  */
 export function installHttpEdge(edge: SessionEdge | undefined): void {
-  (globalThis as Holder)[EDGE_KEY] = edge;
+  const part = httpEdgePart();
+  part.edge = edge;
   if (edge === undefined) return;
   for (const server of [http.Server, https.Server]) {
     const prototype = server.prototype as unknown as Record<PropertyKey, unknown> & { emit: Emit };
@@ -45,10 +54,11 @@ export function installHttpEdge(edge: SessionEdge | undefined): void {
       );
     }
     prototype.emit = function emitWithSession(this: http.Server, event, ...args) {
-      const current = (globalThis as Holder)[EDGE_KEY];
+      const current = part.edge;
       if (event !== 'request' || current === undefined) return below.call(this, event, ...args);
       const [request, response] = args as [IncomingMessage, ServerResponse];
-      if ((globalThis as Holder)[STOPPED_KEY] === true) return refuse(this, response);
+      if (part.stopped) return refuse(this, response);
+      const { servers } = part;
       if (!servers.has(this)) {
         servers.add(this);
         this.once('close', () => servers.delete(this));
@@ -75,8 +85,9 @@ export function installHttpEdge(edge: SessionEdge | undefined): void {
  * `server.close(callback)` would be told the server was not running). @internal
  */
 export function stopTakingRequests(): void {
-  (globalThis as Holder)[STOPPED_KEY] = true;
-  for (const server of servers) guard('closing idle connections', () => server.closeIdleConnections(), undefined);
+  const part = httpEdgePart();
+  part.stopped = true;
+  for (const server of part.servers) guard('closing idle connections', () => server.closeIdleConnections(), undefined);
 }
 
 function refuse(server: http.Server, response: ServerResponse): boolean {
@@ -106,7 +117,7 @@ function reportUnservedOnce(error: unknown): void {
 
 /** The edge in force, if any. @internal */
 export function currentHttpEdge(): SessionEdge | undefined {
-  return (globalThis as Holder)[EDGE_KEY];
+  return httpEdgePart().edge;
 }
 
 /**

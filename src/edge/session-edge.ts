@@ -10,7 +10,6 @@ import {
 } from '@opentelemetry/api';
 import { guard } from '../internal/guard.js';
 import { withSuppressed } from '../internal/rate-limited-warning.js';
-import type { SessionsRuntime } from '../runtime/sessions-runtime.js';
 import { isSessionId, isThreadId, newThreadId } from '../session/ids.js';
 import {
   ATTR_SESSION_REJECTED_ID,
@@ -20,6 +19,8 @@ import {
 } from '../session/semconv.js';
 import { runSession } from '../session/session-runner.js';
 import type { Session } from '../session/session.js';
+import type { SessionsRuntime } from '../session/sessions-runtime.js';
+import { threadTtlOf } from '../thread/thread-store.js';
 import { cookieValue } from './cookie-value.js';
 import type { EdgeOptions, InboundRequest } from './edge-options.js';
 import { claimedIds, withoutInboundBaggage } from './inbound-baggage.js';
@@ -127,7 +128,8 @@ export class SessionEdge {
     const verified = token === undefined ? undefined : codec.verify(token);
     const candidate = verified?.threadId;
     const tokenAge = verified === undefined ? Infinity : codec.ageOf(verified);
-    const ttlMs = runtime.threadTtlMs;
+    // The store's own TTL: the cookie and the token live as long as the thread can.
+    const ttlMs = threadTtlOf(this.options.threadStore ?? runtime.threadStore);
 
     return runSession({
       runtime,

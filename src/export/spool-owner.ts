@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { processPart } from '../internal/process-state.js';
 
 /**
  * Who owns a spool segment, and whether it still runs.
@@ -29,10 +30,8 @@ export interface SpoolOwner {
 export const STEM = String.raw`(\d{13})-(\d+)(?:-(\d+))?`;
 
 // The stems of the spools open in this process, shared by the ESM and CommonJS builds.
-const OPEN_KEY = Symbol.for('otel-sessions.open-spools');
 function openSpools(): { stems: Set<string>; lastStart: number } {
-  const holder = globalThis as { [OPEN_KEY]?: { stems: Set<string>; lastStart: number } };
-  return (holder[OPEN_KEY] ??= { stems: new Set(), lastStart: 0 });
+  return processPart('spools', () => ({ stems: new Set<string>(), lastStart: 0 }));
 }
 
 /** A new stem for a spool of this process, held until `releaseStem`. */

@@ -1,5 +1,5 @@
 import type winston from 'winston';
-import { currentRuntime } from '../runtime/current-runtime.js';
+import { currentRuntime } from '../session/sessions-runtime.js';
 import type { Session } from '../session/session.js';
 import type { Thread } from '../thread/thread.js';
 

@@ -12,7 +12,7 @@ import { currentHttpEdge } from '../edge/node-http-edge.js';
 import { SessionEdge, type EdgeTurn, type HeaderSink } from '../edge/session-edge.js';
 import { asError } from '../internal/as-error.js';
 import { guard } from '../internal/guard.js';
-import { currentRuntime } from '../runtime/current-runtime.js';
+import { currentRuntime } from '../session/sessions-runtime.js';
 import { getSessionScope } from '../session/context.js';
 import { recordFailure } from '../session/session-runner.js';
 import { Session } from '../session/session.js';

@@ -1,7 +1,7 @@
 import { context, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { getSessionScope } from '../session/context.js';
-import { peekRuntime } from '../runtime/runtime-holder.js';
+import { peekRuntime } from '../session/sessions-runtime.js';
 import { ATTR_SESSION_THREAD_ID } from '../session/semconv.js';
 import { StoreOutage } from '../thread/store-outage.js';
 import type { ThreadStore } from '../thread/thread-store.js';

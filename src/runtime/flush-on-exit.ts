@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import type { RunningSessions } from './running-sessions.js';
+import type { RunningSessions } from '../session/running-sessions.js';
 
 /** How long a SIGTERM or SIGINT waits for the sessions then running to end. */
 const SESSION_DRAIN_MS = 5000;

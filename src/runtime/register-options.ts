@@ -40,7 +40,11 @@ export interface RegisterOptions {
    * @default OTEL_SESSIONS_MAX_THREAD_BYTES, else 1048576 (1 MiB)
    */
   maxThreadBytes?: number;
-  /** How long a thread lives after its last activity, in ms. @default OTEL_SESSIONS_THREAD_TTL_MS, else 3600000 */
+  /**
+   * How long a thread of the default store lives after its last activity, in ms; the thread
+   * cookie lives as long. A store given as `threadStore` keeps its own (its `ttlMs`).
+   * @default OTEL_SESSIONS_THREAD_TTL_MS, else 3600000
+   */
   threadTtlMs?: number;
   /**
    * Make every request of a node:http or node:https server a session, before any framework

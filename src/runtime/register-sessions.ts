@@ -3,10 +3,12 @@ import { BindOnceFuture } from '@opentelemetry/core';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ThreadStore } from '../thread/thread-store.js';
 import { stopTakingRequests } from '../edge/node-http-edge.js';
+import { processPart } from '../internal/process-state.js';
 import { installEsmLoaderHook } from './esm-loader-hook.js';
 import { flushOnExit } from './flush-on-exit.js';
 import type { RegisterOptions } from './register-options.js';
 import { configureSessions } from './sessions-configuration.js';
+import { diagnosticsOn } from './settings.js';
 
 export type { RegisterOptions } from './register-options.js';
 
@@ -28,7 +30,10 @@ export interface SessionsHandle {
   shutdown(): Promise<void>;
 }
 
-const HANDLE_KEY = Symbol.for('otel-sessions.handle');
+/** The handle of this process's `registerSessions`, in the process-wide slot shared by the ESM and CommonJS builds. */
+function handlePart(): { handle?: SessionsHandle } {
+  return processPart<{ handle?: SessionsHandle }>('handle', () => ({}));
+}
 
 /**
  * Starts OpenTelemetry with sessions: the AsyncLocalStorage context manager, W3C trace
@@ -42,11 +47,11 @@ const HANDLE_KEY = Symbol.for('otel-sessions.handle');
  * process.on('SIGTERM', () => otel.shutdown());
  */
 export function registerSessions(options: RegisterOptions = {}): SessionsHandle {
-  const holder = globalThis as { [HANDLE_KEY]?: SessionsHandle };
-  const existing = holder[HANDLE_KEY];
-  if (existing) return existing;
+  const part = handlePart();
+  if (part.handle) return part.handle;
 
-  if (options.diagnostics ?? true) {
+  // Before the settings are settled: their warnings about the environment are printed.
+  if (diagnosticsOn(options)) {
     diag.setLogger(new DiagConsoleLogger(), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   }
   installEsmLoaderHook();
@@ -92,7 +97,7 @@ export function registerSessions(options: RegisterOptions = {}): SessionsHandle 
     },
     shutdown: () => stopping.call(),
   };
-  holder[HANDLE_KEY] = handle;
+  part.handle = handle;
   if (settings.flushOnExit) {
     flushOnExit(runtime.running, {
       shutdown: () => stopping.call(),

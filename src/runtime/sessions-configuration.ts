@@ -10,13 +10,11 @@ import { bridgeLegacyLogsApi } from '../logging/legacy-logs-bridge.js';
 import { SessionLogRecordProcessor } from '../processors/session-log-record-processor.js';
 import { SessionSpanProcessor } from '../processors/session-span-processor.js';
 import { ThreadActivitySpanProcessor } from '../processors/thread-activity-span-processor.js';
-import { processEnvSettings } from './current-runtime.js';
-import type { RegisterOptions } from './register-options.js';
-import { resolveSettings, type ResolvedSettings } from './resolve-settings.js';
-import { runtimeFromSettings } from './runtime-from-settings.js';
-import { setRuntime } from './runtime-holder.js';
-import type { SessionsRuntime } from './sessions-runtime.js';
+import type { SessionsRuntime } from '../session/sessions-runtime.js';
 import type { ThreadStore } from '../thread/thread-store.js';
+import type { RegisterOptions } from './register-options.js';
+import { runtimeFromSettings, setRuntime } from './runtime.js';
+import { processEnvironment, settleSettings, type Settings } from './settings.js';
 
 /** What an OpenTelemetry SDK needs to run with sessions: see {@link sessionsConfiguration}. */
 export interface SessionsConfiguration {
@@ -53,7 +51,7 @@ export interface ConfiguredSessions {
   /** The runtime the middleware and agents now use (thread store, logger, running sessions). */
   readonly runtime: SessionsRuntime;
   /** Every setting, settled. */
-  readonly settings: ResolvedSettings;
+  readonly settings: Settings;
   /** The disk spools in front of the OTLP exporters, and the batch processors that feed them. */
   readonly delivery: Delivery;
 }
@@ -80,7 +78,7 @@ export function sessionsConfiguration(options: RegisterOptions = {}): SessionsCo
 
 /** `sessionsConfiguration`, and what `registerSessions` needs beside it. @internal */
 export function configureSessions(options: RegisterOptions = {}): ConfiguredSessions {
-  const settings = resolveSettings(options, processEnvSettings());
+  const settings = settleSettings(options, processEnvironment());
   const runtime = runtimeFromSettings(settings, options.threadStore, { configured: true });
   setRuntime(runtime);
   // Before the SDK starts: the http instrumentation then wraps the edge, and its server span is the session's root.

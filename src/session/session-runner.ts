@@ -10,8 +10,8 @@ import {
 } from '@opentelemetry/api';
 import { guard } from '../internal/guard.js';
 import { withSuppressed } from '../internal/rate-limited-warning.js';
-import { ensureContextManager } from '../runtime/context-manager.js';
-import type { SessionsRuntime } from '../runtime/sessions-runtime.js';
+import { ensureContextManager } from './context-manager.js';
+import type { SessionsRuntime } from './sessions-runtime.js';
 import { ThreadTooLargeError } from '../thread/thread-too-large-error.js';
 import { Thread } from '../thread/thread.js';
 import type { ThreadSnapshot, ThreadStore } from '../thread/thread-store.js';

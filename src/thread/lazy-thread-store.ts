@@ -1,6 +1,6 @@
 import { asError } from '../internal/as-error.js';
 import { ThreadStoreUnavailableError } from './store-unavailable-error.js';
-import type { ThreadChanges, ThreadSnapshot, ThreadStore } from './thread-store.js';
+import { DEFAULT_THREAD_TTL_MS, type ThreadChanges, type ThreadSnapshot, type ThreadStore } from './thread-store.js';
 
 type GoneListener = (threadId: string, reason: 'expired' | 'destroyed') => void;
 
@@ -10,7 +10,8 @@ type GoneListener = (threadId: string, reason: 'expired' | 'destroyed') => void;
  * answered without it (no thread can exist in a store that was never made). A store that
  * cannot be made (the file cannot be opened) fails each call as unavailable, touches and
  * empty saves included, so that an outage is not taken for a recovery; each call tries to
- * make it again. @internal
+ * make it again. It keeps the TTL and hands it to the store it makes, so the two cannot
+ * differ. @internal
  */
 export class LazyThreadStore implements ThreadStore {
   private store: ThreadStore | undefined;
@@ -19,7 +20,14 @@ export class LazyThreadStore implements ThreadStore {
   private readonly listeners: GoneListener[] = [];
   private closed = false;
 
-  constructor(private readonly make: () => ThreadStore) {}
+  /**
+   * @param make makes the store, with this store's TTL.
+   * @param ttlMs how long a thread lives after its last activity, in ms.
+   */
+  constructor(
+    private readonly make: (ttlMs: number) => ThreadStore,
+    readonly ttlMs: number = DEFAULT_THREAD_TTL_MS,
+  ) {}
 
   /** Whether the store has been made. */
   get made(): boolean {
@@ -65,7 +73,7 @@ export class LazyThreadStore implements ThreadStore {
     if (this.store) return this.store;
     if (this.closed) throw new Error('otel-sessions: thread store used after close()');
     try {
-      this.store = this.make();
+      this.store = this.make(this.ttlMs);
       this.makeFailed = false;
     } catch (error) {
       this.makeFailed = true;

@@ -59,7 +59,8 @@ const EMPTY_METADATA = '{}';
 export class MemoryThreadStore implements ThreadStore {
   // Kept in order of last activity (oldest first): a thread is moved to the end when active.
   private readonly threads = new Map<string, StoredThread>();
-  private readonly ttlMs: number;
+  /** How long a thread lives after its last activity, in ms (the `ttlMs` option): also the thread cookie's lifetime. */
+  readonly ttlMs: number;
   private readonly clock: Clock;
   private readonly maxThreads: number;
   private readonly maxThreadBytes: number;

@@ -142,7 +142,8 @@ const UNAVAILABLE_REPLY = /^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK|READONLY|MASTERDOWN|
  * notifications, a server setting).
  */
 export class RedisThreadStore implements ThreadStore {
-  private readonly ttlMs: number;
+  /** How long a thread lives after its last activity, in ms (the `ttlMs` option): also the thread cookie's lifetime. */
+  readonly ttlMs: number;
   private readonly keyPrefix: string;
   private readonly maxThreadBytes: number;
   private readonly connectTimeoutMs: number;

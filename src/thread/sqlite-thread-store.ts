@@ -132,7 +132,8 @@ PRAGMA user_version = 1;
 export class SqliteThreadStore implements ThreadStore {
   /** The database file. */
   readonly path: string;
-  private readonly ttlMs: number;
+  /** How long a thread lives after its last activity, in ms (the `ttlMs` option): also the thread cookie's lifetime. */
+  readonly ttlMs: number;
   /**
    * A load or save renews a thread's expiry only when it was last renewed longer ago than
    * this (a tenth of the TTL, at most a minute), so that most loads take no write lock and

@@ -56,6 +56,13 @@ export interface ThreadChanges {
  */
 export interface ThreadStore {
   /**
+   * How long a thread lives after its last activity, in ms. The store owns it: the thread
+   * cookie lives as long, and a thread token younger than it keeps its thread's ID. A store
+   * without it (or with one that is not a positive, finite number) is taken to keep threads
+   * one hour ({@link DEFAULT_THREAD_TTL_MS}).
+   */
+  readonly ttlMs?: number;
+  /**
    * The thread's state and metadata, or `undefined` when unknown or expired (or, from a store
    * that records destruction, a snapshot marked `destroyed`). Marks activity.
    */
@@ -77,3 +84,9 @@ export interface ThreadStore {
 
 /** One hour: how long a thread lives after its last activity, unless configured. */
 export const DEFAULT_THREAD_TTL_MS = 60 * 60 * 1000;
+
+/** How long `store` keeps a thread after its last activity: its `ttlMs`, else one hour. @internal */
+export function threadTtlOf(store: ThreadStore): number {
+  const { ttlMs } = store;
+  return typeof ttlMs === 'number' && Number.isFinite(ttlMs) && ttlMs > 0 ? ttlMs : DEFAULT_THREAD_TTL_MS;
+}

@@ -11,9 +11,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { readEnvSettings } from '../../src/runtime/env-settings.js';
-import { resolveSettings } from '../../src/runtime/resolve-settings.js';
-import { runtimeFromSettings } from '../../src/runtime/runtime-from-settings.js';
+import { runtimeFromSettings } from '../../src/runtime/runtime.js';
+import { Environment, settleSettings } from '../../src/runtime/settings.js';
 import { keySlot } from '../../src/thread/redis-key-slot.js';
 import { RedisThreadStore, type RedisThreadStoreOptions } from '../../src/thread/redis-thread-store.js';
 import { ThreadStoreUnavailableError } from '../../src/thread/store-unavailable-error.js';
@@ -119,9 +118,9 @@ describe('RedisThreadStore on a real Redis Cluster', () => {
   });
 
   test('OTEL_SESSIONS_REDIS_CLUSTER makes the runtime keep threads in the cluster', async () => {
-    const settings = resolveSettings(
+    const settings = settleSettings(
       { logToConsole: false },
-      readEnvSettings({ OTEL_SESSIONS_REDIS_CLUSTER: cluster.urls.slice(0, 2).join(', ') }),
+      new Environment({ OTEL_SESSIONS_REDIS_CLUSTER: cluster.urls.slice(0, 2).join(', ') }),
     );
     const runtime = runtimeFromSettings(settings);
     try {

@@ -8,11 +8,13 @@ import { SessionSpanProcessor } from '../../src/processors/session-span-processo
 import { ThreadActivitySpanProcessor } from '../../src/processors/thread-activity-span-processor.js';
 import type { ThreadStore } from '../../src/thread/thread-store.js';
 import { createLogger } from '../../src/logging/create-logger.js';
-import { setRuntime } from '../../src/runtime/runtime-holder.js';
-import { createRuntime, type SessionsRuntime } from '../../src/runtime/sessions-runtime.js';
+import { createRuntime, setRuntime } from '../../src/runtime/runtime.js';
+import type { SessionsRuntime } from '../../src/session/sessions-runtime.js';
 import { MemoryThreadStore } from '../../src/thread/memory-thread-store.js';
 import { RateLimitedWarnings } from '../../src/internal/rate-limited-warning.js';
-import { DEFAULT_THREAD_TTL_MS } from '../../src/thread/thread-store.js';
+
+/** The signing secret of the test runtimes: a configured one, as the rules of the signing secret ask. */
+export const TEST_SECRET = 'test-runtime-secret-test-runtime-secret-0123';
 
 /** An in-memory OpenTelemetry set-up with the session processors, for unit tests. */
 export interface TestTelemetry {
@@ -20,7 +22,7 @@ export interface TestTelemetry {
   logs: InMemoryLogRecordExporter;
   activity: ThreadActivitySpanProcessor;
   tracerProvider: TracerProvider;
-  /** The runtime the middleware and agents use: `options.store` (else one in memory), a quiet logger. */
+  /** The runtime the middleware and agents use: `options.store` (else one in memory), a quiet logger, {@link TEST_SECRET}. */
   runtime: SessionsRuntime;
 }
 
@@ -47,7 +49,7 @@ export function installTestTelemetry(options: { store?: ThreadStore; clock?: () 
     // As registerSessions' runtime: its span processors renew the threads of its store.
     configured: true,
     logger: createLogger({ console: false }),
-    threadTtlMs: DEFAULT_THREAD_TTL_MS,
+    secret: TEST_SECRET,
     clock: options.clock,
     // Every warning written, so that each test sees its own; the rate limit has tests of its own.
     warnings: new RateLimitedWarnings(0),

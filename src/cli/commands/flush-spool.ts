@@ -2,8 +2,7 @@ import { chooseExporters } from '../../export/choose-exporters.js';
 import type { SpoolDamage } from '../../export/spool-files.js';
 import type { SpoolingLogRecordExporter } from '../../export/spooling-log-record-exporter.js';
 import type { SpoolingSpanExporter } from '../../export/spooling-span-exporter.js';
-import { readEnvSettings } from '../../runtime/env-settings.js';
-import { exportDestination } from '../../runtime/resolve-settings.js';
+import { Environment, settleSettings } from '../../runtime/settings.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.js';
 
 /** What `flush-spool` needs. */
@@ -28,9 +27,11 @@ export interface FlushSpoolOptions {
  * timeout (what is left stays on disk) or when damaged records were skipped.
  */
 export async function flushSpoolCommand(options: FlushSpoolOptions): Promise<number> {
-  const env = readEnvSettings(options.env);
-  // The app's destination, read from the same variables; only the spools are wanted here.
-  const destination = exportDestination({ endpoint: options.endpoint, journalDir: options.journalDir }, env);
+  // The app's destination, settled from the same variables; only the spools are wanted here.
+  const { destination } = settleSettings(
+    { endpoint: options.endpoint, journalDir: options.journalDir },
+    new Environment(options.env),
+  );
   const chosen = chooseExporters({ ...destination, keepJournal: false, resolvedUrls: true });
   const spools = chosen.spools as (SpoolingSpanExporter | SpoolingLogRecordExporter)[];
   if (spools.length === 0) {

@@ -7,12 +7,10 @@ import { getSessionId, withSession } from '../../../src/session/context.js';
 import { newSessionId, newThreadId } from '../../../src/session/ids.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 import type { ThreadDestroyedEvent } from '../../../src/thread/thread.js';
-import { installTestTelemetry } from '../../support/otel.js';
+import { installTestTelemetry, TEST_SECRET } from '../../support/otel.js';
 import { RateLimitedWarnings } from '../../../src/internal/rate-limited-warning.js';
 import { createLogger } from '../../../src/logging/create-logger.js';
-import { setRuntime } from '../../../src/runtime/runtime-holder.js';
-import { createRuntime } from '../../../src/runtime/sessions-runtime.js';
-import { DEFAULT_THREAD_TTL_MS } from '../../../src/thread/thread-store.js';
+import { createRuntime, setRuntime } from '../../../src/runtime/runtime.js';
 
 let now = 1_000_000;
 const store = new MemoryThreadStore({ ttlMs: 1000, clock: () => now });
@@ -161,7 +159,7 @@ test('a handler can tell that its thread state could not be loaded (the store is
     createRuntime({
       threadStore: down,
       logger: createLogger({ console: false }),
-      threadTtlMs: DEFAULT_THREAD_TTL_MS,
+      secret: TEST_SECRET,
       warnings: new RateLimitedWarnings(0),
     }),
   );

@@ -9,12 +9,11 @@ import { sessions } from '../../../src/hono/sessions-middleware.js';
 import type { SessionsEnv } from '../../../src/hono/env.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 import { MAX_THREAD_TOKEN_LENGTH, ThreadTokenCodec } from '../../../src/edge/thread-token.js';
-import { installTestTelemetry } from '../../support/otel.js';
+import { installTestTelemetry, TEST_SECRET } from '../../support/otel.js';
 import { serveOnLoopback, type ServedApp } from '../../support/http.js';
 import { looksSensitive } from '../../../src/session/metadata-attributes.js';
 import { RateLimitedWarnings } from '../../../src/internal/rate-limited-warning.js';
-import { setRuntime } from '../../../src/runtime/runtime-holder.js';
-import { createRuntime } from '../../../src/runtime/sessions-runtime.js';
+import { createRuntime, setRuntime } from '../../../src/runtime/runtime.js';
 
 const telemetry = installTestTelemetry();
 const SECRET = 'boundary-secret-boundary-secret-0123456789';
@@ -289,7 +288,7 @@ test('the root span is named by the matched route, with its status; the cookie l
   assert.equal(root.attributes['http.response.status_code'], 201);
   assert.equal(root.attributes['url.path'], '/items/42');
   const maxAge = /Max-Age=(\d+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
-  assert.equal(Number(maxAge), telemetry.runtime.threadTtlMs / 1000);
+  assert.equal(Number(maxAge), store.ttlMs / 1000);
 });
 
 test('a threadStore given to sessions() that is not the runtime one is warned about once', async () => {
@@ -311,7 +310,7 @@ test('a threadStore given to sessions() that is not the runtime one is warned ab
 
 test('without registerSessions, a threadStore given to sessions() is not warned about (no span processor renews any store)', async (t) => {
   setRuntime(
-    createRuntime({ threadStore: new MemoryThreadStore(), logger: telemetry.runtime.logger, threadTtlMs: 60_000 }),
+    createRuntime({ threadStore: new MemoryThreadStore(), logger: telemetry.runtime.logger, secret: TEST_SECRET }),
   );
   t.after(() => setRuntime(telemetry.runtime));
   telemetry.logs.reset();
@@ -451,11 +450,18 @@ test('responses carrying a thread token are private, no-store unless the app say
   assert.equal(await cacheControl('/fails'), 'private, no-store');
 });
 
-test("the cookie's Max-Age follows the configured thread TTL", async (t) => {
-  setRuntime(createRuntime({ threadStore: store, logger: telemetry.runtime.logger, threadTtlMs: 90_500 }));
-  t.after(() => setRuntime(telemetry.runtime));
-  const response = await app().request('/');
+test("the cookie's Max-Age follows the thread store's TTL: the runtime's, or the one given to sessions()", async (t) => {
+  const runtimeStore = new MemoryThreadStore({ ttlMs: 90_500 });
+  const ownStore = new MemoryThreadStore({ ttlMs: 30_000 });
+  setRuntime(createRuntime({ threadStore: runtimeStore, logger: telemetry.runtime.logger, secret: TEST_SECRET }));
+  t.after(async () => {
+    setRuntime(telemetry.runtime);
+    await Promise.all([runtimeStore.close(), ownStore.close()]);
+  });
+  const response = await app({ threadStore: undefined }).request('/');
   assert.match(response.headers.get('set-cookie') ?? '', /Max-Age=91;/);
+  const own = await app({ threadStore: ownStore }).request('/');
+  assert.match(own.headers.get('set-cookie') ?? '', /Max-Age=30;/);
 });
 
 test('10,000 bad requests write a handful of warning records, and the next one tells how many were suppressed', async (t) => {
@@ -464,7 +470,7 @@ test('10,000 bad requests write a handful of warning records, and the next one t
     createRuntime({
       threadStore: store,
       logger: telemetry.runtime.logger,
-      threadTtlMs: telemetry.runtime.threadTtlMs,
+      secret: TEST_SECRET,
       warnings: new RateLimitedWarnings(60_000, () => now),
     }),
   );
@@ -496,7 +502,7 @@ test('a trustInbound that throws trusts no one, reported to diag at most once a 
     createRuntime({
       threadStore: store,
       logger: telemetry.runtime.logger,
-      threadTtlMs: telemetry.runtime.threadTtlMs,
+      secret: TEST_SECRET,
       warnings: new RateLimitedWarnings(60_000, () => now),
     }),
   );

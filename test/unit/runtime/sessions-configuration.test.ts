@@ -7,10 +7,7 @@ import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { SessionLogRecordProcessor } from '../../../src/processors/session-log-record-processor.js';
 import { SessionSpanProcessor } from '../../../src/processors/session-span-processor.js';
 import { ThreadActivitySpanProcessor } from '../../../src/processors/thread-activity-span-processor.js';
-import { currentRuntime } from '../../../src/runtime/current-runtime.js';
-import { readEnvSettings } from '../../../src/runtime/env-settings.js';
-import { resolveSettings } from '../../../src/runtime/resolve-settings.js';
-import { runtimeFromSettings } from '../../../src/runtime/runtime-from-settings.js';
+import { currentRuntime } from '../../../src/session/sessions-runtime.js';
 import { sessionsConfiguration, type SessionsConfiguration } from '../../../src/runtime/sessions-configuration.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 
@@ -25,8 +22,8 @@ process.env.OTEL_SESSIONS_THREAD_TTL_MS = 'an hour';
 delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
 
 test('one call gives an SDK of your own the session processors and makes the runtime the middleware uses', async () => {
-  const threadStore = new MemoryThreadStore();
-  const configuration = sessionsConfiguration({ threadStore, journalDir, threadTtlMs: 120_000 });
+  const threadStore = new MemoryThreadStore({ ttlMs: 120_000 });
+  const configuration = sessionsConfiguration({ threadStore, journalDir });
   const [sessionProcessor, activity] = configuration.spanProcessors;
   assert.ok(sessionProcessor instanceof SessionSpanProcessor);
   assert.ok(activity instanceof ThreadActivitySpanProcessor);
@@ -37,7 +34,7 @@ test('one call gives an SDK of your own the session processors and makes the run
   assert.equal(configuration.threadStore, threadStore);
   const runtime = currentRuntime();
   assert.equal(runtime.threadStore, threadStore, 'sessions() and createAgent use this runtime');
-  assert.equal(runtime.threadTtlMs, 120_000);
+  assert.equal(runtime.threadStore.ttlMs, 120_000, "the TTL is the store's");
   assert.deepEqual(
     Object.keys(configuration).sort(),
     ['destination', 'instrumentations', 'logRecordProcessors', 'serviceName', 'spanProcessors', 'threadStore'],
@@ -48,10 +45,20 @@ test('one call gives an SDK of your own the session processors and makes the run
 
 test('a bad environment value is reported once, however many times the configuration is settled', async () => {
   await shutDown(sessionsConfiguration({ journalDir, threadStore: new MemoryThreadStore() }));
-  await shutDown(sessionsConfiguration({ journalDir, threadStore: new MemoryThreadStore() }));
+  const configuration = sessionsConfiguration({ journalDir });
+  await shutDown(configuration);
   const about = warnings.filter((warning) => warning.includes('OTEL_SESSIONS_THREAD_TTL_MS'));
   assert.equal(about.length, 1, about.join('\n'));
-  assert.equal(currentRuntime().threadTtlMs, 3_600_000, 'the bad value is ignored: the default holds');
+  assert.equal(currentRuntime().threadStore.ttlMs, 3_600_000, 'the bad value is ignored: the default holds');
+  await configuration.threadStore.close();
+});
+
+test('threadTtlMs is the TTL of the default store, and so of the thread cookie', async () => {
+  const configuration = sessionsConfiguration({ journalDir: join(journalDir, 'ttl'), threadTtlMs: 120_000 });
+  assert.equal(configuration.threadStore.ttlMs, 120_000);
+  assert.equal(currentRuntime().threadStore, configuration.threadStore);
+  await shutDown(configuration);
+  await configuration.threadStore.close();
 });
 
 async function shutDown(configuration: SessionsConfiguration): Promise<void> {
@@ -93,19 +100,4 @@ test('without threadStore or a Redis URL: threads live in SQLite in the journal 
   assert.deepEqual(snapshot?.state, { plan: 'pro' }, 'a new process finds the thread');
   await shutDown(restarted);
   await restarted.threadStore.close();
-});
-
-test('the runtime made without sessionsConfiguration (sessions() alone) keeps threads in memory', () => {
-  const runtime = runtimeFromSettings(resolveSettings({ journalDir }, readEnvSettings({})));
-  assert.ok(runtime.threadStore instanceof MemoryThreadStore);
-});
-
-test('ended spans wait at most a second for the spool unless OTEL_BSP_SCHEDULE_DELAY says otherwise; log records keep the SDK default', () => {
-  // What a SIGKILL can catch in the batch processors, before the spool has it.
-  const settled = resolveSettings({ journalDir }, readEnvSettings({}));
-  assert.equal(settled.spanBatch.scheduledDelayMillis, 1000);
-  assert.equal(settled.logBatch.scheduledDelayMillis, undefined, "the SDK's 1 s");
-  const told = resolveSettings({ journalDir }, readEnvSettings({ OTEL_BSP_SCHEDULE_DELAY: '5000' }));
-  assert.equal(told.spanBatch.scheduledDelayMillis, 5000);
-  assert.equal(told.spanBatch.maxExportBatchSize, 128, 'the other defaults stay');
 });

@@ -5,10 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
-import { createLogger } from '../../../src/logging/create-logger.js';
-import { createRuntime } from '../../../src/runtime/sessions-runtime.js';
 import { keptSecret, resolveSigningSecret } from '../../../src/runtime/signing-secret.js';
-import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 
 const root = mkdtempSync(join(tmpdir(), 'otel-sessions-secret-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -65,17 +62,4 @@ test('four processes starting at once end with the same secret', async () => {
   assert.equal(secrets.size, 1);
   assert.equal(readFileSync(join(dir, 'secret'), 'utf8').trim(), [...secrets][0]);
   assert.deepEqual(readdirSync(dir), ['secret']);
-});
-
-test('the runtime settles its secret once, at the first use', () => {
-  let calls = 0;
-  const runtime = createRuntime({
-    threadStore: new MemoryThreadStore(),
-    logger: createLogger({ console: false }),
-    threadTtlMs: 1000,
-    secret: () => `${++calls}`.padEnd(32, 'x'),
-  });
-  assert.equal(calls, 0, 'not before it is needed');
-  assert.equal(runtime.signingSecret(), runtime.signingSecret());
-  assert.equal(calls, 1);
 });

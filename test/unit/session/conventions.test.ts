@@ -20,11 +20,9 @@ import { RateLimitedWarnings } from '../../../src/internal/rate-limited-warning.
 import { createLogger } from '../../../src/logging/create-logger.js';
 import { SessionLogRecordProcessor } from '../../../src/processors/session-log-record-processor.js';
 import { SessionSpanProcessor } from '../../../src/processors/session-span-processor.js';
-import { setRuntime } from '../../../src/runtime/runtime-holder.js';
-import { createRuntime } from '../../../src/runtime/sessions-runtime.js';
+import { createRuntime, setRuntime } from '../../../src/runtime/runtime.js';
 import type { Convention } from '../../../src/session/conventions.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
-import { DEFAULT_THREAD_TTL_MS } from '../../../src/thread/thread-store.js';
 
 const SECRET = 'conventions-secret-conventions-secret-01';
 let spanProcessor = new SessionSpanProcessor();
@@ -78,7 +76,7 @@ async function oneRequest(convention: Convention, captureContent: boolean) {
     createRuntime({
       threadStore: new MemoryThreadStore(),
       logger: createLogger({ console: false }),
-      threadTtlMs: DEFAULT_THREAD_TTL_MS,
+      secret: SECRET,
       warnings: new RateLimitedWarnings(0),
       convention,
       captureContent,
@@ -201,7 +199,7 @@ test('the user: setUserId wins over thread metadata; an e-mail address is never 
     createRuntime({
       threadStore: new MemoryThreadStore(),
       logger: createLogger({ console: false }),
-      threadTtlMs: DEFAULT_THREAD_TTL_MS,
+      secret: SECRET,
       warnings: new RateLimitedWarnings(0),
     }),
   );

@@ -4,13 +4,13 @@ import { ROOT_CONTEXT } from '@opentelemetry/api';
 import Transport from 'winston-transport';
 import { RateLimitedWarnings } from '../../../src/internal/rate-limited-warning.js';
 import { createLogger } from '../../../src/logging/create-logger.js';
-import { createRuntime } from '../../../src/runtime/sessions-runtime.js';
+import { createRuntime } from '../../../src/runtime/runtime.js';
 import { runSession } from '../../../src/session/session-runner.js';
 import type { Session } from '../../../src/session/session.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 import { ThreadStoreUnavailableError } from '../../../src/thread/store-unavailable-error.js';
 import type { ThreadStore } from '../../../src/thread/thread-store.js';
-import { installTestTelemetry } from '../../support/otel.js';
+import { installTestTelemetry, TEST_SECRET } from '../../support/otel.js';
 
 const telemetry = installTestTelemetry();
 
@@ -25,7 +25,7 @@ class Capture extends Transport {
 
 function runtimeWith(store: ThreadStore, warnings?: RateLimitedWarnings) {
   const logger = createLogger({ console: false, transports: [new Capture()] });
-  return createRuntime({ threadStore: store, logger, threadTtlMs: 3_600_000, warnings });
+  return createRuntime({ threadStore: store, logger, secret: TEST_SECRET, warnings });
 }
 
 /** Eight sessions writing 300 KiB each to one thread at once, all written before any saves; resolves with the thread. */

@@ -81,3 +81,12 @@ test('a touch after a failed make, once the store can be made, makes it and repo
   assert.deepEqual(messages, ['down', 'back']);
   await lazy.close();
 });
+
+test('the lazy store keeps the TTL and hands it to the store it makes', async () => {
+  const lazy = new LazyThreadStore((ttlMs) => new MemoryThreadStore({ ttlMs }), 90_000);
+  assert.equal(lazy.ttlMs, 90_000, 'known before the store is made');
+  await lazy.save(ID, { ...nothing, set: { a: 1 } });
+  assert.equal(lazy.ttlMs, 90_000);
+  assert.equal(new LazyThreadStore(() => new MemoryThreadStore()).ttlMs, 60 * 60 * 1000, 'one hour unless given');
+  await lazy.close();
+});

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
-import { ensureContextManager } from '../../../src/runtime/context-manager.js';
+import { ensureContextManager } from '../../../src/session/context-manager.js';
 import { getSessionScope, withSession } from '../../../src/session/context.js';
 import { newSessionId, newThreadId } from '../../../src/session/ids.js';
 import { isSqliteAvailable } from '../../../src/thread/node-sqlite.js';

@@ -5,8 +5,7 @@ import { createAgent } from '../../../src/agent/create-agent.js';
 import { sessions } from '../../../src/hono/sessions-middleware.js';
 import type { SessionsEnv } from '../../../src/hono/env.js';
 import { createLogger } from '../../../src/logging/create-logger.js';
-import { setRuntime } from '../../../src/runtime/runtime-holder.js';
-import { createRuntime } from '../../../src/runtime/sessions-runtime.js';
+import { createRuntime, setRuntime } from '../../../src/runtime/runtime.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 
 // No OpenTelemetry SDK in this file: the API's context manager is the no-op one.
@@ -14,7 +13,7 @@ setRuntime(
   createRuntime({
     threadStore: new MemoryThreadStore(),
     logger: createLogger({ console: false }),
-    threadTtlMs: 3_600_000,
+    secret: 'no-sdk-secret-no-sdk-secret-0123456789',
   }),
 );
 
