@@ -29,8 +29,12 @@ export class ThreadTokenCodec {
   // A KeyObject made once: `createHmac` given a Buffer makes one per call, which on Node 24
   // costs about 25 µs, ten times the HMAC itself.
   private readonly key: KeyObject;
-  // Tokens known to be good, oldest first: a turn's token is verified by a map lookup, not an
-  // HMAC (about 5 µs), since a client sends the same token back until it is signed again.
+  // Tokens checked once and found good, oldest first: a conversation's later turns are
+  // verified by a map lookup, not an HMAC, since a client sends the same token back until it
+  // is signed again. Only tokens that come back are kept: a token signed here goes in at its
+  // first return, not when signed, because most tokens of clients that keep no cookie never
+  // come back, and a cache churned at every new thread cost more (in garbage collection)
+  // than the one HMAC a returning token then takes.
   private readonly verified = new Map<string, VerifiedThreadToken>();
 
   /**
@@ -49,9 +53,7 @@ export class ThreadTokenCodec {
   /** The signed token for a thread ID, issued now. */
   sign(threadId: string): string {
     const issued = Math.floor(this.clock() / 1000).toString(36);
-    const token = `${threadId}.${issued}.${this.signature(threadId, issued)}`;
-    this.remember(token, { threadId, issuedAt: parseInt(issued, 36) * 1000 });
-    return token;
+    return `${threadId}.${issued}.${this.signature(threadId, issued)}`;
   }
 
   /** What a token says, or `undefined` when it is malformed or badly signed. Bounded work for any input. */
