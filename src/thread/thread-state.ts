@@ -39,27 +39,14 @@ export class ThreadState {
    * @throws {ThreadTooLargeError} (a `RangeError`) when the thread would grow above its size cap.
    */
   async set(key: string, value: unknown): Promise<void> {
-    if (typeof key !== 'string' || key === '__proto__')
-      throw new TypeError('thread state keys must be strings other than "__proto__"');
+    checkKey(key);
     if (value === undefined) {
       await this.delete(key);
       return;
     }
     const json = toJsonValue(stateLabel(key), value);
-    const snapshot = await this.loaded();
-    const had = Object.prototype.hasOwnProperty.call(snapshot.state, key);
-    const previous = snapshot.state[key];
-    snapshot.state[key] = json;
-    try {
-      assertThreadSize(this.threadId, threadByteSize(snapshot), this.maxBytes);
-    } catch (error) {
-      if (had) snapshot.state[key] = previous as JsonValue;
-      else delete snapshot.state[key];
-      throw error;
-    }
-    this.changed.add(key);
-    this.deleted.delete(key);
-    this.updates.delete(key);
+    this.putWithinCap(await this.loaded(), key, json);
+    this.wroteOutright(key, true);
   }
 
   /** Whether `key` has a value. */
@@ -72,9 +59,7 @@ export class ThreadState {
     const state = await this.entries_();
     if (!Object.prototype.hasOwnProperty.call(state, key)) return false;
     delete state[key];
-    this.changed.delete(key);
-    this.updates.delete(key);
-    this.deleted.add(key);
+    this.wroteOutright(key, false);
     return true;
   }
 
@@ -151,33 +136,15 @@ export class ThreadState {
 
   /** Applies `apply` to the key's value now, and records it for the store to apply again as it saves. */
   private async applyUpdate(key: string, apply: StateUpdate['apply']): Promise<void> {
-    if (typeof key !== 'string' || key === '__proto__')
-      throw new TypeError('thread state keys must be strings other than "__proto__"');
+    checkKey(key);
     const snapshot = await this.loaded();
-    const had = Object.prototype.hasOwnProperty.call(snapshot.state, key);
-    const current = had ? (snapshot.state[key] as JsonValue) : undefined;
+    const current = Object.prototype.hasOwnProperty.call(snapshot.state, key) ? snapshot.state[key] : undefined;
     const next = apply(current);
-    if (next === undefined) {
-      if (had) delete snapshot.state[key];
-    } else {
-      snapshot.state[key] = next;
-      try {
-        assertThreadSize(this.threadId, threadByteSize(snapshot), this.maxBytes);
-      } catch (error) {
-        if (had) snapshot.state[key] = current as JsonValue;
-        else delete snapshot.state[key];
-        throw error;
-      }
-    }
+    if (next === undefined) delete snapshot.state[key];
+    else this.putWithinCap(snapshot, key, next);
     if (this.cleared || this.changed.has(key) || this.deleted.has(key)) {
       // This session already wrote the key outright: the new value is as absolute as that write.
-      if (next !== undefined) {
-        this.changed.add(key);
-        this.deleted.delete(key);
-      } else {
-        this.changed.delete(key);
-        if (!this.cleared) this.deleted.add(key);
-      }
+      this.wroteOutright(key, next !== undefined);
       return;
     }
     const earlier = this.updates.get(key);
@@ -185,6 +152,35 @@ export class ThreadState {
       key,
       earlier ? { from: earlier.from, apply: (stored) => apply(earlier.apply(stored)) } : { from: current, apply },
     );
+  }
+
+  /** Records that this session set (`kept`) or removed the key outright: the store writes this session's value, not an update. */
+  private wroteOutright(key: string, kept: boolean): void {
+    this.updates.delete(key);
+    if (kept) {
+      this.changed.add(key);
+      this.deleted.delete(key);
+    } else {
+      this.changed.delete(key);
+      this.deleted.add(key);
+    }
+  }
+
+  /**
+   * Puts `value` under `key` in this session's view of the thread, unless the thread would
+   * then pass its size cap: then the view is left as it was and a `ThreadTooLargeError` thrown.
+   */
+  private putWithinCap(snapshot: ThreadSnapshot, key: string, value: JsonValue): void {
+    const had = Object.prototype.hasOwnProperty.call(snapshot.state, key);
+    const previous = snapshot.state[key];
+    snapshot.state[key] = value;
+    try {
+      assertThreadSize(this.threadId, threadByteSize(snapshot), this.maxBytes);
+    } catch (error) {
+      if (had) snapshot.state[key] = previous as JsonValue;
+      else delete snapshot.state[key];
+      throw error;
+    }
   }
 
   /** Whether anything was changed in this session. @internal */
@@ -217,6 +213,12 @@ export class ThreadState {
   private async entries_(): Promise<Record<string, JsonValue>> {
     return (await this.loaded()).state;
   }
+}
+
+/** Refuses keys that cannot be plain keys of a state object. */
+function checkKey(key: string): void {
+  if (typeof key !== 'string' || key === '__proto__')
+    throw new TypeError('thread state keys must be strings other than "__proto__"');
 }
 
 /** `list` (an array, else a new one) with `entry` appended, keeping its newest `max` entries. */
