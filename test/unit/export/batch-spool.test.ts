@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { captureDiagTexts } from '../../support/diag.js';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BatchSpool } from '../../../src/export/batch-spool.js';
 import type { SpoolCodec } from '../../../src/export/spool-codec.js';
@@ -28,14 +29,6 @@ const codec: SpoolCodec<string> = {
 
 const ok: ExportResult = { code: ExportResultCode.SUCCESS };
 const failed = (error: Error): ExportResult => ({ code: ExportResultCode.FAILED, error });
-
-/** A diag logger that keeps every message of `level` and above. */
-function captureDiag(): string[] {
-  const messages: string[] = [];
-  const keep = (message: string): void => void messages.push(message);
-  diag.setLogger({ error: keep, warn: keep, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
-  return messages;
-}
 
 test('batches are sent in the order added, each once, and marked done on disk', async () => {
   const sent: string[][] = [];
@@ -79,7 +72,7 @@ test('a collector that fails is retried with backoff, in order; nothing is lost,
 });
 
 test('past maxBytes the oldest batches are dropped, and one message says how many spans were lost', async () => {
-  const messages = captureDiag();
+  const messages = captureDiagTexts(DiagLogLevel.WARN);
   let release: () => void = () => {};
   const blocked = new Promise<void>((resolve) => (release = resolve));
   const sent: string[] = [];
@@ -103,7 +96,7 @@ test('past maxBytes the oldest batches are dropped, and one message says how man
 });
 
 test('a batch the collector refuses as malformed is dropped, not retried; the next ones go on', async () => {
-  captureDiag();
+  captureDiagTexts(DiagLogLevel.WARN);
   const sent: string[] = [];
   let calls = 0;
   const spool = new BatchSpool<string>({ dir: folder(), retryDelayMs: 5 }, codec, async (items) => {
@@ -126,7 +119,7 @@ test('whenSent answers false after its timeout while the collector is down, and 
   const spool = new BatchSpool<string>({ dir: folder(), retryDelayMs: 1000 }, codec, async () =>
     failed(new Error('connect ECONNREFUSED')),
   );
-  captureDiag();
+  captureDiagTexts(DiagLogLevel.WARN);
   spool.add(['waiting']);
   assert.equal(await spool.whenSent(50), false);
   assert.deepEqual(spool.contents, { batches: 1, items: 1, bytes: Buffer.byteLength('["waiting"]') });

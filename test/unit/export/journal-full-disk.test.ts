@@ -6,21 +6,12 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { DiagLogLevel } from '@opentelemetry/api';
+import { captureDiag } from '../../support/diag.js';
 import type { ExportResult } from '@opentelemetry/core';
 import { JournalWriter } from '../../../src/export/journal-writer.js';
 
-const messages: Array<{ level: string; text: string; extra: unknown[] }> = [];
-diag.setLogger(
-  {
-    error: (text: string, ...extra: unknown[]) => void messages.push({ level: 'error', text, extra }),
-    warn: (text: string, ...extra: unknown[]) => void messages.push({ level: 'warn', text, extra }),
-    info: () => {},
-    debug: () => {},
-    verbose: () => {},
-  },
-  DiagLogLevel.WARN,
-);
+const messages = captureDiag(DiagLogLevel.WARN);
 
 test('a disk that fills up mid-line: the line is cut back out, one error without a stack, one line when it works again', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'otel-sessions-full-'));

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { captureDiagTexts } from '../../support/diag.js';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -25,8 +26,7 @@ function spans(n: number): ReadableSpan[] {
 const messages: string[] = [];
 beforeEach(() => {
   messages.length = 0;
-  const keep = (message: string): void => void messages.push(message);
-  diag.setLogger({ error: keep, warn: keep, info: keep, debug: () => {}, verbose: () => {} }, DiagLogLevel.INFO);
+  captureDiagTexts(DiagLogLevel.INFO, messages);
 });
 afterEach(() => diag.disable());
 

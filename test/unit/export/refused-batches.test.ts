@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { DiagLogLevel } from '@opentelemetry/api';
+import { captureDiagTexts } from '../../support/diag.js';
 import { RefusedBatches, refusalOf } from '../../../src/export/refused-batches.js';
 
-const messages: string[] = [];
-diag.setLogger(
-  { error: (m: string) => void messages.push(m), warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} },
-  DiagLogLevel.ERROR,
-);
+const messages = captureDiagTexts(DiagLogLevel.ERROR);
 
 const http = (code: number): Error => Object.assign(new Error(`HTTP ${code}`), { name: 'OTLPExporterError', code });
 const grpc = (code: number): Error => Object.assign(new Error(`gRPC ${code}`), { code });

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { captureDiagTexts } from '../../support/diag.js';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { SpoolingSpanExporter } from '../../../src/export/spooling-span-exporter.js';
@@ -31,8 +32,7 @@ after(() => clearInterval(keepAlive));
 const messages: string[] = [];
 beforeEach(() => {
   messages.length = 0;
-  const keep = (message: string): void => void messages.push(message);
-  diag.setLogger({ error: keep, warn: keep, info: keep, debug: () => {}, verbose: () => {} }, DiagLogLevel.INFO);
+  captureDiagTexts(DiagLogLevel.INFO, messages);
 });
 afterEach(() => diag.disable());
 

@@ -6,7 +6,8 @@ import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { DiagLogLevel } from '@opentelemetry/api';
+import { captureDiag } from '../../support/diag.js';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { SpoolingSpanExporter } from '../../../src/export/spooling-span-exporter.js';
@@ -15,17 +16,7 @@ import { SpoolingSpanExporter } from '../../../src/export/spooling-span-exporter
 const keepAlive = setInterval(() => {}, 60_000);
 after(() => clearInterval(keepAlive));
 
-const messages: Array<{ level: string; text: string; extra: unknown[] }> = [];
-diag.setLogger(
-  {
-    error: (text: string, ...extra: unknown[]) => void messages.push({ level: 'error', text, extra }),
-    warn: (text: string, ...extra: unknown[]) => void messages.push({ level: 'warn', text, extra }),
-    info: () => {},
-    debug: () => {},
-    verbose: () => {},
-  },
-  DiagLogLevel.WARN,
-);
+const messages = captureDiag(DiagLogLevel.WARN);
 
 function batch(n: number): ReadableSpan[] {
   const memory = new InMemorySpanExporter();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { captureDiagTexts } from '../../support/diag.js';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -35,8 +36,7 @@ after(() => clearInterval(keepAlive));
 const messages: string[] = [];
 beforeEach(() => {
   messages.length = 0;
-  const keep = (message: string): void => void messages.push(message);
-  diag.setLogger({ error: keep, warn: keep, info: keep, debug: () => {}, verbose: () => {} }, DiagLogLevel.INFO);
+  captureDiagTexts(DiagLogLevel.INFO, messages);
 });
 afterEach(() => diag.disable());
 
