@@ -112,19 +112,6 @@ let shortTtl: ChatApp;
 let outage: ChatApp;
 let counted: ChatApp;
 
-// support/redis.ts kills its servers on 'exit', which does not fire when a signal ends the
-// process (support/processes.ts re-raises SIGINT/SIGTERM/SIGHUP after killing the apps). So
-// stop the servers on those signals too (stop() sends SIGKILL synchronously), then re-raise.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  const onSignal = (): void => {
-    void redis?.stop();
-    void outageRedis?.stop();
-    process.off(signal, onSignal);
-    process.kill(process.pid, signal);
-  };
-  process.on(signal, onSignal);
-}
-
 before(async () => {
   [redis, outageRedis] = await Promise.all([startRedis(), startRedis()]);
   proxy = await startRoundTripProxy(redis.port);

@@ -39,6 +39,8 @@ export interface ManagedProcess {
 }
 
 const running = new Set<ManagedProcess>();
+/** What must happen however this test process ends: kill the children, remove their folders. */
+const lastWords = new Set<() => void>();
 let exitHooksInstalled = false;
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -54,13 +56,22 @@ function killAllNow(): void {
   running.clear();
 }
 
-function installExitHooks(): void {
+/**
+ * Runs `cleanup` (synchronous: kill processes, remove folders) when this test process ends,
+ * whether normally, on an uncaught error, or on SIGINT, SIGTERM or SIGHUP (`exit` does not fire
+ * then): each signal is raised again once every cleanup ran, so its default action still happens.
+ */
+export function atTestProcessEnd(cleanup: () => void): void {
+  lastWords.add(cleanup);
   if (exitHooksInstalled) return;
   exitHooksInstalled = true;
-  process.on('exit', killAllNow);
+  const runAll = (): void => {
+    for (const each of lastWords) each();
+  };
+  process.on('exit', runAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
-      killAllNow();
+      runAll();
       process.off(signal, onSignal);
       // With this listener gone, re-raising lets the default action (or other listeners) run.
       process.kill(process.pid, signal);
@@ -79,7 +90,7 @@ function childEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv 
 
 /** Starts a process in its own process group; see {@link ManagedProcess}. */
 export function startProcess(options: ProcessOptions): ManagedProcess {
-  installExitHooks();
+  atTestProcessEnd(killAllNow);
   const child: ChildProcess = spawn(options.command, options.args ?? [], {
     cwd: options.cwd,
     env: childEnv(options.env),

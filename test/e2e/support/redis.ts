@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { freePorts } from './ports.js';
+import { atTestProcessEnd } from './processes.js';
 
 /** A running redis-server of the tests. */
 export interface RedisServer {
@@ -73,18 +74,7 @@ const closers = new Set<{ close(): Promise<void> }>();
 // alive); exit and signal hooks kill any server process still running, and remove its folder.
 // Only under the test runner: a benchmark importing this file must not start a test run.
 if (process.env.NODE_TEST_CONTEXT !== undefined) after(() => Promise.all([...closers].map((server) => server.close())));
-process.once('exit', killAllNow);
-// 'exit' does not fire when a signal ends the process: kill the servers then too, and
-// re-raise the signal once this listener is gone, so that its default action (or other
-// listeners, such as support/processes.ts') still runs.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  const onSignal = (): void => {
-    killAllNow();
-    process.off(signal, onSignal);
-    process.kill(process.pid, signal);
-  };
-  process.on(signal, onSignal);
-}
+atTestProcessEnd(killAllNow);
 
 function killAllNow(): void {
   for (const child of running) child.kill('SIGKILL');
