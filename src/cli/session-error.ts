@@ -57,9 +57,9 @@ export function findSessionError(spans: readonly SpanEntry[], logs: readonly Log
     candidates.push(error);
   }
   // Earliest first; at the same moment an exception says more than a status or a log line.
-  // Span times and log times come from two clocks (OpenTelemetry's anchored high-resolution
-  // clock, the logger's Date.now) that a loaded process lets drift apart by a few ms, so
-  // errors closer than SAME_MOMENT_MS are taken as simultaneous.
+  // An exception and a log line are timed by different clocks (each span's anchored clock,
+  // the logger's Date.now for journal records), which a loaded process lets drift apart by a
+  // few ms: errors closer than SAME_MOMENT_MS are taken as simultaneous.
   const rank = { exception: 0, span: 1, log: 2 } as const;
   const earliest = Math.min(...candidates.map((candidate) => candidate.timeMs));
   const first = candidates.filter((candidate) => candidate.timeMs - earliest < SAME_MOMENT_MS);
