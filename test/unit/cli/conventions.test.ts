@@ -29,10 +29,11 @@ test('show, logs, thread and list read openinference journals by the request ID'
       new SimpleSpanProcessor({ exporter: new JournalSpanExporter({ dir }) }),
     ],
   });
+  const logExporter = new JournalLogExporter({ dir });
   const loggers = new LoggerProvider({
     processors: [
       new SessionLogRecordProcessor({ convention: 'openinference' }),
-      new SimpleLogRecordProcessor({ exporter: new JournalLogExporter({ dir }) }),
+      new SimpleLogRecordProcessor({ exporter: logExporter }),
     ],
   });
   const threadId = newThreadId();
@@ -47,7 +48,8 @@ test('show, logs, thread and list read openinference journals by the request ID'
     });
   }
   await tracers.forceFlush();
-  await loggers.forceFlush();
+  // The simple processor's forceFlush does not wait for its exports: the journal's own does.
+  await logExporter.forceFlush();
 
   const [first, second] = sessionIds as [string, string];
   const shown = await runCli(['show', first, '--journal', dir, '--json']);

@@ -31,9 +31,8 @@ test('show, logs and list print hostile names, metadata and messages as visible 
   const tracers = new TracerProvider({
     spanProcessors: [new SimpleSpanProcessor({ exporter: new JournalSpanExporter({ dir }) })],
   });
-  const loggers = new LoggerProvider({
-    processors: [new SimpleLogRecordProcessor({ exporter: new JournalLogExporter({ dir }) })],
-  });
+  const logExporter = new JournalLogExporter({ dir });
+  const loggers = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logExporter })] });
   const ids = { 'session.id': newSessionId(), 'session.thread_id': newThreadId() };
   const span = tracers.getTracer('t').startSpan(`POST ${HOSTILE}`, {
     attributes: { ...ids, 'session.metadata.requestType': HOSTILE, [`key${HOSTILE}`]: 'v' },
@@ -46,7 +45,8 @@ test('show, logs and list print hostile names, metadata and messages as visible 
     attributes: { ...ids, detail: HOSTILE },
   });
   await tracers.forceFlush();
-  await loggers.forceFlush();
+  // The simple processor's forceFlush does not wait for its exports: the journal's own does.
+  await logExporter.forceFlush();
   for (const isTTY of [false, true]) {
     for (const argv of [['show', ids['session.id']], ['logs', ids['session.id']], ['list']]) {
       const run = await runCli([...argv, '--journal', dir], { isTTY, env: {} });
