@@ -95,7 +95,7 @@ export class ThreadState {
 
   /**
    * Appends `value` to the array under `key` (made if missing; a value that is not an array is
-   * replaced), keeping only the newest `maxRecords` entries when given: for chat history and
+   * replaced; `undefined` is stored as `null`, as `JSON.stringify` writes it in an array), keeping only the newest `maxRecords` entries when given: for chat history and
    * the like. Atomic: the store appends to what it holds when the session saves, so
    * concurrent turns of one thread (two tabs, retries, parallel tool calls, other processes)
    * all keep their entries.
@@ -103,7 +103,8 @@ export class ThreadState {
    * @throws {ThreadTooLargeError} when the thread would grow above its size cap.
    */
   async push(key: string, value: unknown, maxRecords?: number): Promise<void> {
-    const entry = toJsonValue(`${stateLabel(key)} entry`, value);
+    // As in any JSON array, an entry that is `undefined` (an optional field left out) is `null`.
+    const entry = value === undefined ? null : toJsonValue(`${stateLabel(key)} entry`, value);
     const max = maxRecords !== undefined && maxRecords >= 0 ? Math.floor(maxRecords) : undefined;
     // Stored values are JSON already, and appending copies the list: no clone, no check again.
     await this.applyUpdate(key, (current) => appendBounded(current, entry, max));

@@ -19,6 +19,18 @@ test('state.set(key, undefined) deletes the key; undefined inside a value is dro
   await store.close();
 });
 
+test('state.push(key, undefined) appends null, as the guide does with an optional field left out; the store keeps it', async () => {
+  const store = new MemoryThreadStore();
+  const thread = new Thread('thrd_push', store, { state: {}, metadata: {} });
+  const input: { message?: string } = {};
+  await thread.state.push('messages', input.message, 20);
+  await thread.state.push('messages', 'hello', 20);
+  assert.deepEqual(await thread.state.get('messages'), [null, 'hello']);
+  await store.save('thrd_push', thread.takeChanges());
+  assert.deepEqual((await store.load('thrd_push'))?.state['messages'], [null, 'hello']);
+  await store.close();
+});
+
 test('setMetadata drops entries whose value is undefined; errors name the metadata entry', async () => {
   const store = new MemoryThreadStore();
   const thread = new Thread('thrd_a', store, undefined);
