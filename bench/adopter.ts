@@ -15,7 +15,8 @@
  *                      under the register flag with `expressSessions()`.
  * Each variant runs twice (issue 27): its stdout to /dev/null (the lean baseline: no reader on
  * the machine's two cores), and a pipe that this process reads and discards (counting the
- * bytes), as a container runtime's log collector would; ADOPTER_STDOUT=null (or pipe) runs one.
+ * bytes), as a container runtime's log collector would; ADOPTER_STDOUT=null (or pipe) runs one;
+ * ADOPTER_NODE_FLAGS gives every variant more Node options (as `--no-allocation-site-pretenuring`).
  * All export to one OTLP/HTTP sink process
  * (bench/apps/otlp-sink.ts) that answers 200 at once and counts what arrived, so a variant that
  * exports nothing cannot look fast: spans and log records per request are printed and checked.
@@ -418,6 +419,9 @@ function checkTelemetry(found: Map<Server, Telemetry>): string[] {
 /** The sink path segment of a server's exports: its variant's, and its stdout's. */
 const sinkOf = (server: Pick<Server, 'spec' | 'stdout'>): string => `${server.spec.sink}-${server.stdout}`;
 
+/** Node options every variant gets (ADOPTER_NODE_FLAGS, e.g. `--no-allocation-site-pretenuring`). */
+const NODE_FLAGS = (process.env.ADOPTER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+
 /**
  * How a variant's server process starts: the environment and Node options. Variants with
  * otel-sessions start with its register entry and export OTLP/JSON to `endpoint`, the wire
@@ -428,7 +432,7 @@ export function variantProcess(
   endpoint: string,
   sinkUrl: string,
 ): { env: NodeJS.ProcessEnv; execArgv: string[] } {
-  if (!sessions) return { env: childEnv({ BENCH_SINK_URL: sinkUrl }), execArgv: ['--import', 'tsx'] };
+  if (!sessions) return { env: childEnv({ BENCH_SINK_URL: sinkUrl }), execArgv: [...NODE_FLAGS, '--import', 'tsx'] };
   return {
     env: childEnv({
       OTEL_SERVICE_NAME: 'bench-adopter',
@@ -436,7 +440,7 @@ export function variantProcess(
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_SESSIONS_SECRET: SECRET,
     }),
-    execArgv: ['--import', import.meta.resolve('otel-sessions/register'), '--import', 'tsx'],
+    execArgv: [...NODE_FLAGS, '--import', import.meta.resolve('otel-sessions/register'), '--import', 'tsx'],
   };
 }
 

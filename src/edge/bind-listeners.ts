@@ -14,11 +14,17 @@ const LISTENER_METHODS = [
 ] as const;
 const LISTENER_CONTEXT = Symbol('otel-sessions.listener-context');
 const EMIT_BELOW = Symbol('otel-sessions.emit-below');
+const ON_CLOSE = Symbol('otel-sessions.on-close');
 
-type Emitter = EventEmitter & { [LISTENER_CONTEXT]: Context; [EMIT_BELOW]: EventEmitter['emit'] };
+type Emitter = EventEmitter & {
+  [LISTENER_CONTEXT]: Context;
+  [EMIT_BELOW]: EventEmitter['emit'];
+  [ON_CLOSE]?: () => void;
+};
 
 /** Emits in the context the emitter was bound to: one shared function, the context on the emitter. */
 function emitInContext(this: Emitter, ...args: Parameters<EventEmitter['emit']>): boolean {
+  if (args[0] === 'close') this[ON_CLOSE]?.();
   return context.with(this[LISTENER_CONTEXT], this[EMIT_BELOW], this, ...args);
 }
 
@@ -29,14 +35,19 @@ function emitInContext(this: Emitter, ...args: Parameters<EventEmitter['emit']>)
  * hooks (`req.on('end')`, `res.on('finish')`) would call the app back in a context that knows
  * nothing of the session. Here the listener methods that binding put on the emitter give way to
  * the prototype's again (the listeners it already wrapped keep their context), and the
- * emitter's events are emitted in `ctx`: no allocation per listener. @internal
+ * emitter's events are emitted in `ctx`: no allocation per listener.
+ *
+ * `onClose` is called when the emitter emits `close`, before its listeners, without being one:
+ * a `close` listener added to each response made V8 move whole requests into the old
+ * generation (see docs/performance.md), so the edge hears of a response's close this way. @internal
  */
-export function bindListeners(emitter: EventEmitter, ctx: Context): void {
+export function bindListeners(emitter: EventEmitter, ctx: Context, onClose?: () => void): void {
   const target = emitter as Emitter;
   const methods = emitter as unknown as Record<string, unknown>;
   const prototype = Object.getPrototypeOf(emitter) as Record<string, unknown>;
   for (const name of LISTENER_METHODS) if (Object.hasOwn(methods, name)) methods[name] = prototype[name];
   target[LISTENER_CONTEXT] = ctx;
+  if (onClose !== undefined) target[ON_CLOSE] = onClose;
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the emitter as `this`
   target[EMIT_BELOW] = target.emit;
   target.emit = emitInContext;

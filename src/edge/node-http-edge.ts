@@ -158,13 +158,15 @@ function serve(edge: SessionEdge, request: IncomingMessage, response: ServerResp
           responded();
           return this;
         } as ServerResponse['end'];
-        // A client gone before the answer: the session closes all the same.
-        response.once('close', () => responded());
-        guard(
+        // A client gone before the answer: the session closes all the same. The response
+        // tells it without a `close` listener (see bindListeners), unless binding failed.
+        const closedEarly = (): void => responded();
+        const bound = guard(
           'binding request listeners to the session',
-          () => bindRequest(request, response, sessionContext),
-          undefined,
+          () => bindRequest(request, response, sessionContext, closedEarly),
+          false,
         );
+        if (!bound) response.once('close', closedEarly);
         try {
           emit();
         } catch (error) {
@@ -190,9 +192,10 @@ function serve(edge: SessionEdge, request: IncomingMessage, response: ServerResp
   });
 }
 
-function bindRequest(request: IncomingMessage, response: ServerResponse, ctx: Context): void {
+function bindRequest(request: IncomingMessage, response: ServerResponse, ctx: Context, onClose: () => void): true {
   bindListeners(request, ctx);
-  bindListeners(response, ctx);
+  bindListeners(response, ctx, onClose);
+  return true;
 }
 
 /**

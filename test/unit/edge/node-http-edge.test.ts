@@ -242,6 +242,30 @@ test('Hono on @hono/node-server: sessions() exposes the session the edge made, a
   assert.equal(aboutOptions.length, 1, warned.join(' | '));
 });
 
+test('a client gone before the answer: its session closes, and the edge added no close listener to the response', async () => {
+  // The edge hears of the close through the response's bound emit, not a listener: a `close`
+  // listener on each response made V8 move whole requests into the old generation.
+  const closeListeners = new Map<string, number>();
+  let arrived: () => void = () => undefined;
+  handler = (request, response) => {
+    closeListeners.set(request.url ?? '', response.listenerCount('close'));
+    if (request.url === '/health') response.end('ok');
+    else arrived(); // never answered
+  };
+  await (await fetch(`${base}/health`)).text(); // outside sessions (ignored path)
+  const reached = new Promise<void>((resolve) => (arrived = resolve));
+  const client = new AbortController();
+  const hanging = fetch(`${base}/hang`, { signal: client.signal }).catch(() => 'aborted');
+  await reached;
+  assert.equal(telemetry.runtime.running.size, 1, 'the session runs while the request waits');
+  assert.equal(closeListeners.get('/hang'), closeListeners.get('/health'));
+  client.abort();
+  assert.equal(await hanging, 'aborted');
+  for (let waited = 0; telemetry.runtime.running.size > 0 && waited < 2000; waited += 10)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(telemetry.runtime.running.size, 0, 'the session closed when its client went');
+});
+
 // Last in this file: the edge takes no request after it.
 test('at a shutdown, the request in flight is answered in its session, and one arriving after gets 503 and Connection: close', async () => {
   const { stopTakingRequests } = await import('../../../src/edge/node-http-edge.js');
