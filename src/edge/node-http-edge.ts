@@ -219,16 +219,29 @@ function hookHeaders(response: ServerResponse, turn: EdgeTurn): void {
 /**
  * A response's headers while `writeHead` runs: those set with `setHeader`, and those given to
  * `writeHead`, which win over them. A cookie goes beside the app's own cookies in either.
+ * When `writeHead` was given its headers as an object (as @hono/node-server does), the
+ * session's go into a copy of that object: a `setHeader` call here would make Node merge every
+ * given header through `setHeader` too, its slow path.
  */
 class ResponseHeaders implements HeaderSink {
+  /** The copy of the given object that takes the session's headers, once one is set. */
+  private copy: OutgoingHttpHeaders | undefined;
+
   constructor(
     private readonly response: ServerResponse,
-    public headers: unknown,
+    private readonly given: unknown,
   ) {}
+
+  /** What `writeHead` is to be given: the given headers, or the copy with the session's. */
+  get headers(): unknown {
+    return this.copy ?? this.given;
+  }
 
   set(name: string, value: string): void {
     if (this.givenKey(name) !== undefined) return;
-    this.response.setHeader(name, value);
+    const headers = this.writable();
+    if (headers !== undefined) headers[name] = value;
+    else this.response.setHeader(name, value);
   }
 
   has(name: string): boolean {
@@ -236,29 +249,32 @@ class ResponseHeaders implements HeaderSink {
   }
 
   setCookie(cookieName: string, line: string): void {
-    const headers = this.givenObject();
-    const key = this.givenKey('set-cookie');
-    if (headers !== undefined && key !== undefined) {
-      this.headers = { ...headers, [key]: [...others(headers[key], cookieName), line] };
+    const headers = this.writable();
+    if (headers !== undefined) {
+      const key = this.givenKey('set-cookie');
+      // Set with setHeader or given: the app's other cookies stay (given ones win in Node).
+      const app = key !== undefined ? headers[key] : this.response.getHeader('set-cookie');
+      headers[key ?? 'set-cookie'] = [...others(app, cookieName), line];
       return;
     }
     // Headers given as an array that name Set-Cookie replace this one (rare: no framework does).
     this.response.setHeader('set-cookie', [...others(this.response.getHeader('set-cookie'), cookieName), line]);
   }
 
-  /** The headers given to `writeHead` as an object, if they were. */
-  private givenObject(): OutgoingHttpHeaders | undefined {
-    const headers = this.headers;
-    return typeof headers === 'object' && headers !== null && !Array.isArray(headers)
-      ? (headers as OutgoingHttpHeaders)
-      : undefined;
+  /** The copy of the headers given as an object, made at the first write; `undefined` when none were given so. */
+  private writable(): OutgoingHttpHeaders | undefined {
+    if (this.copy !== undefined) return this.copy;
+    const given = this.given;
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) return undefined;
+    return (this.copy = { ...(given as OutgoingHttpHeaders) });
   }
 
   /** The name under which `writeHead` was given header `name` (any case), if it was. */
   private givenKey(name: string): string | undefined {
-    const headers = this.givenObject();
-    if (headers === undefined) return undefined;
-    for (const key of Object.keys(headers)) if (key.length === name.length && key.toLowerCase() === name) return key;
+    const given = this.given;
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) return undefined;
+    const lower = name.toLowerCase();
+    for (const key of Object.keys(given)) if (key.length === lower.length && key.toLowerCase() === lower) return key;
     return undefined;
   }
 }

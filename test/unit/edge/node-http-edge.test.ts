@@ -186,6 +186,37 @@ test('headers given to writeHead keep the session headers, and the app’s cooki
   assert.equal(response.headers.get('cache-control'), 'max-age=60', 'the app’s Cache-Control wins');
 });
 
+test('headers given to writeHead as an object take the session headers in a copy, leaving Node its fast path (no setHeader)', async () => {
+  let setByEdge: string[] = ['(not answered)'];
+  let given: Record<string, string> = {};
+  handler = (_request, response) => {
+    given = { 'content-type': 'text/plain' };
+    response.writeHead(200, given);
+    // Node writes headers given to writeHead directly, unless setHeader was used first.
+    setByEdge = response.getHeaderNames();
+    response.end('ok');
+  };
+  const response = await fetch(`${base}/fast-path`);
+  assert.deepEqual(setByEdge, []);
+  assert.deepEqual(given, { 'content-type': 'text/plain' }, 'the app’s object is left as it was');
+  assert.ok(isSessionId(response.headers.get('x-session-id')));
+  assert.match(response.headers.get('x-thread-id') ?? '', /^thrd_/);
+  assert.equal(response.headers.get('cache-control'), 'private, no-store');
+  assert.equal(response.headers.get('content-type'), 'text/plain');
+});
+
+test('a cookie set with setHeader before writeHead(status, headers) stays beside the thread cookie', async () => {
+  handler = (_request, response) => {
+    response.setHeader('Set-Cookie', ['early=1; Path=/']);
+    response.writeHead(200, { 'content-type': 'text/plain' });
+    response.end('ok');
+  };
+  const cookies = (await fetch(`${base}/mixed-cookies`)).headers.getSetCookie();
+  assert.equal(cookies.length, 2, cookies.join(' | '));
+  assert.ok(cookies.some((line) => line.startsWith('early=1')));
+  assert.ok(cookies.some((line) => line.startsWith('otel_sessions_thread=thrd_')));
+});
+
 test('a thread destroyed by the handler is replaced in the response', async () => {
   let token = '';
   handler = (_request, response) => {
