@@ -22,10 +22,17 @@ type Emitter = EventEmitter & {
   [ON_CLOSE]?: () => void;
 };
 
-/** Emits in the context the emitter was bound to: one shared function, the context on the emitter. */
+/**
+ * Emits in the context the emitter was bound to: one shared function, the context on the
+ * emitter. An event nobody listens to, or one emitted in that context already, is emitted as
+ * it is: entering a context makes a new AsyncLocalStorage frame.
+ */
 function emitInContext(this: Emitter, ...args: Parameters<EventEmitter['emit']>): boolean {
-  if (args[0] === 'close') this[ON_CLOSE]?.();
-  return context.with(this[LISTENER_CONTEXT], this[EMIT_BELOW], this, ...args);
+  const [event] = args;
+  if (event === 'close') this[ON_CLOSE]?.();
+  const ctx = this[LISTENER_CONTEXT];
+  if (context.active() === ctx || this.listenerCount(event) === 0) return this[EMIT_BELOW](...args);
+  return context.with(ctx, this[EMIT_BELOW], this, ...args);
 }
 
 /**
