@@ -264,19 +264,25 @@ class ResponseHeaders implements HeaderSink {
   /** The copy of the headers given as an object, made at the first write; `undefined` when none were given so. */
   private writable(): OutgoingHttpHeaders | undefined {
     if (this.copy !== undefined) return this.copy;
-    const given = this.given;
-    if (typeof given !== 'object' || given === null || Array.isArray(given)) return undefined;
-    return (this.copy = { ...(given as OutgoingHttpHeaders) });
+    const given = headerObject(this.given);
+    return given === undefined ? undefined : (this.copy = { ...given });
   }
 
   /** The name under which `writeHead` was given header `name` (any case), if it was. */
   private givenKey(name: string): string | undefined {
-    const given = this.given;
-    if (typeof given !== 'object' || given === null || Array.isArray(given)) return undefined;
+    const given = headerObject(this.given);
+    if (given === undefined) return undefined;
     const lower = name.toLowerCase();
     for (const key of Object.keys(given)) if (key.length === lower.length && key.toLowerCase() === lower) return key;
     return undefined;
   }
+}
+
+/** Headers given to `writeHead` as an object, or `undefined` when they were not (none, or an array). */
+function headerObject(given: unknown): OutgoingHttpHeaders | undefined {
+  return typeof given === 'object' && given !== null && !Array.isArray(given)
+    ? (given as OutgoingHttpHeaders)
+    : undefined;
 }
 
 /** Cookies of a `Set-Cookie` value other than `name`'s. */
