@@ -7,6 +7,7 @@ import {
   type Logger,
   type Span,
 } from '@opentelemetry/api';
+import { hrTime } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import TransportStream from 'winston-transport';
 import {
@@ -85,7 +86,10 @@ export class OtelLogTransport extends TransportStream {
       if (eventSpan !== undefined && eventAttributes !== undefined) {
         eventAttributes[ATTR_LOG_SEVERITY] = level;
         eventAttributes[ATTR_LOG_MESSAGE] = body;
-        eventSpan.addEvent(LOG_EVENT_NAME, eventAttributes);
+        // On one clock for every span: a span given its start time (the http
+        // instrumentation's server span) would stamp its events with Date.now(), another
+        // clock than its children's, and records in two spans could swap places.
+        eventSpan.addEvent(LOG_EVENT_NAME, eventAttributes, hrTime());
       }
     } catch {
       // Telemetry never breaks logging.
