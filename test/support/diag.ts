@@ -1,4 +1,5 @@
 // OpenTelemetry's diag messages, kept for a test to read: what the library tells the operator.
+import { afterEach, beforeEach } from 'node:test';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 
 /** One message written to diag. */
@@ -29,5 +30,19 @@ export function captureDiag(level: DiagLogLevel = DiagLogLevel.INFO, records: Di
 export function captureDiagTexts(level: DiagLogLevel = DiagLogLevel.INFO, texts: string[] = []): string[] {
   const keep = (text: string): void => void texts.push(text);
   diag.setLogger({ error: keep, warn: keep, info: keep, debug: () => {}, verbose: () => {} }, level);
+  return texts;
+}
+
+/**
+ * The diag texts of `level` and above written during the current test: emptied and captured
+ * again before each test of the calling file, and diag disabled after each.
+ */
+export function diagTextsOfEachTest(level: DiagLogLevel = DiagLogLevel.INFO): string[] {
+  const texts: string[] = [];
+  beforeEach(() => {
+    texts.length = 0;
+    captureDiagTexts(level, texts);
+  });
+  afterEach(() => diag.disable());
   return texts;
 }

@@ -3,15 +3,14 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { captureDiagTexts } from '../../support/diag.js';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createOtlpSpanExporter } from '../../../src/export/otlp-exporters.js';
 import { SpoolingSpanExporter } from '../../../src/export/spooling-span-exporter.js';
 import { pendingIn, recordsIn, segmentNames } from './spool-segments.js';
+import { diagTextsOfEachTest } from '../../support/diag.js';
 
 function spans(n: number): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
@@ -23,12 +22,7 @@ function spans(n: number): ReadableSpan[] {
   return memory.getFinishedSpans();
 }
 
-const messages: string[] = [];
-beforeEach(() => {
-  messages.length = 0;
-  captureDiagTexts(DiagLogLevel.INFO, messages);
-});
-afterEach(() => diag.disable());
+const messages = diagTextsOfEachTest();
 
 /** Counts the official protobuf serializer's calls while `work` runs. */
 async function protobufEncodings(work: () => Promise<void>): Promise<number> {

@@ -17,24 +17,17 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { captureDiagTexts } from '../../support/diag.js';
+import { afterEach, describe, it } from 'node:test';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { SpoolingSpanExporter } from '../../../src/export/spooling-span-exporter.js';
 import { recordsOf, segmentNames, unblockFifos } from './spool-segments.js';
+import { keepEventLoopAliveForThisFile } from '../../support/event-loop.js';
+import { diagTextsOfEachTest } from '../../support/diag.js';
 
-// The spool's timers are unref'd; on Node 22, node:test ends a test waiting only on those.
-const keepAlive = setInterval(() => {}, 60_000);
-after(() => clearInterval(keepAlive));
+keepEventLoopAliveForThisFile();
 
-const messages: string[] = [];
-beforeEach(() => {
-  messages.length = 0;
-  captureDiagTexts(DiagLogLevel.INFO, messages);
-});
-afterEach(() => diag.disable());
+const messages = diagTextsOfEachTest();
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'otel-sessions-spool-files-'));
 

@@ -5,16 +5,15 @@ import fs, { mkdtempSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { DiagLogLevel } from '@opentelemetry/api';
-import { captureDiag } from '../../support/diag.js';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { SpoolingSpanExporter } from '../../../src/export/spooling-span-exporter.js';
+import { keepEventLoopAliveForThisFile } from '../../support/event-loop.js';
+import { captureDiag } from '../../support/diag.js';
 
-// The spool's timers are unref'd; on Node 22, node:test ends a test waiting only on those.
-const keepAlive = setInterval(() => {}, 60_000);
-after(() => clearInterval(keepAlive));
+keepEventLoopAliveForThisFile();
 
 const messages = captureDiag(DiagLogLevel.WARN);
 

@@ -4,9 +4,7 @@ import { appendFileSync, mkdtempSync, readdirSync, renameSync, statSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { captureDiagTexts } from '../../support/diag.js';
+import { describe, it } from 'node:test';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -26,19 +24,12 @@ import {
 import { SpoolingLogRecordExporter } from '../../../src/export/spooling-log-record-exporter.js';
 import { SpoolingSpanExporter } from '../../../src/export/spooling-span-exporter.js';
 import { pendingIn, recordBytes, recordsIn, recordsOf, segmentNames } from './spool-segments.js';
+import { keepEventLoopAliveForThisFile } from '../../support/event-loop.js';
+import { diagTextsOfEachTest } from '../../support/diag.js';
 
-// The spool's timers are unref'd (they must never hold a process open). On Node 22, node:test
-// ends a test whose only pending work is such a timer ("the event loop has already resolved"):
-// a ref'd timer for this file's duration keeps the loop running.
-const keepAlive = setInterval(() => {}, 60_000);
-after(() => clearInterval(keepAlive));
+keepEventLoopAliveForThisFile();
 
-const messages: string[] = [];
-beforeEach(() => {
-  messages.length = 0;
-  captureDiagTexts(DiagLogLevel.INFO, messages);
-});
-afterEach(() => diag.disable());
+const messages = diagTextsOfEachTest();
 
 const SPOOL_THEN_DIE = fileURLToPath(new URL('./fixtures/spool-then-die.ts', import.meta.url));
 
