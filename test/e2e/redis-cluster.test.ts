@@ -14,22 +14,16 @@ import type { Redis } from 'ioredis';
 import { runtimeFromSettings } from '../../src/runtime/runtime.js';
 import { Environment, settleSettings } from '../../src/runtime/settings.js';
 import { keySlot } from '../../src/thread/redis-key-slot.js';
-import { RedisThreadStore, type RedisThreadStoreOptions } from '../../src/thread/redis-thread-store.js';
+import { RedisThreadStore } from '../../src/thread/redis-thread-store.js';
 import { ThreadStoreUnavailableError } from '../../src/thread/store-unavailable-error.js';
 import { ThreadState } from '../../src/thread/thread-state.js';
 import { changes, threadStoreContract } from '../unit/thread/support/thread-store-contract.js';
-import { startRedisCluster, type RedisCluster, type RedisServer } from './support/redis.js';
+import { startRedisCluster, storesOn, type RedisCluster, type RedisServer } from './support/redis.js';
 
 let cluster: RedisCluster;
 let sequence = 0;
-const stores: RedisThreadStore[] = [];
-
-/** A store on the test cluster, closed after the tests. */
-function newStore(options: RedisThreadStoreOptions = {}): RedisThreadStore {
-  const store = new RedisThreadStore({ cluster: cluster.urls, ...options });
-  stores.push(store);
-  return store;
-}
+/** Stores on the test cluster, closed after the tests. */
+const { newStore, closeStores } = storesOn(() => ({ cluster: cluster.urls }));
 
 function newThreadId(): string {
   return `thrd_cluster${++sequence}x${Date.now().toString(36)}`;
@@ -48,7 +42,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(stores.map((store) => store.close()));
+  await closeStores();
   await cluster?.close();
 });
 

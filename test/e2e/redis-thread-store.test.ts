@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RedisThreadStore, type RedisThreadStoreOptions } from '../../src/thread/redis-thread-store.js';
+import { RedisThreadStore } from '../../src/thread/redis-thread-store.js';
 import { ThreadStoreUnavailableError } from '../../src/thread/store-unavailable-error.js';
 import { changes, threadStoreContract } from '../unit/thread/support/thread-store-contract.js';
-import { startRedis, type RedisServer } from './support/redis.js';
+import { startRedis, storesOn, type RedisServer } from './support/redis.js';
 import { startRoundTripProxy } from './support/round-trip-proxy.js';
 
 let redis: RedisServer;
 let sequence = 0;
-const stores: RedisThreadStore[] = [];
-
-/** A store on the test Redis, closed after the tests; each test gets its own prefix. */
-function newStore(options: RedisThreadStoreOptions = {}): RedisThreadStore {
-  const store = new RedisThreadStore({ url: redis.url, ...options });
-  stores.push(store);
-  return store;
-}
+/** Stores on the test Redis, closed after the tests; each test gets its own prefix. */
+const { newStore, closeStores } = storesOn(() => ({ url: redis.url }));
 
 function newThreadId(): string {
   return `thrd_test${++sequence}${Date.now().toString(36)}`;
@@ -27,7 +21,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(stores.map((store) => store.close()));
+  await closeStores();
   await redis?.close();
 });
 

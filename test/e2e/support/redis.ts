@@ -11,6 +11,7 @@ import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { RedisThreadStore, type RedisThreadStoreOptions } from '../../../src/thread/redis-thread-store.js';
 import { freePorts } from './ports.js';
 import { atTestProcessEnd } from './processes.js';
 
@@ -349,4 +350,25 @@ function ping(port: number): Promise<boolean> {
       if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
     });
   });
+}
+
+/**
+ * A test file's RedisThreadStores: `newStore` makes one with `base()` (the server's URL or the
+ * cluster's nodes) and the given options; `closeStores` closes every one made.
+ */
+export function storesOn(base: () => RedisThreadStoreOptions): {
+  newStore(options?: RedisThreadStoreOptions): RedisThreadStore;
+  closeStores(): Promise<void>;
+} {
+  const made: RedisThreadStore[] = [];
+  return {
+    newStore(options = {}) {
+      const store = new RedisThreadStore({ ...base(), ...options });
+      made.push(store);
+      return store;
+    },
+    async closeStores() {
+      await Promise.all(made.map((store) => store.close()));
+    },
+  };
 }
