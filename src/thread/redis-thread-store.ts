@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
+import calculateSlot from 'cluster-key-slot';
 import type { ChainableCommander, Cluster, ClusterOptions, Redis } from 'ioredis';
 import { DEFAULT_MAX_THREAD_BYTES, encodeJsonValue, stateLabel, updatedText } from './json-state.js';
-import { keySlot } from './redis-key-slot.js';
 import { ThreadStoreUnavailableError } from './store-unavailable-error.js';
 import { ThreadTooLargeError } from './thread-too-large-error.js';
 import {
@@ -464,7 +464,8 @@ export class RedisThreadStore implements ThreadStore {
 
   /** The hash slot that health is tracked by: the key's on a Cluster; one for all on one Redis. */
   private slotOf(key: string): number {
-    return this.isCluster ? keySlot(key) : 0;
+    // The slot function ioredis itself routes by (cluster-key-slot, one of its dependencies).
+    return this.isCluster ? calculateSlot(key) : 0;
   }
 
   /** An operation on `key`'s slot failed for want of Redis: an outage starts, or goes on. */

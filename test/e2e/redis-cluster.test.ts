@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { runtimeFromSettings } from '../../src/runtime/runtime.js';
 import { Environment, settleSettings } from '../../src/runtime/settings.js';
-import { keySlot } from '../../src/thread/redis-key-slot.js';
+import calculateSlot from 'cluster-key-slot';
 import { RedisThreadStore } from '../../src/thread/redis-thread-store.js';
 import { ThreadStoreUnavailableError } from '../../src/thread/store-unavailable-error.js';
 import { ThreadState } from '../../src/thread/thread-state.js';
@@ -87,7 +87,7 @@ describe('RedisThreadStore on a real Redis Cluster', () => {
       const keys = ['state', 'meta', 'destroyed'].map((suffix) => `${keyPrefix}{${id}}:${suffix}`);
       const slots = await Promise.all(keys.map(async (key) => Number(await admin.cluster('KEYSLOT', key))));
       assert.deepEqual(new Set(slots).size, 1, `the keys of ${id} share a slot`);
-      assert.equal(keySlot(keys[0]!), slots[0], "the store's slot of a key is the cluster's");
+      assert.equal(calculateSlot(keys[0]!), slots[0], "the slot the store tracks a key's health by is the cluster's");
       assert.equal(held.get(keys[0]!), held.get(keys[1]!), `the keys of ${id} are on one master`);
     }
 
