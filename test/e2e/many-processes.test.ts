@@ -143,32 +143,39 @@ async function assertAtCollector(
   });
 }
 
+/**
+ * Runs the conversations through `processes` app processes behind a round-robin balancer,
+ * checks that each process served more than `minTurnsEach` turns, and that every session
+ * reached the collector.
+ */
+async function conversationsAcross(
+  service: string,
+  processes: number,
+  env: Parameters<typeof startService>[2],
+  minTurnsEach: number,
+): Promise<void> {
+  const balancer = await startService(service, processes, env);
+  const conversations = await Promise.all(
+    Array.from({ length: CONVERSATIONS }, (_, conversation) => converse(balancer.url, conversation)),
+  );
+  assert.ok(
+    balancer.counts.every((count) => count > minTurnsEach),
+    `every process served turns: ${balancer.counts.join(', ')}`,
+  );
+  await assertAtCollector(service, conversations);
+}
+
 describe('one conversation over many processes', () => {
   test('SQLite: 4 processes of one host behind a round-robin balancer: turns hop processes, concurrent turns included, and keep every write; every session reaches the collector', async () => {
     const sharedJournal = join(root, 'host');
-    const balancer = await startService('many-sqlite', 4, () => ({ OTEL_SESSIONS_JOURNAL_DIR: sharedJournal }));
-    const conversations = await Promise.all(
-      Array.from({ length: CONVERSATIONS }, (_, conversation) => converse(balancer.url, conversation)),
-    );
-    assert.ok(
-      balancer.counts.every((count) => count > 20),
-      `every process served turns: ${balancer.counts.join(', ')}`,
-    );
-    await assertAtCollector('many-sqlite', conversations);
+    await conversationsAcross('many-sqlite', 4, () => ({ OTEL_SESSIONS_JOURNAL_DIR: sharedJournal }), 20);
   });
 
   test('Redis: 2 hosts (their own journal folders, one Redis) behind a round-robin balancer: the same', async () => {
-    const balancer = await startService('many-redis', 2, (i) => ({
+    const env = (i: number): Record<string, string> => ({
       OTEL_SESSIONS_JOURNAL_DIR: join(root, `redis-host-${i}`),
       OTEL_SESSIONS_REDIS_URL: redis.url,
-    }));
-    const conversations = await Promise.all(
-      Array.from({ length: CONVERSATIONS }, (_, conversation) => converse(balancer.url, conversation)),
-    );
-    assert.ok(
-      balancer.counts.every((count) => count > 40),
-      `every process served turns: ${balancer.counts.join(', ')}`,
-    );
-    await assertAtCollector('many-redis', conversations);
+    });
+    await conversationsAcross('many-redis', 2, env, 40);
   });
 });
