@@ -42,6 +42,7 @@ interface Entry<T> {
   record: SpoolRecord | undefined;
   bytes: number;
   count: number;
+  /** What is sent, held in memory (see `SpoolCodec.held`); `undefined`: read back from disk when its turn comes. */
   items: T[] | undefined;
 }
 
@@ -152,7 +153,7 @@ export class BatchSpool<T> {
       record,
       bytes: data.byteLength,
       count: items.length,
-      items: keep ? items : undefined,
+      items: keep ? this.codec.held(items, data) : undefined,
     });
     this.enforceCap();
     this.pump();

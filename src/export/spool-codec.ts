@@ -12,6 +12,14 @@ export interface SpoolCodec<T> {
   readonly encoding: OtlpEncoding;
   encode(items: T[]): Uint8Array;
   /**
+   * What the spool holds in memory for a batch until it is sent: for the official exporters, a
+   * stand-in that sends `bytes` as they are, so that the batch's spans or records are
+   * collected at once rather than kept alive through the send (long enough for V8 to start
+   * allocating their kind straight into the old generation); for any other exporter, the
+   * items themselves.
+   */
+  held(items: T[], bytes: Uint8Array): T[];
+  /**
    * A batch read back from disk, ready for the wrapped exporter; `undefined` when this
    * exporter cannot send that encoding (a protobuf batch for a generic exporter).
    */
@@ -57,6 +65,7 @@ export function spoolCodec<T>(
     exporterVariable,
     encoding: shared?.encoding ?? 'json',
     encode: shared ? (items) => shared.encode(items) : (items) => json.serializeRequest(items) ?? new Uint8Array(),
+    held: shared ? (items, bytes) => shared.encoded(bytes, items.length) : (items) => items,
     readBack: (bytes, encoding, count) => {
       if (shared !== undefined && shared.encoding === encoding) return shared.encoded(bytes, count);
       return encoding === 'json' ? decodeJson(bytes) : undefined;

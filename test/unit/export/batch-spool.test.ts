@@ -24,6 +24,7 @@ const codec: SpoolCodec<string> = {
   exporterVariable: 'OTEL_TRACES_EXPORTER',
   encoding: 'json',
   encode: (items) => Buffer.from(JSON.stringify(items)),
+  held: (items) => items,
   readBack: (bytes) => JSON.parse(Buffer.from(bytes).toString('utf8')) as string[],
 };
 
