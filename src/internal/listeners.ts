@@ -5,19 +5,23 @@ import { guard } from './guard.js';
  * (Node's EventTarget would report a throwing listener as an uncaught exception).
  */
 export class Listeners<Name extends string, Event> {
-  private readonly byName = new Map<Name, Set<(event: Event) => void>>();
+  // Made at the first listener: most sessions and threads never get one.
+  private byName: Map<Name, Set<(event: Event) => void>> | undefined;
 
   add(name: Name, listener: (event: Event) => void): void {
+    this.byName ??= new Map();
     let set = this.byName.get(name);
     if (!set) this.byName.set(name, (set = new Set()));
     set.add(listener);
   }
 
   remove(name: Name, listener: (event: Event) => void): void {
-    this.byName.get(name)?.delete(listener);
+    this.byName?.get(name)?.delete(listener);
   }
 
   fire(name: Name, event: Event): void {
-    for (const listener of this.byName.get(name) ?? []) guard(`a '${name}' listener`, () => listener(event), undefined);
+    const listeners = this.byName?.get(name);
+    if (listeners === undefined) return;
+    for (const listener of listeners) guard(`a '${name}' listener`, () => listener(event), undefined);
   }
 }

@@ -1,4 +1,4 @@
-import { context, propagation, type Context } from '@opentelemetry/api';
+import { context, propagation, type AttributeValue, type Context } from '@opentelemetry/api';
 import { describeKind, isSessionId, isThreadId } from './ids.js';
 import { Session } from './session.js';
 import { BAGGAGE_SESSION_ID, BAGGAGE_THREAD_ID } from './semconv.js';
@@ -20,7 +20,16 @@ export interface SessionIds {
 export interface SessionScope extends Readonly<SessionIds> {
   /** The runtime's session object (agents, routes), when there is one. */
   readonly owner: object | undefined;
+  /**
+   * The identity attributes under the convention last asked for, made once per session by
+   * `identityEntries` and kept here (not in a WeakMap keyed by the scope, whose entries cost
+   * the garbage collector more than the scope itself). @internal
+   */
+  identity: { readonly convention: string; readonly entries: IdentityEntries } | undefined;
 }
+
+/** A session's identity attributes, as pairs. @internal */
+export type IdentityEntries = ReadonlyArray<readonly [string, AttributeValue]>;
 
 // Symbol.for, so that the ESM and CommonJS builds loaded in one process share the key.
 const SESSION_SCOPE_KEY = Symbol.for('otel-sessions.scope');
@@ -60,14 +69,17 @@ export function contextWithSession(parent: Context, ids: SessionIds, owner?: obj
       `withSession: threadId must be a thread ID (thrd_ and 24 URL-safe characters), got ${describeKind(threadId)}`,
     );
   }
-  const scope: SessionScope = Object.freeze({
-    sessionId,
-    threadId,
-    owner,
-  });
-  const baggage = (propagation.getBaggage(parent) ?? propagation.createBaggage())
-    .setEntry(BAGGAGE_SESSION_ID, { value: sessionId })
-    .setEntry(BAGGAGE_THREAD_ID, { value: threadId });
+  // Sealed: the IDs cannot change; only the identity cache is written.
+  const scope: SessionScope = Object.seal({ sessionId, threadId, owner, identity: undefined });
+  const inherited = propagation.getBaggage(parent);
+  // Without baggage to keep (the edge drops an untrusted caller's), one Map rather than three.
+  const baggage =
+    inherited === undefined
+      ? propagation.createBaggage({
+          [BAGGAGE_SESSION_ID]: { value: sessionId },
+          [BAGGAGE_THREAD_ID]: { value: threadId },
+        })
+      : inherited.setEntry(BAGGAGE_SESSION_ID, { value: sessionId }).setEntry(BAGGAGE_THREAD_ID, { value: threadId });
   return propagation.setBaggage(parent, baggage).setValue(SESSION_SCOPE_KEY, scope);
 }
 

@@ -1,5 +1,5 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
-import type { SessionScope } from './context.js';
+import type { IdentityEntries, SessionScope } from './context.js';
 import {
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_INPUT_MESSAGES,
@@ -46,26 +46,18 @@ export const IDENTITY_KEYS: ReadonlySet<string> = new Set([
 /** What a span is, for OpenInference's `openinference.span.kind`. */
 export type SpanRole = 'root' | 'agent';
 
-type Entries = ReadonlyArray<readonly [string, AttributeValue]>;
-const identityCache: Record<Convention, WeakMap<SessionScope, Entries>> = {
-  otel: new WeakMap(),
-  openinference: new WeakMap(),
-  langfuse: new WeakMap(),
-};
-
 /**
  * The identity attributes every span and log record of the session carries under
  * `convention`, made once per session and reused: the session and thread IDs by the
  * convention's names. The user (which may be known only later) is added apart.
  * @internal
  */
-export function identityEntries(convention: Convention, scope: SessionScope): Entries {
-  const cache = identityCache[convention];
-  let entries = cache.get(scope);
-  if (entries === undefined) {
-    entries = Object.freeze(identityPairs(convention, scope.sessionId, scope.threadId));
-    cache.set(scope, entries);
-  }
+export function identityEntries(convention: Convention, scope: SessionScope): IdentityEntries {
+  const cached = scope.identity;
+  if (cached?.convention === convention) return cached.entries;
+  const entries = Object.freeze(identityPairs(convention, scope.sessionId, scope.threadId));
+  // A scope of another copy of otel-sessions in the process may be frozen: then not cached.
+  if (!Object.isFrozen(scope)) scope.identity = { convention, entries };
   return entries;
 }
 

@@ -113,7 +113,7 @@ export async function runSession<T>(run: SessionRun<T>): Promise<T> {
   ownSpan?.end();
   if (session.pending.length === 0 && !session.thread.dirty) {
     // Nothing left in the background (most sessions): ended now, without a promise chain.
-    context.with(sessionContext, () => endSession(session));
+    context.with(sessionContext, () => session.complete());
     settled();
   } else {
     void context
@@ -199,13 +199,7 @@ async function settleSession(session: Session, runtime: SessionsRuntime): Promis
     }
   }
   if (session.thread.dirty) await saveThread(session, runtime);
-  endSession(session);
-}
-
-/** Fires the session's `completed` listeners and clears its state. */
-function endSession(session: Session): void {
   session.complete();
-  session.state.clear();
 }
 
 const reportedUnsaved = new WeakSet<Session>();

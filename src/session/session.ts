@@ -31,8 +31,8 @@ export class Session {
   readonly id: string;
   /** The thread (conversation) this session belongs to. */
   readonly thread: Thread;
-  /** Request-scoped state: cleared when the session ends. */
-  readonly state = new Map<string, unknown>();
+  /** Made at first use: most sessions keep no request-scoped state. */
+  private ownState: Map<string, unknown> | undefined;
   /**
    * Values to filter on later: each string, number or boolean entry becomes a
    * `session.metadata.<key>` attribute on the session's root span when it ends.
@@ -41,6 +41,11 @@ export class Session {
   readonly metadata: Record<string, unknown> = {};
   private readonly listeners = new Listeners<'completed', SessionCompletedEvent>();
   private explicitUserId: string | undefined;
+
+  /** Request-scoped state: cleared when the session ends. */
+  get state(): Map<string, unknown> {
+    return (this.ownState ??= new Map());
+  }
   /** The last user ID checked, and whether it may be recorded: checked once, read per span. */
   private checkedUserId: { value: string; safe: boolean } | undefined;
   /** The session's root span, once the session runner has it. @internal */
@@ -106,8 +111,9 @@ export class Session {
     this.listeners.remove(type, listener);
   }
 
-  /** @internal */
+  /** Fires the `completed` listeners, then clears the request-scoped state. @internal */
   complete(): void {
     this.listeners.fire('completed', { sessionId: this.id, threadId: this.thread.id });
+    this.ownState?.clear();
   }
 }

@@ -9,10 +9,8 @@ import type { JsonValue, StateUpdate, ThreadChanges, ThreadSnapshot } from './th
 export class ThreadState {
   private snapshot: ThreadSnapshot | undefined;
   private loading: Promise<ThreadSnapshot> | undefined;
-  private changed = new Set<string>();
-  private deleted = new Set<string>();
-  /** Keys changed only from their stored value (`push`, `update`): applied by the store as it saves. */
-  private updates = new Map<string, StateUpdate>();
+  /** This session's writes, made at the first one: most sessions write none. */
+  private edits: Edits | undefined;
   private cleared = false;
 
   /**
@@ -68,9 +66,7 @@ export class ThreadState {
     const snapshot = await this.loaded();
     snapshot.state = {};
     this.cleared = true;
-    this.changed.clear();
-    this.deleted.clear();
-    this.updates.clear();
+    this.edits = undefined;
   }
 
   /** The keys. */
@@ -143,13 +139,14 @@ export class ThreadState {
     const next = apply(current);
     if (next === undefined) delete snapshot.state[key];
     else this.putWithinCap(snapshot, key, next);
-    if (this.cleared || this.changed.has(key) || this.deleted.has(key)) {
+    const edits = (this.edits ??= new Edits());
+    if (this.cleared || edits.changed.has(key) || edits.deleted.has(key)) {
       // This session already wrote the key outright: the new value is as absolute as that write.
       this.wroteOutright(key, next !== undefined);
       return;
     }
-    const earlier = this.updates.get(key);
-    this.updates.set(
+    const earlier = edits.updates.get(key);
+    edits.updates.set(
       key,
       earlier ? { from: earlier.from, apply: (stored) => apply(earlier.apply(stored)) } : { from: current, apply },
     );
@@ -157,13 +154,14 @@ export class ThreadState {
 
   /** Records that this session set (`kept`) or removed the key outright: the store writes this session's value, not an update. */
   private wroteOutright(key: string, kept: boolean): void {
-    this.updates.delete(key);
+    const edits = (this.edits ??= new Edits());
+    edits.updates.delete(key);
     if (kept) {
-      this.changed.add(key);
-      this.deleted.delete(key);
+      edits.changed.add(key);
+      edits.deleted.delete(key);
     } else {
-      this.changed.delete(key);
-      this.deleted.add(key);
+      edits.changed.delete(key);
+      edits.deleted.add(key);
     }
   }
 
@@ -186,21 +184,21 @@ export class ThreadState {
 
   /** Whether anything was changed in this session. @internal */
   get dirty(): boolean {
-    return this.cleared || this.changed.size > 0 || this.deleted.size > 0 || this.updates.size > 0;
+    const { edits } = this;
+    return this.cleared || (edits !== undefined && edits.changed.size + edits.deleted.size + edits.updates.size > 0);
   }
 
   /** The changes made since the last call, for the store; resets them. @internal */
   takeChanges(): Omit<ThreadChanges, 'metadata'> {
     const state = this.snapshot?.state ?? {};
+    const edits = this.edits ?? new Edits();
     const set: Record<string, JsonValue> = {};
     // An updated key goes in `set` too, with this session's value: for a store that does not apply updates.
-    for (const key of [...this.changed, ...this.updates.keys()])
+    for (const key of [...edits.changed, ...edits.updates.keys()])
       if (Object.prototype.hasOwnProperty.call(state, key)) set[key] = state[key] as JsonValue;
-    const changes: Omit<ThreadChanges, 'metadata'> = { cleared: this.cleared, set, deleted: [...this.deleted] };
-    if (this.updates.size > 0) changes.updates = Object.fromEntries(this.updates);
-    this.changed = new Set();
-    this.deleted = new Set();
-    this.updates = new Map();
+    const changes: Omit<ThreadChanges, 'metadata'> = { cleared: this.cleared, set, deleted: [...edits.deleted] };
+    if (edits.updates.size > 0) changes.updates = Object.fromEntries(edits.updates);
+    this.edits = undefined;
     this.cleared = false;
     return changes;
   }
@@ -214,6 +212,16 @@ export class ThreadState {
   private async entries_(): Promise<Record<string, JsonValue>> {
     return (await this.loaded()).state;
   }
+}
+
+/** What one session wrote to a thread's state, key by key. */
+class Edits {
+  /** Keys set outright. */
+  readonly changed = new Set<string>();
+  /** Keys removed outright. */
+  readonly deleted = new Set<string>();
+  /** Keys changed only from their stored value (`push`, `update`): applied by the store as it saves. */
+  readonly updates = new Map<string, StateUpdate>();
 }
 
 /** Refuses keys that cannot be plain keys of a state object. */
