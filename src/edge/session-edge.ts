@@ -24,7 +24,7 @@ import { threadTtlOf } from '../thread/thread-store.js';
 import { cookieValue } from './cookie-value.js';
 import type { EdgeOptions, InboundRequest } from './edge-options.js';
 import { claimedIds, withoutInboundBaggage } from './inbound-baggage.js';
-import { ThreadTokenCodec } from './thread-token.js';
+import { ThreadTokenCodec, type NewThread } from './thread-token.js';
 
 /** One request at the edge, as a server or framework adapter describes it. @internal */
 export interface EdgeRequest<T> {
@@ -130,6 +130,8 @@ export class SessionEdge {
     const tokenAge = verified === undefined ? Infinity : codec.ageOf(verified);
     // The store's own TTL: the cookie and the token live as long as the thread can.
     const ttlMs = threadTtlOf(this.options.threadStore ?? runtime.threadStore);
+    // A new thread comes with its token, signed now or ahead (see ThreadTokenCodec.newThread).
+    let started: NewThread | undefined;
 
     return runSession({
       runtime,
@@ -140,6 +142,7 @@ export class SessionEdge {
       // when nothing was ever stored for it (a conversation that writes no state).
       keepThreadId: tokenAge < ttlMs,
       trusted,
+      newThreadId: () => (started = codec.newThread()).threadId,
       maxThreadBytes: this.options.maxThreadBytes,
       refuseSensitiveMetadata: this.options.refuseSensitiveMetadata ?? true,
       // The http instrumentation's server span, when there is one, is the session's root span.
@@ -162,6 +165,7 @@ export class SessionEdge {
         const reused = candidate === session.thread.id && token !== undefined && tokenAge < resignAfterMs(ttlMs);
         const turn = new EdgeTurn(this, codec, session, {
           token: reused ? token : undefined,
+          newThreadToken: started?.threadId === session.thread.id ? started.token : undefined,
           headerToken: headerToken !== undefined,
           secure: this.isSecure(edgeRequest),
           maxAgeSeconds: Math.ceil(ttlMs / 1000),
@@ -252,9 +256,17 @@ export class EdgeTurn {
     private readonly edge: SessionEdge,
     private readonly codec: ThreadTokenCodec,
     readonly session: Session,
-    private readonly given: { token?: string; headerToken: boolean; secure: boolean; maxAgeSeconds: number },
+    private readonly given: {
+      /** The client's own token, verified and young enough to give back as it is. */
+      token?: string;
+      /** The token of the thread this session started, signed already. */
+      newThreadToken?: string;
+      headerToken: boolean;
+      secure: boolean;
+      maxAgeSeconds: number;
+    },
   ) {
-    this.token = given.token;
+    this.token = given.token ?? given.newThreadToken;
     this.givesToken = given.token === undefined || given.headerToken;
     this.setsCookie = given.token === undefined;
   }

@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { systemClock, type Clock } from '../internal/clock.js';
-import { ID_LENGTH, isThreadId } from '../session/ids.js';
+import { ID_LENGTH, isThreadId, newThreadId } from '../session/ids.js';
 
 const SIGNATURE_LENGTH = 43; // base64url of 32 bytes (HMAC-SHA256)
 /** Tokens remembered as verified (signed here, or checked once): a conversation sends its token back on every turn. */
@@ -10,6 +10,15 @@ const MAX_ISSUED_LENGTH = 8;
 const ISSUED_PATTERN = /^[0-9a-z]{1,8}$/;
 /** The longest thread token: `thrd_…` + `.` + issue time + `.` + signature. */
 export const MAX_THREAD_TOKEN_LENGTH = ID_LENGTH + 1 + MAX_ISSUED_LENGTH + 1 + SIGNATURE_LENGTH;
+
+/** Most tokens of new threads signed in one go, when new threads come quickly. */
+const MAX_SIGNED_AHEAD = 8;
+
+/** A new thread, with its token. */
+export interface NewThread {
+  readonly threadId: string;
+  readonly token: string;
+}
 
 /** What a verified token says. */
 export interface VerifiedThreadToken {
@@ -36,6 +45,14 @@ export class ThreadTokenCodec {
   // come back, and a cache churned at every new thread cost more (in garbage collection)
   // than the one HMAC a returning token then takes.
   private readonly verified = new Map<string, VerifiedThreadToken>();
+  // New threads signed ahead, all issued in `aheadSecond`: under load the first HMAC of a run
+  // costs several times the next ones (its code and tables are no longer in the CPU's caches),
+  // so new threads that come quickly are signed in runs of up to MAX_SIGNED_AHEAD. The run
+  // doubles each time the threads signed ahead run out within their second, and starts at one
+  // again in a new second: a quiet service signs one at a time, as before.
+  private ahead: NewThread[] = [];
+  private aheadSecond = -1;
+  private runLength = 1;
 
   /**
    * @param secret at least 32 characters; keep it the same across the service's processes.
@@ -54,6 +71,31 @@ export class ThreadTokenCodec {
   sign(threadId: string): string {
     const issued = Math.floor(this.clock() / 1000).toString(36);
     return `${threadId}.${issued}.${this.signature(threadId, issued)}`;
+  }
+
+  /**
+   * A new thread ID and its token, issued now. Tokens are issued in whole seconds, so a token
+   * signed ahead within the same second is the very token `sign` would make now.
+   */
+  newThread(): NewThread {
+    const second = Math.floor(this.clock() / 1000);
+    if (second !== this.aheadSecond) {
+      this.aheadSecond = second;
+      this.ahead = [];
+      this.runLength = 1;
+    }
+    const next = this.ahead.pop();
+    if (next !== undefined) return next;
+    const issued = second.toString(36);
+    const run: NewThread[] = [];
+    for (let i = 0; i < this.runLength; i++) {
+      const threadId = newThreadId();
+      run.push({ threadId, token: `${threadId}.${issued}.${this.signature(threadId, issued)}` });
+    }
+    this.runLength = Math.min(MAX_SIGNED_AHEAD, this.runLength * 2);
+    const first = run.pop() as NewThread;
+    this.ahead = run;
+    return first;
   }
 
   /** What a token says, or `undefined` when it is malformed or badly signed. Bounded work for any input. */

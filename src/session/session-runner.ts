@@ -44,6 +44,8 @@ export interface SessionRun<T> {
    * issued within the thread TTL, so the thread cannot have expired, only never been written.
    */
   keepThreadId?: boolean;
+  /** Makes the ID of a new thread, when the session starts one. @default newThreadId */
+  newThreadId?: () => string;
   /** A session and thread continued from a trusted caller (an internal service hop). */
   trusted?: { sessionId: string; threadId: string };
   /** Cap on a thread's size in bytes. @default runtime.maxThreadBytes */
@@ -156,7 +158,7 @@ async function openSession<T>(run: SessionRun<T>): Promise<Session> {
   // and any verified thread while the store cannot say.
   const kept =
     continued !== undefined && !destroyed && (snapshot !== undefined || unavailable || run.keepThreadId === true);
-  const threadId = trusted?.threadId ?? (kept ? continued : newThreadId());
+  const threadId = trusted?.threadId ?? (kept ? continued : (run.newThreadId ?? newThreadId)());
   const thread = new Thread(threadId, store, snapshot, maxThreadBytes, { stateUnavailable: unavailable });
   return new Session(trusted?.sessionId ?? newSessionId(), thread);
 }

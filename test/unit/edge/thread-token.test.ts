@@ -6,8 +6,8 @@ import { newThreadId } from '../../../src/session/ids.js';
 const SECRET = 'test-secret-0123456789abcdef-0123456789';
 
 /** A codec whose HMAC computations are counted. */
-function countingCodec(): { codec: ThreadTokenCodec; hmacs: () => number } {
-  const codec = new ThreadTokenCodec(SECRET);
+function countingCodec(clock?: () => number): { codec: ThreadTokenCodec; hmacs: () => number } {
+  const codec = new ThreadTokenCodec(SECRET, clock);
   const spied = codec as unknown as { signature: (threadId: string, issued: string) => string };
   const signature = spied.signature.bind(codec);
   let count = 0;
@@ -49,4 +49,33 @@ test('the remembered tokens are bounded: the oldest are checked again by HMAC', 
   const before = hmacs();
   assert.ok(codec.verify(first), 'still a good token');
   assert.equal(hmacs(), before + 1, 'forgotten, so verified by HMAC');
+});
+
+test('new threads that come quickly are signed in runs, ahead of need, within the second they are issued in', () => {
+  let now = 1_800_000_000_500;
+  const { codec, hmacs } = countingCodec(() => now);
+  const threads = Array.from({ length: 15 }, () => codec.newThread());
+  // Runs of 1, 2, 4 and 8: the second, fourth and eighth asked for were signed ahead.
+  assert.equal(hmacs(), 15);
+  const counts: number[] = [];
+  const { codec: fresh, hmacs: freshHmacs } = countingCodec(() => now);
+  for (let i = 0; i < 4; i++) {
+    fresh.newThread();
+    counts.push(freshHmacs());
+  }
+  assert.deepEqual(counts, [1, 3, 3, 7], 'the third new thread took no HMAC: it was signed with the second');
+
+  const ids = new Set(threads.map((thread) => thread.threadId));
+  assert.equal(ids.size, 15, 'each a thread of its own');
+  for (const { threadId, token } of threads) {
+    const verified = new ThreadTokenCodec(SECRET).verify(token);
+    assert.equal(verified?.threadId, threadId);
+    assert.equal(verified?.issuedAt, 1_800_000_000_000);
+  }
+
+  // A new second: what was signed ahead in the last one is not handed out.
+  now += 1000;
+  const later = codec.newThread();
+  assert.equal(new ThreadTokenCodec(SECRET).verify(later.token)?.issuedAt, 1_800_000_001_000);
+  assert.equal(hmacs(), 16, 'one at a time again');
 });
