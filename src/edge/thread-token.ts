@@ -46,10 +46,10 @@ export class ThreadTokenCodec {
   // than the one HMAC a returning token then takes.
   private readonly verified = new Map<string, VerifiedThreadToken>();
   // New threads signed ahead, all issued in `aheadSecond`: under load the first HMAC of a run
-  // costs several times the next ones (its code and tables are no longer in the CPU's caches),
-  // so new threads that come quickly are signed in runs of up to MAX_SIGNED_AHEAD. The run
-  // doubles each time the threads signed ahead run out within their second, and starts at one
-  // again in a new second: a quiet service signs one at a time, as before.
+  // costs several times the next ones (likely because its code and tables have left the
+  // CPU's caches), so new threads that come quickly are signed in runs of up to
+  // MAX_SIGNED_AHEAD. The run doubles each time the threads signed ahead run out within their
+  // second, and starts at one again in a new second: a quiet service signs one at a time.
   private ahead: NewThread[] = [];
   private aheadSecond = -1;
   private runLength = 1;
