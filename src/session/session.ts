@@ -41,11 +41,6 @@ export class Session {
   readonly metadata: Record<string, unknown> = {};
   private readonly listeners = new Listeners<'completed', SessionCompletedEvent>();
   private explicitUserId: string | undefined;
-
-  /** Request-scoped state: cleared when the session ends. */
-  get state(): Map<string, unknown> {
-    return (this.ownState ??= new Map());
-  }
   /** The last user ID checked, and whether it may be recorded: checked once, read per span. */
   private checkedUserId: { value: string; safe: boolean } | undefined;
   /** The session's root span, once the session runner has it. @internal */
@@ -61,6 +56,11 @@ export class Session {
   constructor(id: string, thread: Thread) {
     this.id = id;
     this.thread = thread;
+  }
+
+  /** Request-scoped state: cleared when the session ends. */
+  get state(): Map<string, unknown> {
+    return (this.ownState ??= new Map());
   }
 
   /**
