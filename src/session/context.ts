@@ -1,5 +1,6 @@
 import { context, propagation, type AttributeValue, type Context } from '@opentelemetry/api';
 import { describeKind, isSessionId, isThreadId } from './ids.js';
+import { LinkedContext } from './linked-context.js';
 import { Session } from './session.js';
 import { BAGGAGE_SESSION_ID, BAGGAGE_THREAD_ID } from './semconv.js';
 
@@ -12,7 +13,7 @@ export interface SessionIds {
 }
 
 /**
- * What a context knows of its session: the IDs and the session object, frozen once. The
+ * What a context knows of its session: the IDs and the session object, sealed once. The
  * processors make each convention's attributes from it once per session
  * (`identityEntries`), so that every span and log record below reuses them.
  * @internal
@@ -80,7 +81,8 @@ export function contextWithSession(parent: Context, ids: SessionIds, owner?: obj
           [BAGGAGE_THREAD_ID]: { value: threadId },
         })
       : inherited.setEntry(BAGGAGE_SESSION_ID, { value: sessionId }).setEntry(BAGGAGE_THREAD_ID, { value: threadId });
-  return propagation.setBaggage(parent, baggage).setValue(SESSION_SCOPE_KEY, scope);
+  // Linked contexts from here on: every context made inside the session adds to it, uncopied.
+  return propagation.setBaggage(LinkedContext.with(parent, SESSION_SCOPE_KEY, scope), baggage);
 }
 
 /** The session scope of `ctx` (the active context by default), if any. @internal */
