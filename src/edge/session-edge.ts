@@ -10,7 +10,7 @@ import {
 } from '@opentelemetry/api';
 import { guard } from '../internal/guard.js';
 import { withSuppressed } from '../internal/rate-limited-warning.js';
-import { isSessionId, isThreadId, newThreadId } from '../session/ids.js';
+import { isSessionId, isThreadId } from '../session/ids.js';
 import {
   ATTR_SESSION_REJECTED_ID,
   ATTR_SESSION_REJECTED_THREAD_ID,
@@ -281,7 +281,7 @@ export class EdgeTurn {
     if (this.session.thread.destroyed && !this.replacedDestroyed) {
       // The next turn gets a new thread: the destroyed one must not come back through this token.
       this.replacedDestroyed = true;
-      this.token = this.codec.sign(newThreadId());
+      this.token = this.codec.newThread().token;
       this.givesToken = this.setsCookie = true;
     }
     if (!this.givesToken) return;

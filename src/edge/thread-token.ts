@@ -69,8 +69,7 @@ export class ThreadTokenCodec {
 
   /** The signed token for a thread ID, issued now. */
   sign(threadId: string): string {
-    const issued = Math.floor(this.clock() / 1000).toString(36);
-    return `${threadId}.${issued}.${this.signature(threadId, issued)}`;
+    return this.token(threadId, Math.floor(this.clock() / 1000).toString(36));
   }
 
   /**
@@ -90,7 +89,7 @@ export class ThreadTokenCodec {
     const run: NewThread[] = [];
     for (let i = 0; i < this.runLength; i++) {
       const threadId = newThreadId();
-      run.push({ threadId, token: `${threadId}.${issued}.${this.signature(threadId, issued)}` });
+      run.push({ threadId, token: this.token(threadId, issued) });
     }
     this.runLength = Math.min(MAX_SIGNED_AHEAD, this.runLength * 2);
     const first = run.pop() as NewThread;
@@ -128,6 +127,11 @@ export class ThreadTokenCodec {
       if (oldest !== undefined) this.verified.delete(oldest);
     }
     this.verified.set(token, verified);
+  }
+
+  /** The token of `threadId` issued at `issued` (whole seconds, base 36). */
+  private token(threadId: string, issued: string): string {
+    return `${threadId}.${issued}.${this.signature(threadId, issued)}`;
   }
 
   private signature(threadId: string, issued: string): string {

@@ -14,6 +14,7 @@ import { SessionEdge } from '../../../src/edge/session-edge.js';
 import { getSession, getSessionId, getThreadId } from '../../../src/session/context.js';
 import { isSessionId } from '../../../src/session/ids.js';
 import { installTestTelemetry } from '../../support/otel.js';
+import { until } from '../../support/until.js';
 
 const telemetry = installTestTelemetry();
 const SECRET = 'edge-secret-edge-secret-edge-secret-0123';
@@ -292,8 +293,7 @@ test('a client gone before the answer: its session closes, and the edge added no
   assert.equal(closeListeners.get('/hang'), closeListeners.get('/health'));
   client.abort();
   assert.equal(await hanging, 'aborted');
-  for (let waited = 0; telemetry.runtime.running.size > 0 && waited < 2000; waited += 10)
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  await until(() => telemetry.runtime.running.size === 0, 2000, 10);
   assert.equal(telemetry.runtime.running.size, 0, 'the session closed when its client went');
 });
 
