@@ -28,6 +28,8 @@ export class Thread {
   private readonly listeners = new Listeners<'destroyed', ThreadDestroyedEvent>();
   private gone = false;
   private destroyedHere = false;
+  /** Whether the store may hold this thread: it was loaded from it, or changes were handed to it. */
+  private inStore: boolean;
   /**
    * `true` when the thread store could not be reached as the session started: the state reads
    * empty and nothing written to it is saved (a write on top of state never loaded would
@@ -55,6 +57,8 @@ export class Thread {
     this.id = id;
     this.store = store;
     this.stateUnavailable = options.stateUnavailable ?? false;
+    // A store that could not be asked may hold it: only a thread known to be absent is not.
+    this.inStore = snapshot !== undefined || this.stateUnavailable;
     const loaded = snapshot ?? { state: {}, metadata: {} };
     this.storedMetadata = loaded.metadata;
     this.state = new ThreadState(id, () => Promise.resolve(loaded), maxBytes);
@@ -118,8 +122,18 @@ export class Thread {
     return this.metadata ?? this.storedMetadata;
   }
 
+  /**
+   * Whether the store may hold this thread: `false` only for a thread this session made or
+   * found absent and has not handed any change to the store since. Renewing the expiry of
+   * such a thread would find nothing to renew. @internal
+   */
+  get mayBeStored(): boolean {
+    return this.inStore;
+  }
+
   /** What this session changed, for the store; resets it. @internal */
   takeChanges(): ThreadChanges {
+    this.inStore = true;
     const changes: ThreadChanges = this.state.takeChanges();
     if (this.metadataChanged && this.metadata) changes.metadata = this.metadata;
     this.metadataChanged = false;

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { context, trace } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { getSessionScope, withSession } from '../../../src/session/context.js';
 import { newSessionId, newThreadId } from '../../../src/session/ids.js';
+import { runSession } from '../../../src/session/session-runner.js';
+import type { Session } from '../../../src/session/session.js';
 import { MemoryThreadStore } from '../../../src/thread/memory-thread-store.js';
 import { StoreOutage } from '../../../src/thread/store-outage.js';
+import { ThreadStoreUnavailableError } from '../../../src/thread/store-unavailable-error.js';
 import type { ThreadStore } from '../../../src/thread/thread-store.js';
 import { installTestTelemetry } from '../../support/otel.js';
 
@@ -92,4 +95,56 @@ test("the timed flush runs outside the session that marked first: what the store
   for (let waited = 0; sessionsSeen.length === 0 && waited < 5000; waited += 10)
     await new Promise((resolve) => setTimeout(resolve, 10));
   assert.deepEqual(sessionsSeen, [undefined], `the flush ran in session ${sessionsSeen[0]}`);
+});
+
+/** One turn: a session continuing `threadId` (or starting a thread) that starts a span and runs `work`; resolves with its thread. */
+function turn(
+  threadId: string | undefined,
+  work: (session: Session) => Promise<void> = async () => {},
+): Promise<string> {
+  return runSession({
+    runtime: telemetry.runtime,
+    parentContext: ROOT_CONTEXT,
+    threadId,
+    refuseSensitiveMetadata: false,
+    rootSpan: { name: 'turn', options: {} },
+    work: async (session) => {
+      tracer.startSpan('step').end();
+      await work(session);
+      return session.thread.id;
+    },
+  });
+}
+
+test('a thread the store does not hold is not renewed; once saved, its activity is', async () => {
+  await telemetry.activity.forceFlush();
+  touches.length = 0;
+  // New threads that save nothing (clients that never send their token back): nothing to renew.
+  const unsaved = [await turn(undefined), await turn(undefined)];
+  // A new thread that saves: the save renews it. Its next turn loads it, and is renewed.
+  const saved = await turn(undefined, (session) => session.thread.state.set('turn', 1));
+  await telemetry.activity.forceFlush();
+  const firstFlush = touches.flat();
+  await turn(saved);
+  await telemetry.activity.forceFlush();
+  const secondFlush = touches.flat().slice(firstFlush.length);
+  for (const threadId of unsaved) assert.ok(!firstFlush.includes(threadId), `${threadId} was renewed`);
+  assert.ok(!firstFlush.includes(saved), 'the saving turn renewed a thread its own save had just written');
+  assert.deepEqual(secondFlush, [saved]);
+  assert.deepEqual((await store.load(saved))?.state, { turn: 1 });
+});
+
+test('a thread whose store could not be asked is renewed all the same', async () => {
+  await telemetry.activity.forceFlush();
+  touches.length = 0;
+  const threadId = newThreadId();
+  const { load } = countingStore;
+  countingStore.load = () => Promise.reject(new ThreadStoreUnavailableError('store down'));
+  try {
+    assert.equal(await turn(threadId), threadId);
+  } finally {
+    countingStore.load = load;
+  }
+  await telemetry.activity.forceFlush();
+  assert.deepEqual(touches.flat(), [threadId]);
 });
