@@ -113,6 +113,25 @@ describe('SqliteThreadStore', { skip }, () => {
     await store.close();
   });
 
+  test('a touch renews only the threads due: those renewed a moment ago cost no write', async () => {
+    const { store, advance } = storeWithClock({ checkpointInWorker: false });
+    const framesOf = walFramesCounter(store, store.path);
+    await store.save('thrd_a', changes({ set: { x: 1 } }));
+    await store.save('thrd_b', changes({ set: { x: 2 } }));
+    advance(TTL / 100); // well within a tenth of the TTL: as the span processor's touch comes after a turn's save
+    assert.equal(await framesOf(() => store.touch(['thrd_a', 'thrd_b'])), 0, 'a touch just after the saves wrote');
+    advance(TTL / 2);
+    assert.ok(
+      (await framesOf(() => store.touch(['thrd_a', 'thrd_unknown']))) > 0,
+      'a touch of a thread due wrote nothing',
+    );
+    advance(TTL / 2); // thrd_b was last renewed by its save, thrd_a half a TTL ago
+    assert.equal(await store.load('thrd_b'), undefined);
+    assert.deepEqual((await store.load('thrd_a'))?.state, { x: 1 });
+    assert.equal(await store.load('thrd_unknown'), undefined, 'touch created nothing');
+    await store.close();
+  });
+
   test('an expired thread is gone for every operation even before a purge, and a save starts it afresh', async () => {
     const { store, advance, gone } = storeWithClock();
     await store.save('thrd_a', changes({ set: { old: 1 }, metadata: { m: 1 } }));
