@@ -13,16 +13,11 @@ import {
   updatedText,
 } from './json-state.js';
 import { openSqliteDatabase, type SqliteDatabase, type SqliteStatement } from './node-sqlite.js';
+import { ABSENT, snapshotOf, SqliteReadCache, type StoredThread } from './sqlite-read-cache.js';
 import { ThreadStoreUnavailableError } from './store-unavailable-error.js';
 import { ThreadTooLargeError } from './thread-too-large-error.js';
 import { BACKSTOP_AUTOCHECKPOINT_PAGES, DEFAULT_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './wal-checkpointer.js';
-import {
-  DEFAULT_THREAD_TTL_MS,
-  type JsonValue,
-  type ThreadChanges,
-  type ThreadSnapshot,
-  type ThreadStore,
-} from './thread-store.js';
+import { DEFAULT_THREAD_TTL_MS, type ThreadChanges, type ThreadSnapshot, type ThreadStore } from './thread-store.js';
 import { positiveInteger } from '../internal/positive.js';
 import { asError } from '../internal/as-error.js';
 import { guard } from '../internal/guard.js';
@@ -104,7 +99,10 @@ PRAGMA user_version = 1;
  * the loads in one read transaction (no write lock), then, if some found their thread's expiry
  * last renewed more than a tenth of the TTL ago (at most a minute), its renewal in one more
  * write transaction. A busy server's requests thus share their transactions (several loads a
- * turn under load), and each caller is still answered on its own. A
+ * turn under load), and each caller is still answered on its own. While no other connection
+ * writes to the file (SQLite's `data_version`, checked once a batch), a thread this process
+ * has loaded is loaded again, and saved to, without reading the file: a cache of up to 4,096
+ * threads and 4 Mi characters of JSON, emptied whole when another process writes. A
  * `destroy`, `touch`, `purge` or `close` first runs what is queued.
  * `save` renews the expiry on the same terms, and writes only the changed keys (so most saves
  * rewrite one state page, not the expiry index; concurrent sessions of one thread that change
@@ -158,6 +156,10 @@ export class SqliteThreadStore implements ThreadStore {
   private queuedLoads: QueuedLoad[] = [];
   private queuedSaves: QueuedSave[] = [];
   private turnEnd: NodeJS.Immediate | undefined;
+  /** What this connection last read or wrote of recent threads, while no other connection writes. */
+  private readonly cache = new SqliteReadCache();
+  /** The cache was checked against the file in this batch (by its saves' transaction). */
+  private cacheChecked = false;
 
   /**
    * Opens (or creates) the database file.
@@ -244,20 +246,30 @@ export class SqliteThreadStore implements ThreadStore {
   async touch(threadIds: readonly string[]): Promise<void> {
     if (threadIds.length === 0) return;
     this.runQueued();
-    unlessBusy(
+    const { now, expiresAt, renewedBefore } = unlessBusy(
       () =>
         this.transaction('touch', 'write', () => {
+          this.validateCache();
           const now = this.clock();
           const expiresAt = now + this.ttlMs;
-          this.sql.renewDue.run(expiresAt, JSON.stringify(threadIds), now, expiresAt - this.renewSlackMs);
+          const renewedBefore = expiresAt - this.renewSlackMs;
+          this.sql.renewDue.run(expiresAt, JSON.stringify(threadIds), now, renewedBefore);
+          return { now, expiresAt, renewedBefore };
         }),
       'touch',
     );
+    // Committed: the cache renews what the statement renewed.
+    for (const threadId of threadIds) {
+      const cached = this.cache.peek(threadId);
+      if (cached !== undefined && cached !== ABSENT && cached.expiresAt > now && cached.expiresAt < renewedBefore)
+        this.cache.set(threadId, { ...cached, expiresAt });
+    }
   }
 
   async destroy(threadId: string): Promise<boolean> {
     this.runQueued();
     const { existed, expired } = await this.writeWhenUnlocked('destroy', () => {
+      this.cache.forget(threadId);
       const now = this.clock();
       const row = this.sql.removeThread.get(threadId);
       if (row) this.sql.clearState.run(threadId);
@@ -307,6 +319,7 @@ export class SqliteThreadStore implements ThreadStore {
     while (this.waiting.size > 0) await Promise.all(this.waiting);
     this.closed = true;
     clearInterval(this.purger);
+    this.cache.clear();
     await this.checkpointer?.close();
     this.db.close();
   }
@@ -345,6 +358,7 @@ export class SqliteThreadStore implements ThreadStore {
     if (saves.length === 0 && loads.length === 0) return;
     this.queuedSaves = [];
     this.queuedLoads = [];
+    this.cacheChecked = false;
     if (saves.length > 0) this.whileWaiting(this.runSaves(saves));
     if (loads.length > 0) this.runLoads(loads);
   }
@@ -361,14 +375,26 @@ export class SqliteThreadStore implements ThreadStore {
    * fails, the batch runs again, each save in a savepoint, so that only that one is refused.
    */
   private async runSaves(saves: readonly QueuedSave[]): Promise<void> {
-    let outcomes: Array<Outcome<boolean>>;
+    let outcomes: Array<Outcome<SaveResult>>;
+    const applyAll = (apply: (save: QueuedSave) => Outcome<SaveResult>) => () => {
+      this.validateCache();
+      return saves.map(apply);
+    };
+    // Told at once, before anything else can touch the cache.
+    const remember = (results: Array<Outcome<SaveResult>>): void => this.rememberSaves(saves, results);
     try {
-      outcomes = await this.writeWhenUnlocked('save', () => saves.map((save) => ({ value: this.applySave(save) })));
+      outcomes = await this.writeWhenUnlocked(
+        'save',
+        applyAll((save) => ({ value: this.applySave(save) })),
+        remember,
+      );
     } catch (error) {
       if (error instanceof ThreadStoreUnavailableError || this.closed) return rejectAll(saves, error);
       try {
-        outcomes = await this.writeWhenUnlocked('save', () =>
-          saves.map((save) => this.inSavepoint(() => this.applySave(save))),
+        outcomes = await this.writeWhenUnlocked(
+          'save',
+          applyAll((save) => this.inSavepoint(() => this.applySave(save))),
+          remember,
         );
       } catch (error) {
         return rejectAll(saves, error);
@@ -377,12 +403,28 @@ export class SqliteThreadStore implements ThreadStore {
     saves.forEach((save, i) => {
       const outcome = outcomes[i]!;
       if ('error' in outcome) return save.reject(outcome.error);
-      if (outcome.value) this.emit(save.threadId, 'expired');
+      if (outcome.value.expired) this.emit(save.threadId, 'expired');
       save.resolve();
     });
   }
 
-  private runLoads(loads: readonly QueuedLoad[]): void {
+  /**
+   * The cache takes what a committed batch of saves wrote, in order (a later save of the same
+   * thread in the batch, which the cache could not follow, makes it forget the thread).
+   */
+  private rememberSaves(saves: readonly QueuedSave[], outcomes: ReadonlyArray<Outcome<SaveResult>>): void {
+    saves.forEach((save, i) => {
+      const outcome = outcomes[i]!;
+      if ('error' in outcome) return;
+      if (outcome.value.stored) this.cache.set(save.threadId, outcome.value.stored);
+      else this.cache.forget(save.threadId);
+    });
+  }
+
+  private runLoads(queued: readonly QueuedLoad[]): void {
+    // Threads this process has just seen, while no other connection wrote: no read at all.
+    const loads = this.answerFromCache(queued);
+    if (loads.length === 0) return;
     // Most loads only read: a thread that is not there, or a live one whose expiry was
     // renewed a moment ago (by the last save or touch). Those take no write lock.
     let reads: Array<Outcome<ThreadRead>>;
@@ -418,15 +460,45 @@ export class SqliteThreadStore implements ThreadStore {
   }
 
   /**
+   * Answers the loads whose thread the cache holds, live and not due for renewal (or absent);
+   * returns the others. The cache is emptied first if another connection wrote to the file.
+   */
+  private answerFromCache(loads: readonly QueuedLoad[]): readonly QueuedLoad[] {
+    try {
+      // Checked once a batch: its saves' transaction, just committed, checked it already.
+      if (!this.cacheChecked) this.validateCache();
+    } catch {
+      this.cache.clear(); // the reads that follow meet the same failure, and report it
+      return loads;
+    }
+    const now = this.clock();
+    const misses: QueuedLoad[] = [];
+    for (const load of loads) {
+      const cached = this.cache.get(load.threadId);
+      if (cached === ABSENT) load.resolve(undefined);
+      else if (cached !== undefined && cached.expiresAt > now && !this.dueForRenewal(cached.expiresAt, now))
+        load.resolve(snapshotOf(cached));
+      else misses.push(load);
+    }
+    return misses;
+  }
+
+  /** Empties the cache if another connection has committed to the file since it was filled. */
+  private validateCache(): void {
+    this.cache.validate(this.sql.dataVersion.get()?.['data_version']);
+    this.cacheChecked = true;
+  }
+
+  /**
    * Runs `body` in a write transaction; while another connection holds the write lock, tries
    * again on a timer (1 ms, doubling up to 50 ms), so the event loop goes on serving. Past
    * `busyTimeoutMs`, fails with a {@link ThreadStoreUnavailableError}, as in any outage.
    */
-  private async writeWhenUnlocked<T>(what: string, body: () => T): Promise<T> {
+  private async writeWhenUnlocked<T>(what: string, body: () => T, committed?: (result: T) => void): Promise<T> {
     const since = performance.now();
     for (let pause = 1; ; pause = Math.min(pause * 2, MAX_LOCK_PAUSE_MS)) {
       try {
-        return this.transaction(what, 'write', body);
+        return this.transaction(what, 'write', body, committed);
       } catch (error) {
         if (!(error instanceof StoreBusy)) throw error;
         const waited = performance.now() - since;
@@ -442,49 +514,62 @@ export class SqliteThreadStore implements ThreadStore {
     const row = this.sql.threadWithExpiry.get(threadId);
     if (!row) {
       const destroyed = this.sql.tombstone.get(threadId, now) !== undefined;
+      if (destroyed) this.cache.forget(threadId);
+      else this.cache.set(threadId, ABSENT);
       return { snapshot: destroyed ? { state: {}, metadata: {}, destroyed } : undefined, stale: false };
     }
     const expiresAt = Number(row['expires_at']);
-    if (expiresAt <= now) return { snapshot: undefined, stale: true };
-    const entries: Array<[string, JsonValue]> = this.sql.stateOf
-      .all(threadId)
-      .map((entry) => [entry['key'] as string, JSON.parse(entry['value'] as string) as JsonValue]);
-    const metadata = JSON.parse(row['metadata'] as string) as Record<string, JsonValue>;
-    // fromEntries defines own properties: a key named "__proto__" stays a plain key.
-    const snapshot = { state: Object.fromEntries(entries), metadata };
-    return { snapshot, stale: this.dueForRenewal(expiresAt, now) };
+    if (expiresAt <= now) {
+      this.cache.forget(threadId);
+      return { snapshot: undefined, stale: true };
+    }
+    const state = new Map(
+      this.sql.stateOf.all(threadId).map((entry) => [entry['key'] as string, entry['value'] as string]),
+    );
+    const stored: StoredThread = { state, metadata: row['metadata'] as string, expiresAt };
+    this.cache.set(threadId, stored);
+    return { snapshot: snapshotOf(stored), stale: this.dueForRenewal(expiresAt, now) };
   }
 
   /** Renews a live thread's expiry, or removes it if expired. Inside a write transaction. */
   private renewOrRemove(threadId: string): { renewed: boolean; expired: boolean } {
+    this.cache.forget(threadId); // read again next time
     const now = this.clock();
     if (this.sql.renew.get(now + this.ttlMs, threadId, now)) return { renewed: true, expired: false };
     return { renewed: false, expired: this.removeIfExpired(threadId, now) };
   }
 
-  /** Writes one save's changes; whether it found the thread expired. Inside a write transaction. */
-  private applySave({ threadId, changes, texts, metadataText }: QueuedSave): boolean {
+  /**
+   * Writes one save's changes: whether it found the thread expired, and the thread as now
+   * stored when the cache held it. Inside a write transaction.
+   */
+  private applySave({ threadId, changes, texts, metadataText }: QueuedSave): SaveResult {
+    const cached = this.cache.peek(threadId);
+    this.cache.forget(threadId); // until the commit
     const now = this.clock();
-    const row = this.sql.threadForSave.get(threadId);
-    const live = row !== undefined && Number(row['expires_at']) > now;
+    const row = cached === undefined ? this.readForSave(threadId) : cached === ABSENT ? undefined : cachedRow(cached);
+    const live = row !== undefined && row.expiresAt > now;
     const expired = row !== undefined && !live && this.removeIfExpired(threadId, now);
-    const updated = this.applyUpdates(threadId, changes, live);
+    const updated = applyUpdates(changes, live && !changes.cleared ? row.valueOf : () => undefined);
     const writes = texts.length > 0 || updated.texts.length > 0 || metadataText !== undefined;
-    if (!live && !writes) return expired;
-    // Destroyed less than a TTL ago: nothing more is kept for it.
-    if (!live && this.sql.tombstone.get(threadId, now) !== undefined) return expired;
+    if (!live && !writes) return { expired, stored: undefined };
+    // Destroyed less than a TTL ago: nothing more is kept for it (the cache holds no such thread).
+    if (!live && cached === undefined && this.sql.tombstone.get(threadId, now) !== undefined)
+      return { expired, stored: undefined };
+    const deleted = [...changes.deleted, ...updated.deleted];
+    const written = [...texts, ...updated.texts];
     if (changes.cleared) this.sql.clearState.run(threadId);
-    for (const key of [...changes.deleted, ...updated.deleted]) this.sql.deleteKey.run(threadId, key);
+    for (const key of deleted) this.sql.deleteKey.run(threadId, key);
     let writtenBytes = 0;
-    for (const [key, text, bytes] of [...texts, ...updated.texts]) {
+    for (const [key, text, bytes] of written) {
       this.sql.setKey.run(threadId, key, text, bytes);
       writtenBytes += bytes;
     }
-    const metadata = metadataText ?? (live ? (row['metadata'] as string) : '{}');
+    const metadata = metadataText ?? (live ? row.metadata : '{}');
     const metadataBytes = byteLengthOf(metadata);
     // What was stored plus what was written bounds the new size (a rewritten or deleted key
     // only takes bytes away): the exact size is summed only when that bound passes the cap.
-    const storedBytes = live && !changes.cleared ? Number(row['bytes'] ?? 0) : 0;
+    const storedBytes = live && !changes.cleared ? row.bytes() : 0;
     if (storedBytes + writtenBytes + metadataBytes > this.maxThreadBytes) {
       const bytes = Number(this.sql.stateBytes.get(threadId)?.['bytes'] ?? 0) + metadataBytes;
       // Thrown inside the transaction (or the savepoint): this save is rolled back whole.
@@ -492,29 +577,31 @@ export class SqliteThreadStore implements ThreadStore {
     }
     // The thread's row is written when it is new, its metadata changed, or its expiry is due
     // for renewal (as a load renews it): most saves write state rows only, not the expiry index.
-    if (!live || metadataText !== undefined || this.dueForRenewal(Number(row['expires_at']), now))
-      this.sql.upsertThread.run(threadId, metadata, now + this.ttlMs);
-    return expired;
+    const writesRow = !live || metadataText !== undefined || this.dueForRenewal(row.expiresAt, now);
+    const expiresAt = writesRow ? now + this.ttlMs : row.expiresAt;
+    if (writesRow) this.sql.upsertThread.run(threadId, metadata, expiresAt);
+    // Kept in the cache only if it was there: a thread goes in when a load reads it, not when
+    // made, since most threads of clients that keep no token never come back, and a cache
+    // churned by each new thread costs more (in garbage collection) than it saves.
+    if (!live || row.state === undefined) return { expired, stored: undefined };
+    const before = changes.cleared ? new Map<string, string>() : row.state;
+    const state = new Map(before);
+    for (const key of deleted) state.delete(key);
+    for (const [key, text] of written) state.set(key, text);
+    return { expired, stored: { state, metadata, expiresAt } };
   }
 
-  /**
-   * The changes' `updates` applied to the stored values (read inside this write transaction,
-   * so no other process writes in between): the texts to write and the keys to remove.
-   */
-  private applyUpdates(
-    threadId: string,
-    changes: ThreadChanges,
-    live: boolean,
-  ): { texts: Array<[string, string, number]>; deleted: string[] } {
-    const texts: Array<[string, string, number]> = [];
-    const deleted: string[] = [];
-    for (const [key, update] of Object.entries(changes.updates ?? {})) {
-      const stored = live && !changes.cleared ? this.sql.valueOf.get(threadId, key)?.['value'] : undefined;
-      const text = updatedText(key, update, stored as string | undefined);
-      if (text === undefined) deleted.push(key);
-      else texts.push([key, text, entryByteSize(key, text)]);
-    }
-    return { texts, deleted };
+  /** The thread's row as a save needs it, read from the file (inside the write transaction). */
+  private readForSave(threadId: string): RowForSave | undefined {
+    const row = this.sql.threadForSave.get(threadId);
+    if (row === undefined) return undefined;
+    return {
+      metadata: row['metadata'] as string,
+      expiresAt: Number(row['expires_at']),
+      bytes: () => Number(row['bytes'] ?? 0),
+      valueOf: (key) => this.sql.valueOf.get(threadId, key)?.['value'] as string | undefined,
+      state: undefined,
+    };
   }
 
   /**
@@ -559,17 +646,17 @@ export class SqliteThreadStore implements ThreadStore {
    * timer, not on the event loop); SQLite's other failures (disk full, I/O) become
    * `ThreadStoreUnavailableError`.
    */
-  private transaction<T>(what: string, mode: 'read' | 'write', body: () => T): T {
+  private transaction<T>(what: string, mode: 'read' | 'write', body: () => T, committed?: (result: T) => void): T {
     if (this.closed) throw afterClose(what);
     try {
       (mode === 'write' ? this.sql.beginWrite : this.sql.beginRead).run();
     } catch (error) {
       throw isBusy(error) ? new StoreBusy(what, error) : unavailable(what, error);
     }
+    let result: T;
     try {
-      const result = body();
+      result = body();
       this.sql.commit.run();
-      return result;
     } catch (error) {
       try {
         this.sql.rollback.run();
@@ -579,6 +666,8 @@ export class SqliteThreadStore implements ThreadStore {
       if (isBusy(error)) throw new StoreBusy(what, error);
       throw isSqliteError(error) ? unavailable(what, error) : error;
     }
+    committed?.(result);
+    return result;
   }
 
   private emit(threadId: string, reason: 'expired' | 'destroyed'): void {
@@ -591,6 +680,8 @@ function prepareStatements(db: SqliteDatabase) {
   return {
     // Prepared once, as every statement here: `exec` would compile them again each time.
     beginRead: prepare('BEGIN'),
+    /** () -> data_version: changes when another connection has committed to the file. */
+    dataVersion: prepare('PRAGMA data_version'),
     beginWrite: prepare('BEGIN IMMEDIATE'),
     commit: prepare('COMMIT'),
     rollback: prepare('ROLLBACK'),
@@ -655,6 +746,58 @@ interface QueuedSave {
   readonly metadataText: string | undefined;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** What a save needs of a thread's row: from the file, or from the cache (which holds its state too). */
+interface RowForSave {
+  readonly metadata: string;
+  readonly expiresAt: number;
+  /** The UTF-8 bytes of its stored state. */
+  readonly bytes: () => number;
+  /** A state key's stored JSON text. */
+  readonly valueOf: (key: string) => string | undefined;
+  /** Its whole state, when known. */
+  readonly state: ReadonlyMap<string, string> | undefined;
+}
+
+/** A cached thread as the row a save needs. */
+function cachedRow(cached: StoredThread): RowForSave {
+  return {
+    metadata: cached.metadata,
+    expiresAt: cached.expiresAt,
+    bytes: () => {
+      let bytes = 0;
+      for (const [key, text] of cached.state) bytes += entryByteSize(key, text);
+      return bytes;
+    },
+    valueOf: (key) => cached.state.get(key),
+    state: cached.state,
+  };
+}
+
+/**
+ * The changes' `updates` applied to the stored values (read inside the write transaction, so
+ * no other process writes in between): the texts to write and the keys to remove.
+ */
+function applyUpdates(
+  changes: ThreadChanges,
+  storedValue: (key: string) => string | undefined,
+): { texts: Array<[string, string, number]>; deleted: string[] } {
+  const texts: Array<[string, string, number]> = [];
+  const deleted: string[] = [];
+  for (const [key, update] of Object.entries(changes.updates ?? {})) {
+    const text = updatedText(key, update, storedValue(key));
+    if (text === undefined) deleted.push(key);
+    else texts.push([key, text, entryByteSize(key, text)]);
+  }
+  return { texts, deleted };
+}
+
+interface SaveResult {
+  /** The save found the thread expired (and removed it). */
+  readonly expired: boolean;
+  /** The thread as stored after the save, when known. */
+  readonly stored: StoredThread | undefined;
 }
 
 interface ThreadRead {

@@ -11,6 +11,7 @@ import { newSessionId, newThreadId } from '../../../src/session/ids.js';
 import { isSqliteAvailable } from '../../../src/thread/node-sqlite.js';
 import { SqliteThreadStore, type SqliteThreadStoreOptions } from '../../../src/thread/sqlite-thread-store.js';
 import { ThreadStoreUnavailableError } from '../../../src/thread/store-unavailable-error.js';
+import type { StateUpdate } from '../../../src/thread/thread-store.js';
 import { changes, threadStoreContract } from './support/thread-store-contract.js';
 import { until } from '../../support/until.js';
 
@@ -39,6 +40,23 @@ function storeWithClock(options: SqliteThreadStoreOptions = {}): {
   const gone: string[] = [];
   store.onGone((threadId, reason) => gone.push(`${threadId} ${reason}`));
   return { store, advance: (ms) => (now += ms), gone };
+}
+
+/** A `push` of `value` onto a stored list, as `ThreadState.push` hands it to the store. */
+function push(value: string): StateUpdate {
+  return { from: undefined, apply: (stored) => [...(Array.isArray(stored) ? stored : []), value] };
+}
+
+/** Counts the store's reads of a thread's row from the file (by loads and saves). */
+function countReads(store: SqliteThreadStore): { count: number } {
+  const reads = { count: 0 };
+  const sql = (store as unknown as { sql: Record<string, { get(...args: unknown[]): unknown }> }).sql;
+  for (const name of ['threadWithExpiry', 'threadForSave', 'tombstone']) {
+    const statement = sql[name]!;
+    const get = statement.get.bind(statement);
+    sql[name] = { ...statement, get: (...args: unknown[]) => (reads.count++, get(...args)) };
+  }
+  return reads;
 }
 
 /**
@@ -129,6 +147,82 @@ describe('SqliteThreadStore', { skip }, () => {
     assert.equal(await store.load('thrd_b'), undefined);
     assert.deepEqual((await store.load('thrd_a'))?.state, { x: 1 });
     assert.equal(await store.load('thrd_unknown'), undefined, 'touch created nothing');
+    await store.close();
+  });
+
+  test('a thread this process has loaded is loaded again, and saved to, without reading the file, as the file has it', async () => {
+    const path = join(dir, 'read-cache.sqlite');
+    const store = new SqliteThreadStore({ path });
+    const reads = countReads(store);
+    await store.save('thrd_a', changes({ set: { a: 1, gone: true }, metadata: { userId: 'u1' } }));
+    // A new thread goes into the cache when it is first loaded, not when made.
+    reads.count = 0;
+    assert.ok(await store.load('thrd_a'));
+    assert.equal(await store.load('thrd_new'), undefined);
+    const firstReads = reads.count;
+    assert.ok(firstReads > 0, 'the first loads did not read the file');
+    await store.save('thrd_a', changes({ set: { b: { c: 2 } }, deleted: ['gone'], updates: { log: push('one') } }));
+    await store.save('thrd_a', changes({ set: { log: [] }, updates: { log: push('two') } }));
+    const cached = await store.load('thrd_a');
+    assert.equal(await store.load('thrd_new'), undefined);
+    assert.equal(reads.count, firstReads, 'the file was read again');
+    // What a store without the cache reads from the file.
+    const fresh = new SqliteThreadStore({ path });
+    assert.deepEqual(cached, await fresh.load('thrd_a'));
+    assert.deepEqual(cached, { state: { a: 1, b: { c: 2 }, log: ['one', 'two'] }, metadata: { userId: 'u1' } });
+    // Each load answers objects of its own.
+    (cached?.state['b'] as Record<string, unknown>)['c'] = 'changed by the app';
+    assert.deepEqual((await store.load('thrd_a'))?.state['b'], { c: 2 });
+    await Promise.all([store.close(), fresh.close()]);
+  });
+
+  test("another process's write to the file is seen at the next load: its save, its destroy, its new thread", async () => {
+    const path = join(dir, 'read-cache-shared.sqlite');
+    const one = new SqliteThreadStore({ path });
+    const two = new SqliteThreadStore({ path });
+    await one.save('thrd_a', changes({ set: { turn: 1 } }));
+    await one.save('thrd_b', changes({ set: { turn: 1 } }));
+    assert.equal(await one.load('thrd_c'), undefined);
+    await two.save('thrd_a', changes({ set: { turn: 2 } }));
+    await two.destroy('thrd_b');
+    await two.save('thrd_c', changes({ set: { turn: 1 } }));
+    assert.deepEqual((await one.load('thrd_a'))?.state, { turn: 2 });
+    assert.equal((await one.load('thrd_b'))?.destroyed, true);
+    assert.deepEqual((await one.load('thrd_c'))?.state, { turn: 1 });
+    await Promise.all([one.close(), two.close()]);
+  });
+
+  test('a save to a thread the cache holds counts its stored bytes against the cap, and pushes onto its stored value', async () => {
+    const store = new SqliteThreadStore({ path: join(dir, 'read-cache-cap.sqlite'), maxThreadBytes: 100 });
+    const reads = countReads(store);
+    await store.save('thrd_a', changes({ set: { a: 'x'.repeat(60) } }));
+    await store.load('thrd_a');
+    reads.count = 0;
+    await store.save('thrd_a', changes({ set: { b: 'small' }, updates: { log: push('one') } }));
+    assert.equal(reads.count, 0, 'the save read the thread from the file');
+    // Written without a read of the file, this save would pass the cap unless the cache counted what is stored.
+    await assert.rejects(store.save('thrd_a', changes({ set: { c: 'y'.repeat(60) } })), {
+      name: 'ThreadTooLargeError',
+    });
+    assert.deepEqual((await store.load('thrd_a'))?.state, { a: 'x'.repeat(60), b: 'small', log: ['one'] });
+    await store.close();
+  });
+
+  test('metadata changed twice within one millisecond is written both times', async () => {
+    const { store } = storeWithClock(); // a clock that stands still
+    await store.save('thrd_a', changes({ set: { turn: 1 }, metadata: { turn: 1 } }));
+    await store.save('thrd_a', changes({ set: { turn: 2 }, metadata: { turn: 2 } }));
+    const fresh = new SqliteThreadStore({ path: store.path, ttlMs: TTL, clock: () => 1_000_000 });
+    assert.deepEqual(await fresh.load('thrd_a'), { state: { turn: 2 }, metadata: { turn: 2 } });
+    await Promise.all([store.close(), fresh.close()]);
+  });
+
+  test('a thread read a moment ago expires on time: the cache does not keep it alive', async () => {
+    const { store, advance } = storeWithClock();
+    await store.save('thrd_a', changes({ set: { x: 1 } }));
+    assert.ok(await store.load('thrd_a'));
+    advance(TTL);
+    assert.equal(await store.load('thrd_a'), undefined);
     await store.close();
   });
 
