@@ -19,8 +19,8 @@ const MAX_ENTRIES = 4096;
 const MAX_CHARACTERS = 4 * 1024 * 1024;
 
 /**
- * The SQLite store's memory of what it last read or wrote of each thread, so that the next
- * turn's load of a thread this process has just seen needs no read of the file. It is right
+ * The SQLite store's memory of the threads this process has loaded (and of what it wrote to
+ * them since), so that their next turn's load and save need no read of the file. It is right
  * only while no other connection has written to the file: SQLite's `data_version`, asked at
  * each batch, changes when one has, and the cache is then emptied whole (a second process on
  * the file simply makes it miss). Bounded in threads and characters; the least recently used go
