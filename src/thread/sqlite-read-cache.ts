@@ -38,6 +38,11 @@ export class SqliteReadCache {
     this.version = version;
   }
 
+  /** How many threads it holds. */
+  get size(): number {
+    return this.entries.size;
+  }
+
   /** The thread as last seen; it goes last in the eviction order. */
   get(threadId: string): Entry | undefined {
     const entry = this.entries.get(threadId);
