@@ -4,7 +4,7 @@
  * packages with the most self time in its profile. A tool for finding costs, not a benchmark
  * with ratios (the profiler itself slows the process down).
  *
- *   node --import tsx bench/profile-adopter.ts [a|b|c] [seconds] [continuing|tokenless]      (needs `npm run build`)
+ *   node --import tsx bench/profile-adopter.ts [a|b|c|e-a|e-b] [seconds] [continuing|tokenless]   (needs `npm run build`)
  *
  * The variant's stdout goes to /dev/null; its clients continue their threads unless `tokenless`.
  */
@@ -16,7 +16,13 @@ import { Child, childEnv, withChildren } from './support/children.js';
 import { load } from './support/load.js';
 import { runIfMain } from './support/measure.js';
 
-const SCRIPTS: Record<string, string> = { a: 'adopter-bare.ts', b: 'adopter-sessions.ts', c: 'adopter-agent.ts' };
+const SCRIPTS: Record<string, string> = {
+  a: 'adopter-bare.ts',
+  b: 'adopter-sessions.ts',
+  c: 'adopter-agent.ts',
+  'e-a': 'adopter-express-bare.ts',
+  'e-b': 'adopter-express-sessions.ts',
+};
 
 interface ProfileNode {
   id: number;
@@ -104,13 +110,17 @@ export async function main(): Promise<void> {
   const seconds = Number(process.argv[3] ?? 10);
   const clients = process.argv[4] === 'tokenless' ? 'tokenless' : 'continuing';
   const script = SCRIPTS[variant];
-  if (!script) throw new Error(`profile-adopter: variant must be a, b or c, not ${variant}`);
+  if (!script) throw new Error(`profile-adopter: variant must be a, b, c, e-a or e-b, not ${variant}`);
   let window = { micros: 0, requests: 1 };
   const dir = mkdtempSync(join(tmpdir(), 'adopter-prof-'));
   await withChildren(async () => {
     const sink = await Child.start('otlp sink', 'otlp-sink.ts', { env: childEnv({}) });
     const sinkUrl = `http://127.0.0.1:${sink.port}`;
-    const { env, execArgv: variantArgv } = variantProcess(variant !== 'a', `${sinkUrl}/profile`, sinkUrl);
+    const { env, execArgv: variantArgv } = variantProcess(
+      variant !== 'a' && variant !== 'e-a',
+      `${sinkUrl}/profile`,
+      sinkUrl,
+    );
     const execArgv = ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...variantArgv];
     const child = await Child.start(`(${variant})`, script, { env, execArgv, stdout: 'null' });
     const url = `http://127.0.0.1:${child.port}`;
