@@ -381,7 +381,8 @@ export class SqliteThreadStore implements ThreadStore {
       if (this.cache.size > 0) this.validateCache();
       return saves.map(apply);
     };
-    // Told at once, before anything else can touch the cache.
+    // Given to the cache the moment the transaction commits: by the time this function goes on
+    // (a microtask later), a load or a destroy may have changed the cache's entry already.
     const remember = (results: Array<Outcome<SaveResult>>): void => this.rememberSaves(saves, results);
     try {
       outcomes = await this.writeWhenUnlocked(
