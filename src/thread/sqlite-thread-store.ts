@@ -246,22 +246,26 @@ export class SqliteThreadStore implements ThreadStore {
   async touch(threadIds: readonly string[]): Promise<void> {
     if (threadIds.length === 0) return;
     this.runQueued();
-    const { now, expiresAt, renewedBefore } = unlessBusy(
+    const { now, expiresAt } = unlessBusy(
       () =>
         this.transaction('touch', 'write', () => {
           this.validateCache();
           const now = this.clock();
           const expiresAt = now + this.ttlMs;
-          const renewedBefore = expiresAt - this.renewSlackMs;
-          this.sql.renewDue.run(expiresAt, JSON.stringify(threadIds), now, renewedBefore);
-          return { now, expiresAt, renewedBefore };
+          this.sql.renewDue.run(expiresAt, JSON.stringify(threadIds), now, expiresAt - this.renewSlackMs);
+          return { now, expiresAt };
         }),
       'touch',
     );
     // Committed: the cache renews what the statement renewed.
     for (const threadId of threadIds) {
       const cached = this.cache.peek(threadId);
-      if (cached !== undefined && cached !== ABSENT && cached.expiresAt > now && cached.expiresAt < renewedBefore)
+      if (
+        cached !== undefined &&
+        cached !== ABSENT &&
+        cached.expiresAt > now &&
+        this.dueForRenewal(cached.expiresAt, now)
+      )
         this.cache.set(threadId, { ...cached, expiresAt });
     }
   }
@@ -485,7 +489,10 @@ export class SqliteThreadStore implements ThreadStore {
     return misses;
   }
 
-  /** Empties the cache if another connection has committed to the file since it was filled. */
+  /**
+   * Empties the cache if another connection has committed to the file since it was filled.
+   * Loads always ask (they fill it, at the version just read); saves need not while it is empty.
+   */
   private validateCache(): void {
     this.cache.validate(this.sql.dataVersion.get()?.['data_version']);
     this.cacheChecked = true;
@@ -571,7 +578,7 @@ export class SqliteThreadStore implements ThreadStore {
     const metadataBytes = byteLengthOf(metadata);
     // What was stored plus what was written bounds the new size (a rewritten or deleted key
     // only takes bytes away): the exact size is summed only when that bound passes the cap.
-    const storedBytes = live && !changes.cleared ? row.bytes() : 0;
+    const storedBytes = live && !changes.cleared ? row.bytes : 0;
     if (storedBytes + writtenBytes + metadataBytes > this.maxThreadBytes) {
       const bytes = Number(this.sql.stateBytes.get(threadId)?.['bytes'] ?? 0) + metadataBytes;
       // Thrown inside the transaction (or the savepoint): this save is rolled back whole.
@@ -600,7 +607,7 @@ export class SqliteThreadStore implements ThreadStore {
     return {
       metadata: row['metadata'] as string,
       expiresAt: Number(row['expires_at']),
-      bytes: () => Number(row['bytes'] ?? 0),
+      bytes: Number(row['bytes'] ?? 0),
       valueOf: (key) => this.sql.valueOf.get(threadId, key)?.['value'] as string | undefined,
       state: undefined,
     };
@@ -755,7 +762,7 @@ interface RowForSave {
   readonly metadata: string;
   readonly expiresAt: number;
   /** The UTF-8 bytes of its stored state. */
-  readonly bytes: () => number;
+  readonly bytes: number;
   /** A state key's stored JSON text. */
   readonly valueOf: (key: string) => string | undefined;
   /** Its whole state, when known. */
@@ -767,11 +774,7 @@ function cachedRow(cached: StoredThread): RowForSave {
   return {
     metadata: cached.metadata,
     expiresAt: cached.expiresAt,
-    bytes: () => {
-      let bytes = 0;
-      for (const [key, text] of cached.state) bytes += entryByteSize(key, text);
-      return bytes;
-    },
+    bytes: [...cached.state].reduce((bytes, [key, text]) => bytes + entryByteSize(key, text), 0),
     valueOf: (key) => cached.state.get(key),
     state: cached.state,
   };
