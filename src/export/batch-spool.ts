@@ -73,7 +73,9 @@ const MAX_SEGMENT_BYTES = 4 * 1024 * 1024;
  * batch to the spool's live segment file (`SpoolFiles`) and returns (the batch is then
  * acknowledged); a single sender hands the batches, in order, to the wrapped exporter, retries
  * with backoff while it fails, and marks each one the collector accepted as done (a segment is
- * deleted once all its batches are). A batch the collector refuses as malformed is dropped.
+ * deleted once all its batches are). A batch the collector refuses as malformed is dropped;
+ * after it answers that it does not take the signal at all, batches are dropped unencoded
+ * until they are offered again (`takesItems`).
  * At-least-once: a batch sent but not acknowledged (a lost answer, a process killed during
  * the send) is sent again.
  * @internal
@@ -124,6 +126,15 @@ export class BatchSpool<T> {
     return { batches: this.queue.length, items: this.totalItems, bytes: this.totalBytes };
   }
 
+  /**
+   * Whether the collector takes this signal, as far as its answers say: false after it
+   * answered that it does not (HTTP 404 or 405, gRPC UNIMPLEMENTED) until it is offered the
+   * signal again, five minutes later. Batches added meanwhile are dropped unencoded.
+   */
+  get takesItems(): boolean {
+    return this.refused.takes();
+  }
+
   /** Bytes of batches held in memory. */
   get bytesInMemory(): number {
     return this.memoryBytes;
@@ -134,6 +145,11 @@ export class BatchSpool<T> {
     if (this.closed)
       return { code: ExportResultCode.FAILED, error: new Error('otel-sessions: the spool is shut down') };
     if (items.length === 0) return { code: ExportResultCode.SUCCESS };
+    if (!this.refused.takes()) {
+      // The collector said it does not take this signal: not encoded, kept or sent, only counted.
+      this.refused.skip(items.length);
+      return { code: ExportResultCode.SUCCESS };
+    }
     let data: Uint8Array;
     try {
       data = this.codec.encode(items);
@@ -373,6 +389,7 @@ export class BatchSpool<T> {
 
   private noteSuccess(): void {
     this.retryDelayMs = this.firstRetryDelayMs;
+    this.refused.taken();
     if (this.outageStarted === undefined) {
       this.reportDropped();
       return;

@@ -4,6 +4,13 @@ import { systemClock, type Clock } from '../internal/clock.js';
 /** At least this long between two messages about refused batches of one spool. */
 const REPORT_INTERVAL_MS = 60_000;
 
+/**
+ * How long a signal the collector does not take is left unexported before it is offered
+ * again, so that a backend that starts taking it (a collector given a logs pipeline) is noticed.
+ * @internal
+ */
+export const OFFER_AGAIN_MS = 5 * 60_000;
+
 /** Why the collector refused a batch, as far as its answer says. @internal */
 export type Refusal = 'not taken' | 'malformed';
 
@@ -27,13 +34,16 @@ export function refusalOf(error: Error | undefined): Refusal | undefined {
 /**
  * Tells the operator about batches the collector refused: one message at the first, then at
  * most one a minute with how many spans or log records were dropped since, not one per
- * batch (a backend that takes no log records refuses every batch of them).
+ * batch (a backend that takes no log records refuses every batch of them). Remembers whether
+ * the collector takes the signal at all, so that what it would refuse is not made or sent.
  * @internal
  */
 export class RefusedBatches {
   private lastReport = Number.NEGATIVE_INFINITY;
   private unreported = 0;
   private lastRefusal: Refusal = 'malformed';
+  /** When the collector last answered that it does not take this signal; undefined once it took a batch. */
+  private notTakenAt: number | undefined;
 
   /**
    * @param target where the batches went, for the message
@@ -47,8 +57,31 @@ export class RefusedBatches {
     private readonly clock: Clock = systemClock,
   ) {}
 
+  /**
+   * Whether the collector takes this signal, as far as its answers say: false from a "not
+   * taken" until {@link OFFER_AGAIN_MS} later, or until it takes a batch.
+   */
+  takes(): boolean {
+    return this.notTakenAt === undefined || this.clock() - this.notTakenAt >= OFFER_AGAIN_MS;
+  }
+
+  /** The collector took a batch: it takes the signal. */
+  taken(): void {
+    this.notTakenAt = undefined;
+  }
+
   /** Counts a refused batch of `count` items; writes a message unless one was written within the minute. */
   add(count: number, refusal: Refusal, error: Error | undefined): void {
+    if (refusal === 'not taken') this.notTakenAt = this.clock();
+    this.count(count, refusal, error);
+  }
+
+  /** Counts a batch dropped unsent while the collector does not take the signal (see {@link takes}). */
+  skip(count: number): void {
+    this.count(count, 'not taken', undefined);
+  }
+
+  private count(count: number, refusal: Refusal, error: Error | undefined): void {
     this.unreported += count;
     this.lastRefusal = refusal;
     const now = this.clock();
@@ -71,6 +104,7 @@ export class RefusedBatches {
       diag.error(
         `otel-sessions: ${this.target} does not take OTLP ${this.what}${answer}; ${dropped} ${this.what} were dropped ` +
           `(a backend may take some signals only, as Jaeger takes no log records: send ${this.what} through an OpenTelemetry Collector${off}). ` +
+          `Until it takes them, they are not exported, and offered again every ${OFFER_AGAIN_MS / 60_000} minutes. ` +
           'Told at most once a minute.',
       );
       return;

@@ -44,6 +44,16 @@ export abstract class SpoolingExporter<T> {
     return this.spool.whenSent(timeoutMs);
   }
 
+  /**
+   * Whether the collector takes what this exporter sends, as far as its answers say: false
+   * from its answer that it does not (HTTP 404, as Jaeger answers log records) until the
+   * signal is offered again, five minutes later. Batches exported meanwhile are dropped
+   * unencoded; `SessionsConfiguration`'s log pipeline stops making log records.
+   */
+  get takesItems(): boolean {
+    return this.spool.takesItems;
+  }
+
   /** What waits to be sent. */
   get pending(): SpoolContents {
     return this.spool.contents;

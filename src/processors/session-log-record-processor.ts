@@ -38,6 +38,14 @@ export class SessionLogRecordProcessor implements LogRecordProcessor {
     }
   }
 
+  /**
+   * False: this processor exports nothing, so it never keeps a logger enabled by itself
+   * (`Logger.enabled`); the processors that export records decide.
+   */
+  enabled(): boolean {
+    return false;
+  }
+
   forceFlush(): Promise<void> {
     return Promise.resolve();
   }

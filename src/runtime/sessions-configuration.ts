@@ -6,8 +6,10 @@ import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace
 import { installHttpEdge } from '../edge/node-http-edge.js';
 import { SessionEdge } from '../edge/session-edge.js';
 import { chooseExporters, type SpoolHandle } from '../export/choose-exporters.js';
+import { SpoolingLogRecordExporter } from '../export/spooling-log-record-exporter.js';
 import { bridgeLegacyLogsApi } from '../logging/legacy-logs-bridge.js';
 import { SessionLogRecordProcessor } from '../processors/session-log-record-processor.js';
+import { SpooledLogBatchProcessor } from '../export/spooled-log-batch-processor.js';
 import { SessionSpanProcessor } from '../processors/session-span-processor.js';
 import { ThreadActivitySpanProcessor } from '../processors/thread-activity-span-processor.js';
 import type { SessionsRuntime } from '../session/sessions-runtime.js';
@@ -86,7 +88,12 @@ export function configureSessions(options: RegisterOptions = {}): ConfiguredSess
   bridgeLegacyLogsApi();
   const { spanExporters, logExporters, spools, description } = chooseExporters(settings.destination);
   const spanBatches = spanExporters.map((exporter) => new BatchSpanProcessor({ ...settings.spanBatch, exporter }));
-  const logBatches = logExporters.map((exporter) => new BatchLogRecordProcessor({ ...settings.logBatch, exporter }));
+  // A spooled pipeline stops making log records while its collector takes none (Jaeger).
+  const logBatches = logExporters.map((exporter) =>
+    exporter instanceof SpoolingLogRecordExporter
+      ? new SpooledLogBatchProcessor({ ...settings.logBatch, exporter })
+      : new BatchLogRecordProcessor({ ...settings.logBatch, exporter }),
+  );
   const isSpool = (exporter: unknown): boolean => spools.includes(exporter as SpoolHandle);
   const configuration: SessionsConfiguration = {
     serviceName: settings.serviceName,

@@ -224,9 +224,15 @@ describe('SpoolingSpanExporter', () => {
       told[0] ?? '',
       /^otel-sessions: http:\/\/jaeger:4318\/v1\/traces does not take OTLP spans \(Bad Request\); 3 spans were dropped \(.*OpenTelemetry Collector, or set OTEL_TRACES_EXPORTER=none/,
     );
+    assert.equal(exporter.takesItems, false);
+    // Batches exported after its answer are dropped unencoded: neither kept nor sent.
+    for (let i = 0; i < 5; i++) assert.equal(exportNow(exporter, spans(`late${i}`, 2)).code, ExportResultCode.SUCCESS);
+    assert.equal(await exporter.whenSent(5000), true);
+    assert.equal(inner.attempts, 20, 'nothing sent after the 404');
+    assert.deepEqual(exporter.pending, { batches: 0, items: 0, bytes: 0 });
     await exporter.shutdown();
     assert.ok(
-      messages.some((m) => m.includes('57 spans were dropped')),
+      messages.some((m) => m.includes('67 spans were dropped')),
       `the rest is told at shutdown: ${messages.join('\n')}`,
     );
   });
