@@ -2,7 +2,8 @@
  * The OTLP/HTTP sink of bench/http-load.ts: answers 200 `{}` to every export and counts, per
  * variant (the first path segment, e.g. /bare-otel/v1/traces), the requests, spans, spans'
  * `session.id` keys and log records it got — so that both telemetry variants pay the same
- * export path (serialise, POST over loopback) and the bench can check what arrived.
+ * export path (serialise, POST over loopback) and the bench can check what arrived. A variant
+ * whose segment ends in `-traces-only` gets 404 for log records, as Jaeger answers them.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +30,10 @@ const server = createServer((request, response) => {
       entry.spans += occurrences(body, '"spanId"');
       entry.sessionIds += occurrences(body, '"key":"session.id"');
     } else if (path.endsWith('/v1/logs')) {
+      if (variant.endsWith('-traces-only')) {
+        response.writeHead(404).end();
+        return;
+      }
       entry.logRecords += occurrences(body, '"timeUnixNano"');
     }
     response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
