@@ -41,6 +41,7 @@
  * targets, per setting and kind of client.
  * ADOPTER_BREAKDOWN=1 adds variants of (b) with one part taken away each (span events, stdout
  * lines, log export, the `sessions()` middleware) to the rounds, to see what those parts cost,
+ * (b) exporting to a collector that answers log records 404 (straight to Jaeger),
  * (a) with its route started a turn later, as a route behind `sessions()` starts, and (c) whose
  * agent leaves thread state alone.
  *
@@ -163,6 +164,13 @@ const BREAKDOWN: VariantSpec[] = [
     sink: 'adopter-no-log-export',
     logRecordsPerRequest: 0,
     env: { OTEL_LOGS_EXPORTER: 'none' },
+  },
+  {
+    ...B,
+    label: '(b) straight to Jaeger',
+    // The sink answers this variant's log records 404, as Jaeger's OTLP receiver does.
+    sink: 'adopter-traces-only',
+    logRecordsPerRequest: 0,
   },
   {
     ...B,

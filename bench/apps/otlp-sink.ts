@@ -3,7 +3,7 @@
  * variant (the first path segment, e.g. /bare-otel/v1/traces), the requests, spans, spans'
  * `session.id` keys and log records it got — so that both telemetry variants pay the same
  * export path (serialise, POST over loopback) and the bench can check what arrived. A variant
- * whose segment ends in `-traces-only` gets 404 for log records, as Jaeger answers them.
+ * whose segment contains `traces-only` gets 404 for log records, as Jaeger answers them.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +30,7 @@ const server = createServer((request, response) => {
       entry.spans += occurrences(body, '"spanId"');
       entry.sessionIds += occurrences(body, '"key":"session.id"');
     } else if (path.endsWith('/v1/logs')) {
-      if (variant.endsWith('-traces-only')) {
+      if (variant.includes('traces-only')) {
         response.writeHead(404).end();
         return;
       }
