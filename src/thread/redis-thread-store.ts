@@ -5,6 +5,7 @@ import type { ChainableCommander, Cluster, ClusterOptions, Redis } from 'ioredis
 import { DEFAULT_MAX_THREAD_BYTES, encodeJsonValue, stateLabel, updatedText } from './json-state.js';
 import { ThreadStoreUnavailableError } from './store-unavailable-error.js';
 import { ThreadTooLargeError } from './thread-too-large-error.js';
+import { RecentRenewals, renewalSlackMs } from './recent-renewals.js';
 import {
   DEFAULT_THREAD_TTL_MS,
   type JsonValue,
@@ -89,6 +90,8 @@ type RedisClient = Redis | Cluster;
 const MAX_SAVE_ATTEMPTS = 50;
 /** The save script's answer when an updated key changed since its value was read. */
 const CHANGED_MEANWHILE = -2;
+/** The save script's answer when it stored the save (and renewed the thread's expiry). */
+const SAVED = 1;
 /** A key without value, in the compare-and-set arguments; a value is `=` and its JSON text. */
 const ABSENT = '-';
 
@@ -114,7 +117,8 @@ const UNAVAILABLE_REPLY = /^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK|READONLY|MASTERDOWN|
  * - `<prefix>{<threadId>}:destroyed`: set by `destroy` for one TTL, so that the ID is not
  *   used again (loads answer `destroyed`, saves are dropped).
  *
- * The first two keys carry the sliding expiry (`PEXPIRE ttlMs` on every load, save and touch).
+ * The first two keys carry the sliding expiry (`PEXPIRE ttlMs` on every load and save, and on
+ * a touch of a thread this store has not renewed for a tenth of the TTL, at most a minute).
  * Round trips: `load` is one Lua script (`EVALSHA`: the metadata, the state, and the renewed
  * expiry of a live thread, atomically); `save` is one more, writing only the changed keys (so
  * concurrent sessions of one thread that change different keys both keep their writes; same
@@ -164,10 +168,13 @@ export class RedisThreadStore implements ThreadStore {
   /** Whether the client got ready within `connectTimeoutMs` of the first operation. */
   private firstConnection: Promise<boolean> | undefined;
   private closing: Promise<void> | undefined;
+  /** Threads whose expiry this store renewed lately (loads and saves renew it): a touch skips them. */
+  private readonly renewals: RecentRenewals;
 
   constructor(options: RedisThreadStoreOptions = {}) {
     this.options = options;
     this.ttlMs = positiveInteger('RedisThreadStore: ttlMs', options.ttlMs ?? DEFAULT_THREAD_TTL_MS);
+    this.renewals = new RecentRenewals(renewalSlackMs(this.ttlMs));
     this.keyPrefix = options.keyPrefix ?? 'otel-sessions:';
     this.maxThreadBytes = positiveInteger(
       'RedisThreadStore: maxThreadBytes',
@@ -199,10 +206,12 @@ export class RedisThreadStore implements ThreadStore {
 
   async load(threadId: string): Promise<ThreadSnapshot | undefined> {
     const { state, meta, destroyed } = this.keys(threadId);
+    const sentAt = Date.now();
     const reply = (await this.run('load', meta, (client) =>
       this.evalScript(client, LOAD_SCRIPT, [state, meta, destroyed], [String(this.ttlMs)]),
     )) as [1, string, string[]] | [0, number];
     if (reply[0] === 0) return reply[1] === 1 ? { state: {}, metadata: {}, destroyed: true } : undefined;
+    this.renewals.note(threadId, sentAt);
     const [, metaText, fields] = reply;
     const entries: Array<[string, JsonValue]> = [];
     for (let i = 0; i < fields.length; i += 2) {
@@ -247,10 +256,12 @@ export class RedisThreadStore implements ThreadStore {
         ...compareAndSet,
         ...fields,
       ];
+      const sentAt = Date.now();
       const [outcome, bytes, conflicts] = (await this.run('save', meta, (client) =>
         this.evalScript(client, SAVE_SCRIPT, [state, meta, destroyed], args),
       )) as [number, number, string[] | undefined];
       if (outcome === -1) throw new ThreadTooLargeError(threadId, bytes, this.maxThreadBytes);
+      if (outcome === SAVED) this.renewals.note(threadId, sentAt);
       if (outcome !== CHANGED_MEANWHILE) return;
       if (attempt === MAX_SAVE_ATTEMPTS)
         throw new Error(
@@ -261,7 +272,15 @@ export class RedisThreadStore implements ThreadStore {
   }
 
   async touch(threadIds: readonly string[]): Promise<void> {
-    if (threadIds.length === 0) return;
+    const sentAt = Date.now();
+    // Threads a load or save renewed less than the slack ago (those of the turns that marked them) are left as they are.
+    const due = this.renewals.due(threadIds, sentAt);
+    if (due.length === 0) return;
+    await this.renew(due);
+    for (const threadId of due) this.renewals.note(threadId, sentAt);
+  }
+
+  private async renew(threadIds: readonly string[]): Promise<void> {
     if (this.isCluster) {
       // A pipeline must stay in the slots of one node: each thread on its own (its two keys
       // share a slot); the store's own client still sends the commands of one node together.
@@ -286,6 +305,7 @@ export class RedisThreadStore implements ThreadStore {
   }
 
   async destroy(threadId: string): Promise<boolean> {
+    this.renewals.forget(threadId);
     const { state, meta, destroyed } = this.keys(threadId);
     const results = await this.exec('destroy', meta, (client) =>
       client.multi().del(meta).del(state).set(destroyed, '1', 'PX', this.ttlMs),

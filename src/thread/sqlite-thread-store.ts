@@ -18,6 +18,7 @@ import { ThreadStoreUnavailableError } from './store-unavailable-error.js';
 import { ThreadTooLargeError } from './thread-too-large-error.js';
 import { BACKSTOP_AUTOCHECKPOINT_PAGES, DEFAULT_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './wal-checkpointer.js';
 import { DEFAULT_THREAD_TTL_MS, type ThreadChanges, type ThreadSnapshot, type ThreadStore } from './thread-store.js';
+import { renewalSlackMs } from './recent-renewals.js';
 import { positiveInteger } from '../internal/positive.js';
 import { asError } from '../internal/as-error.js';
 import { guard } from '../internal/guard.js';
@@ -167,7 +168,7 @@ export class SqliteThreadStore implements ThreadStore {
    */
   constructor(options: SqliteThreadStoreOptions = {}) {
     this.ttlMs = positiveInteger('SqliteThreadStore: ttlMs', options.ttlMs ?? DEFAULT_THREAD_TTL_MS);
-    this.renewSlackMs = Math.min(60_000, this.ttlMs / 10);
+    this.renewSlackMs = renewalSlackMs(this.ttlMs);
     this.maxThreadBytes = positiveInteger(
       'SqliteThreadStore: maxThreadBytes',
       options.maxThreadBytes ?? DEFAULT_MAX_THREAD_BYTES,

@@ -275,5 +275,6 @@ describe('sessions with threads in a real Redis, real app processes', () => {
     const continued = perTurn.slice(1).sort((a, b) => a - b);
     assert.equal(continued[Math.floor(continued.length / 2)], 2, 'a continued thread: two (load; save)');
     assert.ok(total <= 2 * turns, `at most 2 per session, touches included: ${total} for ${turns}`);
+    assert.equal(total - duringTurns, 0, 'the touch after the turns renews nothing: their loads and saves did');
   });
 });

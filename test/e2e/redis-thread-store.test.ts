@@ -167,6 +167,33 @@ describe('RedisThreadStore against a real redis-server', () => {
     }
   });
 
+  test('a touch renews only threads not renewed for a tenth of the TTL: none right after their load or save', async () => {
+    const proxy = await startRoundTripProxy(redis.port);
+    try {
+      // A tenth of 2 s: a thread loaded or saved less than 200 ms ago is not renewed again.
+      const store = newStore({ url: proxy.url, ttlMs: 2000 });
+      const client = redis.client();
+      const saved = newThreadId();
+      const loaded = newThreadId();
+      await store.save(saved, changes({ set: { a: 1 } }));
+      await store.save(loaded, changes({ set: { b: 1 } }));
+      await sleep(250);
+      await store.load(loaded);
+      proxy.reset();
+      await store.touch([loaded]);
+      assert.equal(proxy.roundTrips, 0, 'the thread just loaded: no command');
+      await store.touch([saved, loaded]);
+      assert.equal(proxy.roundTrips, 1, 'the thread saved 250 ms ago: renewed');
+      const pttl = await client.pttl(`otel-sessions:{${saved}}:state`);
+      assert.ok(pttl > 1900, `renewed by the touch (pttl ${pttl})`);
+      proxy.reset();
+      await store.touch([saved]);
+      assert.equal(proxy.roundTrips, 0, 'and not again right after');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test("the loads and saves of one event-loop turn (its sessions') go to Redis in one round trip", async () => {
     const proxy = await startRoundTripProxy(redis.port);
     try {
@@ -248,7 +275,8 @@ describe('RedisThreadStore against a real redis-server', () => {
       slowest = Math.max(slowest, performance.now() - started);
       await sleep(50);
     }
-    await assert.rejects(store.touch([id]), ThreadStoreUnavailableError);
+    // A thread it has not renewed lately: one it has is left alone, with no command sent.
+    await assert.rejects(store.touch([id, newThreadId()]), ThreadStoreUnavailableError);
     t.diagnostic(`slowest rejection while Redis was down: ${slowest.toFixed(1)} ms`);
     assert.ok(slowest < 1000, `rejections are fast (slowest ${slowest} ms)`);
     assert.equal(store.available, false);
