@@ -43,7 +43,7 @@ export function createLogger(options: CreateLoggerOptions = {}): winston.Logger 
   const logger = w.createLogger({
     level: options.level ?? 'info',
     defaultMeta: options.defaultMeta,
-    format: w.format.combine(sessionFormat(), w.format.timestamp(), jsonLine()),
+    format: w.format.combine(sessionFormat(), w.format.timestamp({ format: isoNow }), jsonLine()),
     transports: [...transports], // a copy: instrumentation-winston pushes its own into the array it is given
   });
   // `@opentelemetry/instrumentation-winston` adds its own OpenTelemetry transport to every
@@ -51,6 +51,22 @@ export function createLogger(options: CreateLoggerOptions = {}): winston.Logger 
   // one is enough, or every record would be exported twice.
   for (const added of logger.transports.filter((transport) => !transports.includes(transport))) logger.remove(added);
   return logger;
+}
+
+let lastMs = -1;
+let lastIso = '';
+
+/**
+ * Now as an ISO 8601 string, as `format.timestamp()` writes it, made once per millisecond:
+ * the records of a busy process share it (`toISOString` costs about 0.5 µs, a lookup 0.04).
+ */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
 }
 
 /**

@@ -61,3 +61,28 @@ test('lines logged before an uncaught error are written', () => {
   assert.equal(status, 1);
   assert.equal((JSON.parse(stdout.trim()) as Record<string, unknown>).message, 'about to fail');
 });
+
+test("each line's timestamp is the ISO time it was written at, to the millisecond", () => {
+  const { stdout, stderr, status } = run(`
+    const logger = createLogger();
+    const before = Date.now();
+    logger.info('first');
+    logger.info('same millisecond, or the next');
+    const wait = Date.now() + 3;
+    while (Date.now() < wait);
+    logger.info('later');
+    const after = Date.now();
+    setImmediate(() => console.error(JSON.stringify({ before, after })));
+  `);
+  assert.equal(status, 0, stderr);
+  const { before, after } = JSON.parse(stderr.trim().split('\n').at(-1) ?? '{}') as { before: number; after: number };
+  const times = stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => String((JSON.parse(line) as { timestamp: unknown }).timestamp));
+  assert.equal(times.length, 3);
+  for (const time of times) assert.match(time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  const ms = times.map((time) => Date.parse(time));
+  assert.ok(ms[0]! >= before && ms[2]! <= after, `${times.join(' ')} within ${before}..${after}`);
+  assert.ok(ms[2]! >= ms[0]! + 3, `the later line has a later time: ${times.join(' ')}`);
+});
