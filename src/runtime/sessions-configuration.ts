@@ -6,10 +6,10 @@ import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace
 import { installHttpEdge } from '../edge/node-http-edge.js';
 import { SessionEdge } from '../edge/session-edge.js';
 import { chooseExporters, type SpoolHandle } from '../export/choose-exporters.js';
+import { SpooledLogBatchProcessor } from '../export/spooled-log-batch-processor.js';
 import { SpoolingLogRecordExporter } from '../export/spooling-log-record-exporter.js';
 import { bridgeLegacyLogsApi } from '../logging/legacy-logs-bridge.js';
 import { SessionLogRecordProcessor } from '../processors/session-log-record-processor.js';
-import { SpooledLogBatchProcessor } from '../export/spooled-log-batch-processor.js';
 import { SessionSpanProcessor } from '../processors/session-span-processor.js';
 import { ThreadActivitySpanProcessor } from '../processors/thread-activity-span-processor.js';
 import type { SessionsRuntime } from '../session/sessions-runtime.js';

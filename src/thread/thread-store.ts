@@ -53,8 +53,8 @@ export interface ThreadChanges {
 /**
  * Where threads live between sessions. Every thread expires `ttlMs` after its last
  * activity (a load, save or touch); an expired thread is gone, as if never seen. The
- * built-in stores renew a thread's expiry at most once in a tenth of the TTL (at most a
- * minute), so it may expire that much earlier.
+ * built-in stores may leave a thread renewed less than a tenth of the TTL ago (at most a
+ * minute) as it is, so it may expire that much earlier.
  */
 export interface ThreadStore {
   /**
