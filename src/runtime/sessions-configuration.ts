@@ -1,3 +1,5 @@
+import { context } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
@@ -108,7 +110,13 @@ export function configureSessions(options: RegisterOptions = {}): ConfiguredSess
       ...logBatches,
       ...(options.logRecordProcessors ?? []),
     ],
-    instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), ...(options.instrumentations ?? [])],
+    instrumentations: [
+      // Requests made with tracing suppressed (the exporters' own, to the collector) skip the
+      // instrumentation altogether: they would only make a span that records nothing.
+      new HttpInstrumentation({ ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()) }),
+      new UndiciInstrumentation(),
+      ...(options.instrumentations ?? []),
+    ],
     threadStore: runtime.threadStore,
     destination: description,
   };

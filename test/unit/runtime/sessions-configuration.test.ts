@@ -3,7 +3,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { suppressTracing } from '@opentelemetry/core';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { SessionLogRecordProcessor } from '../../../src/processors/session-log-record-processor.js';
 import { SessionSpanProcessor } from '../../../src/processors/session-span-processor.js';
 import { ThreadActivitySpanProcessor } from '../../../src/processors/thread-activity-span-processor.js';
@@ -40,6 +43,29 @@ test('one call gives an SDK of your own the session processors and makes the run
     ['destination', 'instrumentations', 'logRecordProcessors', 'serviceName', 'spanProcessors', 'threadStore'],
     'nothing internal rides on the public object',
   );
+  await shutDown(configuration);
+});
+
+test("the exporters' own requests (tracing suppressed) skip the http instrumentation; others do not", async (t) => {
+  const configuration = sessionsConfiguration({
+    journalDir: join(journalDir, 'ignore'),
+    threadStore: new MemoryThreadStore(),
+  });
+  const http = configuration.instrumentations.find((each) => each instanceof HttpInstrumentation);
+  const ignore = (http as HttpInstrumentation | undefined)?.getConfig().ignoreOutgoingRequestHook;
+  assert.ok(ignore, 'an ignore hook');
+  // As the SDK does when it starts: without a context manager, no context is ever active.
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  t.after(() => {
+    context.disable();
+    contextManager.disable();
+  });
+  assert.equal(
+    context.with(suppressTracing(context.active()), () => ignore({})),
+    true,
+  );
+  assert.equal(ignore({}), false);
   await shutDown(configuration);
 });
 
