@@ -44,11 +44,11 @@ export interface OtelLogTransportOptions extends TransportStream.TransportStream
 
 /**
  * A winston transport that sends each record to OpenTelemetry twice over: as a log record
- * through the Logs SDK (exported over OTLP, for log backends behind a collector; not made
- * while its logger is disabled, as after a collector answered that it takes no logs), and as
- * a `log` event on the span it was written in, so that trace views such as Jaeger's, which
- * store no logs, show it in place (unless `spanEvents` is off). Use it with `sessionFormat()`
- * first in the format.
+ * through the Logs SDK (exported over OTLP, for log backends behind a collector; the SDK
+ * makes none while its logger is disabled, as after a collector answered that it takes no
+ * logs), and as a `log` event on the span it was written in, so that trace views such as
+ * Jaeger's, which store no logs, show it in place (unless `spanEvents` is off). Use it with
+ * `sessionFormat()` first in the format.
  */
 export class OtelLogTransport extends TransportStream {
   private readonly otelLogger: Logger = logs.getLogger('otel-sessions');
@@ -69,50 +69,49 @@ export class OtelLogTransport extends TransportStream {
       const body = typeof message === 'string' ? message : String(message);
       const span = ctx === undefined ? undefined : trace.getSpan(ctx);
       const eventSpan = this.spanEvents && span?.isRecording() === true ? span : undefined;
-      const severityNumber = SEVERITY[level] ?? SeverityNumber.UNSPECIFIED;
-      // No record is made while nothing would export it (no log pipeline, or a collector that takes no logs).
-      const record: Attributes | undefined = this.otelLogger.enabled({ context: ctx, severityNumber }) ? {} : undefined;
-      const event: Attributes | undefined = eventSpan === undefined ? undefined : {};
-      if (record === undefined && event === undefined) return;
       // The record's and the event's attributes in one pass over the entry, no spread.
-      fillAttributes(
+      const eventAttributes: Attributes | undefined = eventSpan === undefined ? undefined : {};
+      const attributes = toAttributes(
         entry,
         span !== undefined,
-        record,
-        event,
+        eventAttributes,
         eventSpan !== undefined && carriesSession(eventSpan, entry),
       );
-      if (record !== undefined)
-        this.otelLogger.emit({ severityNumber, severityText: level, body, attributes: record, context: ctx });
-      if (eventSpan !== undefined && event !== undefined) {
-        event[ATTR_LOG_SEVERITY] = level;
-        event[ATTR_LOG_MESSAGE] = body;
+      this.otelLogger.emit({
+        severityNumber: SEVERITY[level] ?? SeverityNumber.UNSPECIFIED,
+        severityText: level,
+        body,
+        attributes,
+        context: ctx,
+      });
+      if (eventSpan !== undefined && eventAttributes !== undefined) {
+        eventAttributes[ATTR_LOG_SEVERITY] = level;
+        eventAttributes[ATTR_LOG_MESSAGE] = body;
         // On one clock for every span: a span given its start time (the http
         // instrumentation's server span) would stamp its events with Date.now(), another
         // clock than its children's, and records in two spans could swap places.
-        eventSpan.addEvent(LOG_EVENT_NAME, event, hrTime());
+        eventSpan.addEvent(LOG_EVENT_NAME, eventAttributes, hrTime());
       }
     } catch {
       // Telemetry never breaks logging.
-    } finally {
-      done();
     }
+    done();
   }
 }
 
 /**
- * The record's own fields as OTel attributes, written into `record` and `event` (either may be
- * absent): primitives as they are, the rest as JSON; in `event` without the session's IDs when
- * `eventWithoutIds`. Inside a span, not the format's `trace_id` and `span_id`: an OTel log
- * record carries its trace and span natively (from the context), and an event is on its span.
+ * The record's own fields as OTel attributes: primitives as they are, the rest as JSON; also
+ * written into `also` when given, there without the session's IDs when `alsoWithoutIds`.
+ * Inside a span, not the format's `trace_id` and `span_id`: an OTel log record carries its
+ * trace and span natively (from the context), and an event is on its span.
  */
-function fillAttributes(
+function toAttributes(
   entry: SessionLogEntry,
   inSpan: boolean,
-  record: Attributes | undefined,
-  event: Attributes | undefined,
-  eventWithoutIds: boolean,
-): void {
+  also: Attributes | undefined,
+  alsoWithoutIds: boolean,
+): Attributes {
+  const attributes: Attributes = {};
   for (const key of Object.keys(entry)) {
     // The record carries its own time; an undefined field is no field.
     if (key === 'level' || key === 'message' || key === 'timestamp') continue;
@@ -120,11 +119,11 @@ function fillAttributes(
     const value = entry[key];
     if (value === undefined) continue;
     const attribute = toAttributeValue(value);
-    if (record !== undefined) record[key] = attribute;
-    if (event === undefined || (eventWithoutIds && (key === ATTR_SESSION_ID || key === ATTR_SESSION_THREAD_ID)))
-      continue;
-    event[key] = attribute;
+    attributes[key] = attribute;
+    if (also === undefined || (alsoWithoutIds && (key === ATTR_SESSION_ID || key === ATTR_SESSION_THREAD_ID))) continue;
+    also[key] = attribute;
   }
+  return attributes;
 }
 
 /**
