@@ -27,7 +27,8 @@ const MAX_CHARACTERS = 4 * 1024 * 1024;
  * first. Its entries are never changed in place: an update replaces the entry. @internal
  */
 export class SqliteReadCache {
-  private readonly entries = new Map<string, Entry>();
+  /** Each thread's entry with its size, counted once when it goes in. */
+  private readonly entries = new Map<string, { readonly entry: Entry; readonly size: number }>();
   private characters = 0;
   private version: SqlValue | undefined;
 
@@ -45,17 +46,17 @@ export class SqliteReadCache {
 
   /** The thread as last seen; it goes last in the eviction order. */
   get(threadId: string): Entry | undefined {
-    const entry = this.entries.get(threadId);
-    if (entry !== undefined && this.entries.size > 1) {
+    const held = this.entries.get(threadId);
+    if (held !== undefined && this.entries.size > 1) {
       this.entries.delete(threadId);
-      this.entries.set(threadId, entry);
+      this.entries.set(threadId, held);
     }
-    return entry;
+    return held?.entry;
   }
 
   /** The thread as last seen, leaving the eviction order alone. */
   peek(threadId: string): Entry | undefined {
-    return this.entries.get(threadId);
+    return this.entries.get(threadId)?.entry;
   }
 
   /** Remembers what the file holds for a thread now (inside the transaction that read or wrote it). */
@@ -63,7 +64,7 @@ export class SqliteReadCache {
     this.forget(threadId);
     const size = sizeOf(threadId, entry);
     if (size > MAX_CHARACTERS / 8) return;
-    this.entries.set(threadId, entry);
+    this.entries.set(threadId, { entry, size });
     this.characters += size;
     while (this.entries.size > MAX_ENTRIES || this.characters > MAX_CHARACTERS) {
       const oldest = this.entries.keys().next().value as string;
@@ -73,10 +74,10 @@ export class SqliteReadCache {
 
   /** Forgets a thread: its next load reads the file. */
   forget(threadId: string): void {
-    const entry = this.entries.get(threadId);
-    if (entry === undefined) return;
+    const held = this.entries.get(threadId);
+    if (held === undefined) return;
     this.entries.delete(threadId);
-    this.characters -= sizeOf(threadId, entry);
+    this.characters -= held.size;
   }
 
   clear(): void {
